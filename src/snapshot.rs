@@ -1,0 +1,524 @@
+//! The snapshot: the facts the collector writes and `check` judges (contract section 1).
+//!
+//! Every fact is optional: `null` (or absent) means "could not be read" and the reason
+//! sits in `errors`. Nothing here guesses a value; the policies fail closed on `null`.
+//! Loading validates the whole document (enumerations, version strings, unique site
+//! names) before any rule runs, and names the file, line and column of what is wrong.
+//! Unknown extra fields are accepted and ignored, so newer collectors stay readable.
+
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, Utc};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use crate::version::HcxVersion;
+
+/// The snapshot format this build reads and writes.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// Snapshots larger than this are refused before parsing (bounded memory).
+pub const MAX_SNAPSHOT_BYTES: u64 = 64 * 1024 * 1024;
+
+/// A whole snapshot of a site pair (or of one site).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct Snapshot {
+    /// Always 1 for this format.
+    pub schema_version: u32,
+    /// When the facts were read (RFC 3339, UTC).
+    pub collected_at: DateTime<Utc>,
+    /// What wrote this snapshot.
+    pub collector: Collector,
+    /// One entry per HCX Manager.
+    pub sites: Vec<Site>,
+    /// Why facts are `null`: one entry per fact that could not be read.
+    #[serde(default)]
+    pub errors: Vec<FactError>,
+}
+
+/// The tool that wrote a snapshot.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct Collector {
+    pub name: String,
+    pub version: String,
+    /// `true` when TLS verification was switched off with `--insecure` (extension).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub insecure_tls: Option<bool>,
+}
+
+/// The side of a site pair a manager is on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// The source side (HCX Connector).
+    Connector,
+    /// The destination side (HCX Cloud).
+    Cloud,
+}
+
+/// One site: its HCX Manager and what it manages.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct Site {
+    /// The operator's name for the site (`source`, `cloud-east`); unique in a snapshot.
+    pub name: String,
+    pub role: Role,
+    pub manager: Manager,
+    #[serde(default)]
+    pub backup: Option<Backup>,
+    /// Registered systems; `null` when they could not be read.
+    #[serde(default)]
+    pub connections: Option<Vec<Connection>>,
+    #[serde(default)]
+    pub site_pairs: Option<Vec<SitePair>>,
+    #[serde(default)]
+    pub service_meshes: Option<Vec<ServiceMesh>>,
+    #[serde(default)]
+    pub updates: Option<Updates>,
+    #[serde(default)]
+    pub operations: Option<Operations>,
+}
+
+/// The HCX Manager appliance of a site.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct Manager {
+    #[serde(default)]
+    pub fqdn: Option<String>,
+    #[serde(default)]
+    pub version: Option<HcxVersion>,
+    #[serde(default)]
+    pub build: Option<String>,
+    /// `true` where a cloud provider runs HCX (VMC on AWS, AVS, GCVE, OCVS...).
+    #[serde(default)]
+    pub provider_managed: Option<bool>,
+    #[serde(default)]
+    pub provider: Option<Provider>,
+    #[serde(default)]
+    pub appliance_management_reachable: Option<bool>,
+    #[serde(default)]
+    pub dns: Option<Dns>,
+    /// How full `/common` is, 0 to 100.
+    #[serde(default)]
+    pub disk_common_used_percent: Option<f64>,
+}
+
+/// The cloud provider that manages HCX, when one does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum Provider {
+    VmcAws,
+    Avs,
+    Gcve,
+    Ocvs,
+    Ibm,
+    Other,
+}
+
+/// DNS settings of a manager.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct Dns {
+    #[serde(default)]
+    pub domain: Option<String>,
+    #[serde(default)]
+    pub search_domains: Option<Vec<String>>,
+    #[serde(default)]
+    pub servers: Option<Vec<String>>,
+}
+
+/// Where a fact came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Provenance {
+    /// Read from an API field made for it.
+    Collected,
+    /// Inferred from another observation; `evidence` says which.
+    Derived,
+    /// An operator's statement, with `evidence`.
+    Attested,
+}
+
+/// Backup state of a manager.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct Backup {
+    #[serde(default)]
+    pub supported: Option<bool>,
+    #[serde(default)]
+    pub last_success_at: Option<DateTime<Utc>>,
+    #[serde(default)]
+    pub provenance: Option<Provenance>,
+    #[serde(default)]
+    pub evidence: Option<String>,
+}
+
+/// The kind of a registered system.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ConnectionKind {
+    Vcenter,
+    Nsx,
+    CloudDirector,
+    Rmq,
+    LookupService,
+}
+
+/// Health as the snapshot states it. Only `healthy` counts as healthy.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    Healthy,
+    Degraded,
+    Unhealthy,
+    Unknown,
+}
+
+/// A registered system (vCenter, NSX, Cloud Director, RMQ, lookup service).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct Connection {
+    pub kind: ConnectionKind,
+    #[serde(default)]
+    pub url: Option<String>,
+    #[serde(default)]
+    pub version: Option<String>,
+    #[serde(default)]
+    pub status: Option<Status>,
+    #[serde(default)]
+    pub message: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub provenance: Option<Provenance>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub evidence: Option<String>,
+}
+
+/// A site pair as seen from one manager.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct SitePair {
+    #[serde(default)]
+    pub endpoint_id: Option<String>,
+    #[serde(default)]
+    pub remote_name: Option<String>,
+    #[serde(default)]
+    pub remote_url: Option<String>,
+    #[serde(default)]
+    pub remote_version: Option<HcxVersion>,
+    #[serde(default)]
+    pub remote_build: Option<String>,
+    #[serde(default)]
+    pub status: Option<Status>,
+    #[serde(default)]
+    pub message: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub provenance: Option<Provenance>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub evidence: Option<String>,
+}
+
+/// A Service Mesh and its appliances.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct ServiceMesh {
+    #[serde(default)]
+    pub id: Option<String>,
+    #[serde(default)]
+    pub name: Option<String>,
+    /// As HCX says it: `COMMITTED`, `UPDATE_FAILED`, ...
+    #[serde(default)]
+    pub state: Option<String>,
+    #[serde(default)]
+    pub status: Option<Status>,
+    /// `PHOTON` or `EDGE`.
+    #[serde(default)]
+    pub backing: Option<String>,
+    #[serde(default)]
+    pub update_available: Option<bool>,
+    #[serde(default)]
+    pub services: Option<Vec<String>>,
+    #[serde(default)]
+    pub appliances: Option<Vec<Appliance>>,
+}
+
+/// A Service Mesh appliance (IX, NE, WO, SGW, SDR).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct Appliance {
+    #[serde(default)]
+    pub id: Option<String>,
+    #[serde(default)]
+    pub name: Option<String>,
+    /// `HCX-WAN-IX`, `HCX-NET-EXT`, ...
+    #[serde(default, rename = "type")]
+    pub kind: Option<String>,
+    #[serde(default)]
+    pub version: Option<HcxVersion>,
+    #[serde(default)]
+    pub status: Option<Status>,
+    #[serde(default)]
+    pub tunnel_status: Option<TunnelStatus>,
+    #[serde(default)]
+    pub update_available: Option<bool>,
+}
+
+/// State of an appliance's tunnel.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum TunnelStatus {
+    Up,
+    Down,
+    Unknown,
+}
+
+/// Service updates the manager offers.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct Updates {
+    /// `null` when the list could not be read.
+    #[serde(default)]
+    pub available: Option<Vec<AvailableUpdate>>,
+}
+
+/// One offered update.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct AvailableUpdate {
+    pub version: HcxVersion,
+    #[serde(default)]
+    pub build: Option<String>,
+    #[serde(default)]
+    pub downloaded: Option<bool>,
+}
+
+/// Work in flight on a manager.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct Operations {
+    #[serde(default)]
+    pub active_migrations: Option<u64>,
+    #[serde(default)]
+    pub active_replications: Option<u64>,
+}
+
+/// Why a fact is `null`.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, JsonSchema)]
+pub struct FactError {
+    /// The site the fact belongs to; `null` for the whole snapshot.
+    #[serde(default)]
+    pub site: Option<String>,
+    /// Which fact: `backup`, `connections`, `manager.dns`, ...
+    pub fact: String,
+    pub message: String,
+}
+
+/// Why a snapshot could not be loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum SnapshotError {
+    #[error("cannot read snapshot {path}: {source}")]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("snapshot {path} is {size} bytes, more than the {max} bytes a snapshot may have; is this the right file?")]
+    TooLarge { path: PathBuf, size: u64, max: u64 },
+    #[error("snapshot {path}:{line}:{column}: {message}")]
+    Syntax {
+        path: PathBuf,
+        line: usize,
+        column: usize,
+        message: String,
+    },
+    #[error("snapshot {path} has schema_version {found}; this build of hcx-preflight reads schema_version {SCHEMA_VERSION}: use a matching release or collect again")]
+    SchemaVersion { path: PathBuf, found: String },
+    #[error("snapshot {path} is not valid: {message}")]
+    Invalid { path: PathBuf, message: String },
+}
+
+impl Snapshot {
+    /// Read and validate a snapshot file.
+    pub fn load(path: &Path) -> Result<Self, SnapshotError> {
+        let io = |source| SnapshotError::Io {
+            path: path.to_path_buf(),
+            source,
+        };
+        let size = std::fs::metadata(path).map_err(io)?.len();
+        if size > MAX_SNAPSHOT_BYTES {
+            return Err(SnapshotError::TooLarge {
+                path: path.to_path_buf(),
+                size,
+                max: MAX_SNAPSHOT_BYTES,
+            });
+        }
+        let bytes = std::fs::read(path).map_err(io)?;
+        Self::from_slice(&bytes, path)
+    }
+
+    /// Parse and validate snapshot bytes; `path` is only used in messages.
+    pub fn from_slice(bytes: &[u8], path: &Path) -> Result<Self, SnapshotError> {
+        if bytes.len() as u64 > MAX_SNAPSHOT_BYTES {
+            return Err(SnapshotError::TooLarge {
+                path: path.to_path_buf(),
+                size: bytes.len() as u64,
+                max: MAX_SNAPSHOT_BYTES,
+            });
+        }
+        let syntax = |e: serde_json::Error| SnapshotError::Syntax {
+            path: path.to_path_buf(),
+            line: e.line(),
+            column: e.column(),
+            message: strip_position(&e.to_string()),
+        };
+        // First only the schema version, so that a newer format gets a clear message
+        // instead of a confusing field error.
+        #[derive(Deserialize)]
+        struct Probe {
+            schema_version: Option<serde_json::Value>,
+        }
+        let probe: Probe = serde_json::from_slice(bytes).map_err(syntax)?;
+        match probe.schema_version {
+            Some(serde_json::Value::Number(n)) if n.as_u64() == Some(SCHEMA_VERSION as u64) => {}
+            Some(other) => {
+                return Err(SnapshotError::SchemaVersion {
+                    path: path.to_path_buf(),
+                    found: other.to_string(),
+                })
+            }
+            None => {
+                return Err(SnapshotError::Invalid {
+                    path: path.to_path_buf(),
+                    message: "it has no schema_version; is this an hcx-preflight snapshot?".into(),
+                })
+            }
+        }
+        let snapshot: Snapshot = serde_json::from_slice(bytes).map_err(syntax)?;
+        snapshot.validate().map_err(|message| SnapshotError::Invalid {
+            path: path.to_path_buf(),
+            message,
+        })?;
+        Ok(snapshot)
+    }
+
+    /// Checks serde cannot express: unique, non-empty site names; sane percentages.
+    pub fn validate(&self) -> Result<(), String> {
+        if self.sites.is_empty() {
+            return Err("it lists no sites".into());
+        }
+        let mut names = std::collections::BTreeSet::new();
+        for site in &self.sites {
+            if site.name.trim().is_empty() {
+                return Err("a site has an empty name".into());
+            }
+            if !names.insert(site.name.as_str()) {
+                return Err(format!("site name `{}` appears twice", site.name));
+            }
+            if let Some(p) = site.manager.disk_common_used_percent {
+                if !(0.0..=100.0).contains(&p) {
+                    return Err(format!(
+                        "site `{}`: disk_common_used_percent {p} is not between 0 and 100",
+                        site.name
+                    ));
+                }
+            }
+            if site.manager.provider.is_some() && site.manager.provider_managed != Some(true) {
+                return Err(format!(
+                    "site `{}`: provider is set but provider_managed is not true",
+                    site.name
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// Deterministic order for output: sites as given, lists inside sorted by identity.
+    pub fn normalize(&mut self) {
+        for site in &mut self.sites {
+            if let Some(c) = &mut site.connections {
+                c.sort_by(|a, b| (a.kind, &a.url).cmp(&(b.kind, &b.url)));
+            }
+            if let Some(p) = &mut site.site_pairs {
+                p.sort_by(|a, b| (&a.remote_name, &a.endpoint_id).cmp(&(&b.remote_name, &b.endpoint_id)));
+            }
+            if let Some(meshes) = &mut site.service_meshes {
+                meshes.sort_by(|a, b| (&a.name, &a.id).cmp(&(&b.name, &b.id)));
+                for m in meshes.iter_mut() {
+                    if let Some(a) = &mut m.appliances {
+                        a.sort_by(|x, y| (&x.name, &x.id).cmp(&(&y.name, &y.id)));
+                    }
+                    if let Some(s) = &mut m.services {
+                        s.sort();
+                    }
+                }
+            }
+            if let Some(u) = site.updates.as_mut().and_then(|u| u.available.as_mut()) {
+                u.sort_by(|a, b| b.version.cmp(&a.version));
+            }
+        }
+        self.errors.sort();
+        self.errors.dedup();
+    }
+
+    /// Pretty JSON with a trailing newline: the file form.
+    pub fn to_json_pretty(&self) -> String {
+        let mut s = serde_json::to_string_pretty(self).expect("a snapshot always serializes");
+        s.push('\n');
+        s
+    }
+
+    /// The JSON Schema of the snapshot, for policy authors and their editors.
+    pub fn json_schema() -> serde_json::Value {
+        serde_json::to_value(schemars::schema_for!(Snapshot)).expect("schema serializes")
+    }
+}
+
+/// serde_json appends " at line L column C"; the path prefix already says it.
+fn strip_position(msg: &str) -> String {
+    match msg.rfind(" at line ") {
+        Some(i) => msg[..i].to_string(),
+        None => msg.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MINIMAL: &str = r#"{"schema_version":1,"collected_at":"2026-11-29T09:00:00Z",
+        "collector":{"name":"x","version":"1"},"sites":[{"name":"s","role":"connector","manager":{}}]}"#;
+
+    #[test]
+    fn absent_facts_are_null() {
+        let s = Snapshot::from_slice(MINIMAL.as_bytes(), Path::new("m.json")).unwrap();
+        assert_eq!(s.sites[0].manager.version, None);
+        assert_eq!(s.sites[0].backup, None);
+        let v = serde_json::to_value(&s).unwrap();
+        assert!(v["sites"][0]["connections"].is_null());
+    }
+
+    #[test]
+    fn syntax_errors_name_line_and_column() {
+        let e = Snapshot::from_slice(b"{\n  \"schema_version\": 1,\n  oops\n}", Path::new("bad.json")).unwrap_err();
+        let msg = e.to_string();
+        assert!(msg.starts_with("snapshot bad.json:3:"), "{msg}");
+    }
+
+    #[test]
+    fn bad_versions_are_refused_with_position() {
+        let text = MINIMAL.replace("\"manager\":{}", "\"manager\":{\"version\":\"4.x\"}");
+        let msg = Snapshot::from_slice(text.as_bytes(), Path::new("v.json")).unwrap_err().to_string();
+        assert!(msg.contains("v.json:2:") && msg.contains("`4.x` is not an HCX version"), "{msg}");
+    }
+
+    #[test]
+    fn unknown_schema_version_is_refused() {
+        let text = MINIMAL.replace("\"schema_version\":1", "\"schema_version\":2");
+        let msg = Snapshot::from_slice(text.as_bytes(), Path::new("v.json")).unwrap_err().to_string();
+        assert!(msg.contains("schema_version 2"), "{msg}");
+    }
+
+    #[test]
+    fn unknown_fields_are_accepted() {
+        let text = MINIMAL.replace("\"manager\":{}", "\"manager\":{\"future\":1},\"extra\":[1]");
+        Snapshot::from_slice(text.as_bytes(), Path::new("x.json")).unwrap();
+    }
+
+    #[test]
+    fn duplicate_sites_are_refused() {
+        let text = MINIMAL.replace(
+            r#""sites":[{"name":"s","role":"connector","manager":{}}]"#,
+            r#""sites":[{"name":"s","role":"connector","manager":{}},{"name":"s","role":"cloud","manager":{}}]"#,
+        );
+        let msg = Snapshot::from_slice(text.as_bytes(), Path::new("d.json")).unwrap_err().to_string();
+        assert!(msg.contains("appears twice"), "{msg}");
+    }
+}
