@@ -1,10 +1,18 @@
 //! hcx-preflight: a policy-as-code pre-flight checker for VMware HCX upgrades.
 //!
 //! The data flows one way:
-//! collect ([`collect`]) -> snapshot ([`snapshot`]) -> evaluate ([`policy`]) ->
-//! findings and decision ([`findings`]) -> report ([`report`]) / gate.
-//! `src/main.rs` only parses the command line ([`cli`]) and maps the outcome to an exit code.
+//! collect -> snapshot ([`snapshot`]) -> evaluate ([`policy`], with the [`plan`] and the
+//! organisation [`config`]) -> findings and decision ([`findings`]) -> report ([`report`])
+//! / gate. `src/main.rs` only parses the command line ([`cli`]) and maps the outcome to
+//! an exit code.
 
+pub mod check;
+pub mod cli;
+pub mod config;
+pub mod findings;
 pub mod fsutil;
+pub mod plan;
+pub mod policy;
+pub mod report;
 pub mod snapshot;
 pub mod version;

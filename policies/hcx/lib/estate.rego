@@ -1,0 +1,110 @@
+# Helpers over the snapshot and the plan, shared by the built-in and the organisation rules.
+#
+# input.snapshot is the snapshot (contract section 1); input.plan is
+# {target_version, phase, evaluated_at, fail_on}. Every fact may be null: rules
+# that need one check for null and leave the verdict to `fact-missing`.
+package hcx.lib
+
+target := input.plan.target_version
+
+phase := input.plan.phase
+
+sites := input.snapshot.sites
+
+# Evaluation time in nanoseconds since the epoch (fixed by --now).
+now_ns := time.parse_rfc3339_ns(input.plan.evaluated_at)
+
+# A threshold: the organisation's value (config) if set, else the built-in default.
+threshold(name) := object.get(data.hcx.config.thresholds, name, data.hcx.params.thresholds[name])
+
+# A raw finding, as every rule emits it; the catalog adds title, severity, kb and remediation.
+finding(id, site, resource, message) := {"id": id, "site": site, "resource": resource, "message": message}
+
+# The same with a severity other than the catalog's default (e.g. warn on provider-managed sites).
+finding_with_severity(id, site, resource, message, severity) := object.union(
+	finding(id, site, resource, message),
+	{"severity": severity},
+)
+
+# Every Service Mesh appliance with the names of its site and mesh.
+appliances contains {"site": site.name, "mesh": mesh, "appliance": appliance} if {
+	some site in sites
+	some mesh in as_list(site.service_meshes)
+	some appliance in as_list(mesh.appliances)
+}
+
+# A list that may be null, as a list.
+as_list(x) := x if is_array(x)
+
+as_list(x) := [] if not is_array(x)
+
+# A readable name for a manager: its FQDN, else the site name.
+manager_name(site) := site.manager.fqdn if is_string(site.manager.fqdn)
+
+manager_name(site) := site.name if not is_string(site.manager.fqdn)
+
+# A readable name for an appliance: "mesh/appliance".
+appliance_name(mesh, appliance) := sprintf("%s/%s", [either(mesh.name, mesh.id), either(appliance.name, appliance.id)])
+
+either(a, b) := a if a != null
+
+either(a, b) := b if {
+	a == null
+	b != null
+}
+
+either(a, b) := "?" if {
+	a == null
+	b == null
+}
+
+# Every known version at a site: its manager and its Service Mesh appliances.
+site_versions(site) := {v | v := site.manager.version; is_string(v)} | {v |
+	some mesh in as_list(site.service_meshes)
+	some appliance in as_list(mesh.appliances)
+	v := appliance.version
+	is_string(v)
+}
+
+# The upgrade to the target crosses `boundary` at this site: something there is below it.
+crosses(site, boundary) if {
+	version_ge(target, boundary)
+	some v in site_versions(site)
+	version_lt(v, boundary)
+}
+
+# The manager itself crosses `boundary` (for manager-only changes such as the database).
+manager_crosses(site, boundary) if {
+	version_ge(target, boundary)
+	is_string(site.manager.version)
+	version_lt(site.manager.version, boundary)
+}
+
+# Why a fact is null, from the snapshot's errors, for messages.
+why_missing(site_name, fact) := concat("; ", reasons) if {
+	reasons := [e.message |
+		some e in input.snapshot.errors
+		e.site == site_name
+		_fact_covers(e.fact, fact)
+	]
+	count(reasons) > 0
+}
+
+why_missing(site_name, fact) := "no reason recorded in the snapshot's errors" if {
+	not _has_reason(site_name, fact)
+}
+
+_has_reason(site_name, fact) if {
+	some e in input.snapshot.errors
+	e.site == site_name
+	_fact_covers(e.fact, fact)
+}
+
+_fact_covers(recorded, fact) if recorded == fact
+
+_fact_covers(recorded, fact) if startswith(fact, concat("", [recorded, "."]))
+
+_fact_covers(recorded, fact) if startswith(recorded, concat("", [fact, "."]))
+
+# A status other than "healthy" (null included) is not healthy.
+healthy(status) if status == "healthy"

@@ -1,0 +1,161 @@
+# The entrypoint: data.hcx.preflight.findings
+#
+# Gathers the raw findings of every rule package under data.hcx.rules (built-in and
+# organisation), adds the catalog's metadata (data.hcx.catalog), applies the
+# organisation's config (data.hcx.config: disabled rules, severity overrides,
+# waivers) and reports waivers that expired or matched nothing. The decision
+# (allow/deny) is derived from these findings by hcx-preflight, and the same
+# query gives the same set of findings in OPA.
+package hcx.preflight
+
+import data.hcx.lib
+
+_config := data.hcx.config
+
+_disabled := {id | some id in object.get(_config, "disabled", [])}
+
+_overrides := object.get(_config, "severity", {})
+
+_waivers := object.get(_config, "waivers", [])
+
+# Ids that waivers, overrides and disabling can never touch.
+_meta_ids := {"waiver-expired", "waiver-unused"}
+
+# Every raw finding of every rule package.
+raw contains v if {
+	some name
+	some v in data.hcx.rules[name].violation
+}
+
+# Emitted ids that the catalog does not know: hcx-preflight refuses to decide.
+uncatalogued contains v.id if {
+	some v in raw
+	not data.hcx.catalog[v.id]
+}
+
+_severity(v) := _overrides[v.id] if not v.id in _meta_ids
+
+_severity(v) := v.severity if {
+	not _has_override(v)
+	is_string(v.severity)
+}
+
+_severity(v) := data.hcx.catalog[v.id].severity if {
+	not _has_override(v)
+	not is_string(v.severity)
+}
+
+_has_override(v) if {
+	not v.id in _meta_ids
+	_overrides[v.id]
+}
+
+_kb_url(kb) := sprintf("https://knowledge.broadcom.com/external/article?legacyId=%s", [kb]) if is_string(kb)
+
+_kb_url(kb) := null if not is_string(kb)
+
+_enrich(v) := {
+	"id": v.id,
+	"severity": _severity(v),
+	"site": object.get(v, "site", null),
+	"resource": object.get(v, "resource", null),
+	"title": meta.title,
+	"message": v.message,
+	"remediation": meta.remediation,
+	"kb": kb,
+	"kb_url": _kb_url(kb),
+} if {
+	meta := data.hcx.catalog[v.id]
+	kb := object.get(meta, "kb", null)
+}
+
+# Findings of the rules, with their metadata, before waivers.
+_rule_findings contains _enrich(v) if {
+	some v in raw
+	not v.id in _disabled
+}
+
+_enriched := _rule_findings | {_enrich(v) | some v in _waiver_findings}
+
+# The findings, each marked waived (with the waiver) or not.
+findings contains object.union(f, {"waived": true, "waiver": w}) if {
+	some f in _enriched
+	w := _first_waiver(f)
+}
+
+findings contains object.union(f, {"waived": false}) if {
+	some f in _enriched
+	not _first_waiver(f)
+}
+
+_active(w) if time.parse_rfc3339_ns(w.expires) > lib.now_ns
+
+_applies(w, f) if {
+	not f.id in _meta_ids
+	w.id == f.id
+	_optional_match(w, "site", f.site)
+	_optional_match(w, "resource", f.resource)
+}
+
+_optional_match(w, key, _) if object.get(w, key, null) == null
+
+_optional_match(w, key, value) if w[key] == value
+
+# The first active waiver (in config order) that applies to a finding.
+_first_waiver(f) := w if {
+	matching := [i |
+		some i, w2 in _waivers
+		_active(w2)
+		_applies(w2, f)
+	]
+	count(matching) > 0
+	w := _public(_waivers[min(matching)])
+}
+
+_public(w) := {k: v | some k, v in w; k in {"id", "site", "resource", "reason", "approved_by", "expires"}}
+
+_waiver_findings contains lib.finding("waiver-expired", object.get(w, "site", null), w.id, msg) if {
+	some w in _waivers
+	not _active(w)
+	msg := sprintf("the waiver for %s%s expired at %s (reason: %s; approved by %s): it no longer applies", [
+		w.id, _scope(w), w.expires, w.reason, w.approved_by,
+	])
+}
+
+_waiver_findings contains lib.finding("waiver-unused", object.get(w, "site", null), w.id, msg) if {
+	some w in _waivers
+	_active(w)
+	not _matches_any(w)
+	msg := sprintf("the waiver for %s%s matched no finding (reason: %s; approved by %s; expires %s): remove it or fix its site/resource", [
+		w.id, _scope(w), w.reason, w.approved_by, w.expires,
+	])
+}
+
+_matches_any(w) if {
+	some f in _rule_findings
+	_applies(w, f)
+}
+
+_scope(w) := concat("", [_part(w, "site"), _part(w, "resource")])
+
+_part(w, key) := sprintf(" %s=%s", [key, w[key]]) if is_string(object.get(w, key, null))
+
+_part(w, key) := "" if not is_string(object.get(w, key, null))
+
+# Raw findings that lack an id or a message: hcx-preflight refuses to decide.
+malformed contains v if {
+	some v in raw
+	not _well_formed(v)
+}
+
+_well_formed(v) if {
+	is_string(v.id)
+	is_string(v.message)
+}
+
+# What hcx-preflight evaluates in one pass: the findings and the two checks above.
+report := {
+	"findings": findings,
+	"uncatalogued": uncatalogued,
+	"malformed": malformed,
+}

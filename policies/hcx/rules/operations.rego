@@ -1,0 +1,38 @@
+# The state of the estate at the moment of the upgrade: work in flight, disk
+# space on /common, and the age of the snapshot itself.
+package hcx.rules.operations
+
+import data.hcx.lib
+
+violation contains lib.finding("active-operations", site.name, lib.manager_name(site), msg) if {
+	lib.phase in {"managers", "service-mesh"}
+	some site in lib.sites
+	ops := site.operations
+	is_number(ops.active_migrations)
+	is_number(ops.active_replications)
+	ops.active_migrations + ops.active_replications > 0
+	msg := sprintf("%s has %d migrations and %d replications in flight: let them finish or pause them before upgrading", [
+		lib.manager_name(site), ops.active_migrations, ops.active_replications,
+	])
+}
+
+violation contains lib.finding("disk-space", site.name, lib.manager_name(site), msg) if {
+	lib.phase == "managers"
+	some site in lib.sites
+	used := site.manager.disk_common_used_percent
+	is_number(used)
+	limit := lib.threshold("disk_common_max_percent")
+	used > limit
+	msg := sprintf("/common on %s is %v%% full, over the allowed %v%%: free space before upgrading", [lib.manager_name(site), used, limit])
+}
+
+_ns_per_minute := 60000000000
+
+violation contains lib.finding("snapshot-stale", null, input.snapshot.collected_at, msg) if {
+	max_minutes := lib.threshold("snapshot_max_age_minutes")
+	age := lib.now_ns - time.parse_rfc3339_ns(input.snapshot.collected_at)
+	age > max_minutes * _ns_per_minute
+	msg := sprintf("the snapshot was collected at %s, %v minutes before the evaluation at %s, more than the allowed %v minutes: collect again", [
+		input.snapshot.collected_at, round(age / _ns_per_minute), input.plan.evaluated_at, max_minutes,
+	])
+}

@@ -1,0 +1,115 @@
+# Version rules: direction of the upgrade, offered updates, supported paths,
+# skew between site-paired managers, managers before the Service Mesh, and the
+# post-upgrade version check.
+package hcx.rules.versions
+
+import data.hcx.lib
+
+# A downgrade: the target is older than a manager's current version.
+violation contains lib.finding("target-not-newer", site.name, lib.manager_name(site), msg) if {
+	lib.phase == "managers"
+	some site in lib.sites
+	is_string(site.manager.version)
+	lib.version_lt(lib.target, site.manager.version)
+	msg := sprintf("target %s is older than the current version %s of %s: HCX does not downgrade", [lib.target, site.manager.version, lib.manager_name(site)])
+}
+
+# Nothing to upgrade: every collected manager is already on the target (newer ones are downgrades, above).
+violation contains lib.finding("target-not-newer", null, lib.target, msg) if {
+	lib.phase == "managers"
+	versions := [sprintf("%s %s", [lib.manager_name(site), site.manager.version]) |
+		some site in lib.sites
+		is_string(site.manager.version)
+	]
+	count(versions) > 0
+	count(versions) == count(lib.sites)
+	not _some_manager_below_target
+	not _some_manager_above_target
+	msg := sprintf("no manager is below the target %s (%s): nothing to upgrade", [lib.target, concat(", ", versions)])
+}
+
+_some_manager_above_target if {
+	some site in lib.sites
+	is_string(site.manager.version)
+	lib.version_gt(site.manager.version, lib.target)
+}
+
+_some_manager_below_target if {
+	some site in lib.sites
+	is_string(site.manager.version)
+	lib.version_lt(site.manager.version, lib.target)
+}
+
+# The target is not offered to a manager that needs it (when the list is known).
+violation contains lib.finding("target-not-offered", site.name, lib.manager_name(site), msg) if {
+	lib.phase == "managers"
+	some site in lib.sites
+	is_string(site.manager.version)
+	lib.version_lt(site.manager.version, lib.target)
+	offered := site.updates.available
+	is_array(offered)
+	not _offers(offered, lib.target)
+	msg := sprintf("%s does not list %s among its available updates (%s)", [
+		lib.manager_name(site), lib.target,
+		_describe_offered(offered),
+	])
+}
+
+_offers(offered, target) if {
+	some u in offered
+	lib.version_eq(u.version, target)
+}
+
+_describe_offered(offered) := "none" if count(offered) == 0
+
+_describe_offered(offered) := concat(", ", [u.version | some u in offered]) if count(offered) > 0
+
+# The jump is not a supported path; the path table is data (data.hcx.params.upgrade_paths).
+violation contains lib.finding("upgrade-path-unsupported", site.name, lib.manager_name(site), msg) if {
+	some site in lib.sites
+	is_string(site.manager.version)
+	lib.version_lt(site.manager.version, lib.target)
+	some path in data.hcx.params.upgrade_paths
+	lib.version_lt(site.manager.version, path.from_below)
+	lib.version_ge(lib.target, path.to_at_least)
+	msg := sprintf("%s is on %s: upgrading to %s or later requires %s or later first; upgrade to %s, then to %s. %s", [
+		lib.manager_name(site), site.manager.version, path.to_at_least, path.from_below, path.via, lib.target, path.note,
+	])
+}
+
+# Phase service-mesh: every site-paired manager must already be on the target.
+violation contains lib.finding("managers-first", site.name, lib.manager_name(site), msg) if {
+	lib.phase == "service-mesh"
+	some site in lib.sites
+	is_string(site.manager.version)
+	lib.version_lt(site.manager.version, lib.target)
+	msg := sprintf("%s is on %s, not yet on the target %s: upgrade the managers before the Service Mesh", [lib.manager_name(site), site.manager.version, lib.target])
+}
+
+violation contains lib.finding("managers-first", site.name, pair.remote_name, msg) if {
+	lib.phase == "service-mesh"
+	some site in lib.sites
+	some pair in lib.as_list(site.site_pairs)
+	is_string(pair.remote_version)
+	lib.version_lt(pair.remote_version, lib.target)
+	msg := sprintf("the paired manager %s (%s) is on %s, not yet on the target %s: upgrade the managers before the Service Mesh", [pair.remote_name, pair.remote_url, pair.remote_version, lib.target])
+}
+
+# Site-paired managers on different versions.
+violation contains lib.finding("version-skew", site.name, pair.remote_name, msg) if {
+	some site in lib.sites
+	is_string(site.manager.version)
+	some pair in lib.as_list(site.site_pairs)
+	is_string(pair.remote_version)
+	not lib.version_eq(site.manager.version, pair.remote_version)
+	msg := sprintf("%s is on %s but its paired manager %s is on %s: site-paired managers should end on the same version", [lib.manager_name(site), site.manager.version, pair.remote_name, pair.remote_version])
+}
+
+# Phase verify: the manager must report the target as its current version.
+violation contains lib.finding("version-not-updated", site.name, lib.manager_name(site), msg) if {
+	lib.phase == "verify"
+	some site in lib.sites
+	is_string(site.manager.version)
+	not lib.version_eq(site.manager.version, lib.target)
+	msg := sprintf("%s reports %s as its current version, not the target %s", [lib.manager_name(site), site.manager.version, lib.target])
+}

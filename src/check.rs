@@ -1,0 +1,57 @@
+//! Judging: a snapshot and a plan, evaluated by a policy set, give a decision.
+
+use crate::findings::Decision;
+use crate::plan::{input_document, Plan};
+use crate::policy::{sha256_hex, PolicyError, PolicySet};
+use crate::snapshot::Snapshot;
+
+/// A snapshot with the bytes its digest is taken over (the file as read, or the
+/// canonical form written by `collect`).
+#[derive(Debug, Clone)]
+pub struct LoadedSnapshot {
+    pub snapshot: Snapshot,
+    pub sha256: String,
+}
+
+impl LoadedSnapshot {
+    /// Read and validate a snapshot file; the digest is that of the file's bytes.
+    pub fn from_file(path: &std::path::Path) -> Result<Self, crate::snapshot::SnapshotError> {
+        let snapshot = Snapshot::load(path)?;
+        let bytes = std::fs::read(path).map_err(|source| crate::snapshot::SnapshotError::Io {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        Ok(LoadedSnapshot {
+            snapshot,
+            sha256: sha256_hex(&bytes),
+        })
+    }
+
+    /// A snapshot held in memory (just collected); the digest is that of its file form.
+    pub fn from_snapshot(snapshot: Snapshot) -> Self {
+        let sha256 = sha256_hex(snapshot.to_json_pretty().as_bytes());
+        LoadedSnapshot { snapshot, sha256 }
+    }
+}
+
+/// Evaluate `plan` on `snapshot` and derive the decision.
+pub fn judge(loaded: &LoadedSnapshot, plan: &Plan, policies: &PolicySet) -> Result<Decision, PolicyError> {
+    let input = input_document(&loaded.snapshot, plan);
+    let findings = policies.evaluate(&input)?;
+    let mut decision = Decision::new(findings, plan, loaded.sha256.clone(), policies.digest().to_string());
+    decision.facts_sha256 = facts_digests(&loaded.snapshot);
+    Ok(decision)
+}
+
+/// SHA-256 of each site's facts, by site name: what the rules look at, without the
+/// collection time, so that two collections of an unchanged estate compare equal.
+pub fn facts_digests(snapshot: &Snapshot) -> std::collections::BTreeMap<String, String> {
+    snapshot
+        .sites
+        .iter()
+        .map(|s| {
+            let text = serde_json::to_string(s).expect("a site serializes");
+            (s.name.clone(), sha256_hex(text.as_bytes()))
+        })
+        .collect()
+}

@@ -1,0 +1,284 @@
+//! The command line: argument definitions (clap derive) and the commands that tie
+//! the pipeline stages together. Every command returns an [`ExitStatus`]; errors of
+//! the tool are `Err` and become exit code 2 in `main`, never "allowed".
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use anyhow::{bail, Context, Result};
+use clap::{Args, Parser, Subcommand};
+
+use crate::check::{judge, LoadedSnapshot};
+use crate::plan::{self, FailOn, Phase, Plan};
+use crate::policy::{LoadOptions, PolicySet, ENTRYPOINT};
+use crate::report::{self, Format, RenderOptions};
+use crate::version::HcxVersion;
+
+/// The process outcome, mapped to an exit code in one place.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExitStatus {
+    /// 0: allowed (or a command that succeeded).
+    Allowed,
+    /// 1: denied by policy (or policy tests failed).
+    Denied,
+    /// 2: the tool could not decide.
+    Error,
+}
+
+impl ExitStatus {
+    pub fn code(self) -> u8 {
+        match self {
+            ExitStatus::Allowed => 0,
+            ExitStatus::Denied => 1,
+            ExitStatus::Error => 2,
+        }
+    }
+}
+
+/// Policy-as-code pre-flight checks for VMware HCX upgrades.
+///
+/// Exit codes: 0 allowed, 1 denied by policy, 2 the tool could not decide.
+#[derive(Debug, Parser)]
+#[command(name = "hcx-preflight", version, about, long_about = None, max_term_width = 100)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Judge a snapshot against a target version and gate the upgrade.
+    Check(CheckArgs),
+    /// Print the JSON Schema of the snapshot.
+    Schema,
+    /// Inspect, export and test the policy set.
+    #[command(subcommand)]
+    Policy(PolicyCommand),
+}
+
+/// Where the policies come from (shared by `check` and `policy`).
+#[derive(Debug, Clone, Args)]
+pub struct PolicyArgs {
+    /// An organisation policy directory (Rego modules and data.json/data.yaml files); repeatable.
+    #[arg(long = "policy-dir", value_name = "DIR")]
+    pub policy_dirs: Vec<PathBuf>,
+    /// The organisation config (default: ./hcx-preflight.toml when it exists).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Wall-clock limit of one policy evaluation, in seconds.
+    #[arg(long, value_name = "SECS", default_value_t = 10.0)]
+    pub eval_timeout: f64,
+}
+
+impl PolicyArgs {
+    pub fn load(&self) -> Result<PolicySet> {
+        if !(self.eval_timeout.is_finite() && self.eval_timeout > 0.0) {
+            bail!("--eval-timeout must be a positive number of seconds");
+        }
+        Ok(PolicySet::load(&LoadOptions {
+            policy_dirs: self.policy_dirs.clone(),
+            config: self.config.clone(),
+            discover_config: true,
+            timeout: Some(Duration::from_secs_f64(self.eval_timeout)),
+        })?)
+    }
+}
+
+/// The plan to judge (contract section 2).
+#[derive(Debug, Clone, Args)]
+pub struct PlanArgs {
+    /// The HCX version to upgrade to (4.10.3, 9.0.0.0).
+    #[arg(long, value_name = "VERSION", value_parser = parse_version)]
+    pub target: HcxVersion,
+    /// Which phase of the upgrade to judge.
+    #[arg(long, value_enum, default_value = "managers")]
+    pub phase: Phase,
+    /// Evaluation time (RFC 3339), to re-evaluate a past decision exactly; default: now.
+    #[arg(long, value_name = "RFC3339", value_parser = plan::parse_time)]
+    pub now: Option<chrono::DateTime<chrono::Utc>>,
+    /// Which findings deny: `deny` only, or `warn` too.
+    #[arg(long, value_enum, default_value = "deny")]
+    pub fail_on: FailOn,
+}
+
+impl PlanArgs {
+    pub fn plan(&self) -> Plan {
+        Plan {
+            target_version: self.target.clone(),
+            phase: self.phase,
+            evaluated_at: self.now.unwrap_or_else(plan::now),
+            fail_on: self.fail_on,
+        }
+    }
+}
+
+fn parse_version(s: &str) -> Result<HcxVersion, String> {
+    HcxVersion::parse(s).map_err(|e| e.to_string())
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// The snapshot to judge.
+    #[arg(long, value_name = "FILE")]
+    pub snapshot: PathBuf,
+    #[command(flatten)]
+    pub plan: PlanArgs,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: Format,
+    /// Write the report to FILE (atomically) instead of stdout.
+    #[arg(long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Print the exact Rego input document instead of judging.
+    #[arg(long)]
+    pub dump_input: bool,
+    #[command(flatten)]
+    pub policy: PolicyArgs,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PolicyCommand {
+    /// List every rule: id, severity, KB, title and the file that emits it.
+    List(PolicyArgs),
+    /// Explain one rule: when it fires, its severity, KB and remediation.
+    Explain {
+        /// The rule id (see `policy list`).
+        id: String,
+        #[command(flatten)]
+        policy: PolicyArgs,
+    },
+    /// Write the exact policy set that `check` loads as an OPA bundle directory.
+    Export {
+        /// The directory to write (created if missing).
+        dir: PathBuf,
+        #[command(flatten)]
+        policy: PolicyArgs,
+    },
+}
+
+/// Run a parsed command line.
+pub fn run(cli: Cli) -> Result<ExitStatus> {
+    match cli.command {
+        Command::Check(args) => check(args),
+        Command::Schema => {
+            let mut text = serde_json::to_string_pretty(&crate::snapshot::Snapshot::json_schema())?;
+            text.push('\n');
+            write_stdout(text.as_bytes())?;
+            Ok(ExitStatus::Allowed)
+        }
+        Command::Policy(cmd) => policy(cmd),
+    }
+}
+
+fn check(args: CheckArgs) -> Result<ExitStatus> {
+    let loaded = LoadedSnapshot::from_file(&args.snapshot)?;
+    let plan = args.plan.plan();
+    if args.dump_input {
+        let mut text = serde_json::to_string_pretty(&plan::input_document(&loaded.snapshot, &plan))?;
+        text.push('\n');
+        emit(args.output.as_deref(), text.as_bytes())?;
+        return Ok(ExitStatus::Allowed);
+    }
+    let policies = args.policy.load()?;
+    let decision = judge(&loaded, &plan, &policies)?;
+    let mut buf = Vec::new();
+    let color = args.output.is_none() && report::stdout_wants_color();
+    report::render(&decision, args.format, RenderOptions { color }, &mut buf)?;
+    emit(args.output.as_deref(), &buf)?;
+    Ok(if decision.exit_code() == 0 { ExitStatus::Allowed } else { ExitStatus::Denied })
+}
+
+fn policy(cmd: PolicyCommand) -> Result<ExitStatus> {
+    match cmd {
+        PolicyCommand::List(args) => {
+            let set = args.load()?;
+            let mut table = comfy_table::Table::new();
+            table
+                .load_preset(comfy_table::presets::UTF8_FULL_CONDENSED)
+                .set_content_arrangement(comfy_table::ContentArrangement::Dynamic)
+                .set_width(100)
+                .set_header(vec!["id", "severity", "kb", "title", "source"]);
+            for (id, entry) in set.catalog() {
+                table.add_row(vec![
+                    id.clone(),
+                    entry.severity.as_str().to_string(),
+                    entry.kb.clone().unwrap_or_else(|| "-".into()),
+                    entry.title.clone(),
+                    rule_sources(&set, id).join("\n"),
+                ]);
+            }
+            write_stdout(format!("{table}\n").as_bytes())?;
+            Ok(ExitStatus::Allowed)
+        }
+        PolicyCommand::Explain { id, policy } => {
+            let set = policy.load()?;
+            let Some(e) = set.catalog().get(&id) else {
+                bail!("unknown rule id `{id}`; `hcx-preflight policy list` shows them all");
+            };
+            let severity = set.config().severity.get(&id).copied().unwrap_or(e.severity);
+            let mut text = format!("{id}: {}\n\n", e.title);
+            text.push_str(&format!("severity:    {}", severity.as_str()));
+            if severity != e.severity {
+                text.push_str(&format!(" (default {}, overridden by the config)", e.severity.as_str()));
+            }
+            text.push('\n');
+            if let Some(kb) = &e.kb {
+                text.push_str(&format!("kb:          {kb} https://knowledge.broadcom.com/external/article?legacyId={kb}\n"));
+            }
+            if let Some(when) = &e.when {
+                text.push_str(&format!("when:        {when}\n"));
+            }
+            text.push_str(&format!("remediation: {}\n", e.remediation));
+            text.push_str(&format!("source:      {}\n", rule_sources(&set, &id).join(", ")));
+            if set.config().disabled.contains(&id) {
+                text.push_str("status:      disabled by the config\n");
+            }
+            write_stdout(text.as_bytes())?;
+            Ok(ExitStatus::Allowed)
+        }
+        PolicyCommand::Export { dir, policy } => {
+            let set = policy.load()?;
+            let written = set.export(&dir).with_context(|| format!("cannot write the bundle to {}", dir.display()))?;
+            eprintln!(
+                "wrote {} files to {}; evaluate with: opa eval -b {} -i INPUT.json '{ENTRYPOINT}'",
+                written.len(),
+                dir.display(),
+                dir.display()
+            );
+            Ok(ExitStatus::Allowed)
+        }
+    }
+}
+
+/// The Rego files whose text emits `id` (a `"id"` literal in a rules module).
+pub fn rule_sources(set: &PolicySet, id: &str) -> Vec<String> {
+    let needle = format!("\"{id}\"");
+    let mut out: Vec<String> = set
+        .modules()
+        .iter()
+        .filter(|m| m.text.contains(&needle) && !m.bundle_path.ends_with("preflight.rego"))
+        .map(|m| m.origin.clone())
+        .collect();
+    if out.is_empty() && matches!(id, "waiver-expired" | "waiver-unused") {
+        out.push("policies/hcx/preflight.rego".into());
+    }
+    out
+}
+
+/// Write to a file atomically, or to stdout.
+pub fn emit(path: Option<&Path>, bytes: &[u8]) -> Result<()> {
+    match path {
+        Some(p) => crate::fsutil::write_atomic(p, bytes).with_context(|| format!("cannot write {}", p.display())),
+        None => write_stdout(bytes),
+    }
+}
+
+/// Write to stdout; a closed pipe (`| head`) is not an error worth a message.
+pub fn write_stdout(bytes: &[u8]) -> Result<()> {
+    let mut out = std::io::stdout().lock();
+    match out.write_all(bytes).and_then(|_| out.flush()) {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => std::process::exit(0),
+        other => Ok(other?),
+    }
+}

@@ -1,0 +1,92 @@
+//! The plan: what the user asks to be judged (contract section 2), and the Rego
+//! `input` document built from it and a snapshot.
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::snapshot::Snapshot;
+use crate::version::HcxVersion;
+
+/// Which part of the upgrade is judged.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "kebab-case")]
+pub enum Phase {
+    /// Before upgrading the HCX Managers.
+    Managers,
+    /// Before upgrading the Service Mesh appliances (after the managers).
+    ServiceMesh,
+    /// After the managers' upgrade: the post-upgrade checks.
+    Verify,
+}
+
+impl Phase {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Phase::Managers => "managers",
+            Phase::ServiceMesh => "service-mesh",
+            Phase::Verify => "verify",
+        }
+    }
+}
+
+/// Which severity makes the decision `deny`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "kebab-case")]
+pub enum FailOn {
+    /// Only unwaived `deny` findings deny.
+    #[default]
+    Deny,
+    /// Unwaived `warn` findings deny too.
+    Warn,
+}
+
+/// A plan to judge a snapshot against.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Plan {
+    pub target_version: HcxVersion,
+    pub phase: Phase,
+    /// Fixed by `--now`, so that a past decision can be re-evaluated exactly.
+    #[serde(with = "rfc3339")]
+    pub evaluated_at: DateTime<Utc>,
+    pub fail_on: FailOn,
+}
+
+/// RFC 3339 in UTC with `Z`, seconds precision unless the value has fractions.
+pub fn format_time(t: &DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(SecondsFormat::AutoSi, true)
+}
+
+/// Parse an RFC 3339 time given on the command line (`--now`).
+pub fn parse_time(s: &str) -> Result<DateTime<Utc>, String> {
+    DateTime::parse_from_rfc3339(s)
+        .map(|t| t.with_timezone(&Utc))
+        .map_err(|e| format!("`{s}` is not an RFC 3339 time such as 2026-11-29T09:05:00Z: {e}"))
+}
+
+/// The clock, truncated to whole seconds so that records stay readable.
+pub fn now() -> DateTime<Utc> {
+    let t = Utc::now();
+    DateTime::from_timestamp(t.timestamp(), 0).unwrap_or(t)
+}
+
+mod rfc3339 {
+    use chrono::{DateTime, Utc};
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(t: &DateTime<Utc>, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&super::format_time(t))
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<DateTime<Utc>, D::Error> {
+        let s = String::deserialize(d)?;
+        super::parse_time(&s).map_err(serde::de::Error::custom)
+    }
+}
+
+/// The Rego `input` document: `{"snapshot": ..., "plan": ...}`.
+pub fn input_document(snapshot: &Snapshot, plan: &Plan) -> serde_json::Value {
+    serde_json::json!({
+        "snapshot": snapshot,
+        "plan": plan,
+    })
+}

@@ -1,0 +1,500 @@
+//! The policy engine wrapper: loads the built-in and organisation policies once,
+//! compiles them with regorus, and evaluates plans against snapshots.
+//!
+//! A [`PolicySet`] is built once per process: every Rego module is parsed, every
+//! data document merged, the organisation config validated against the catalog and
+//! added as `data.hcx.config`, and the engine prepared. Each evaluation then works on
+//! a clone of the prepared engine, with strict builtin errors (a failing builtin is
+//! an error, never a silently undefined expression) and an execution time limit.
+//! Any evaluation error is an error of the tool: the gate never reads it as "allow".
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::num::NonZeroU32;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use regorus::utils::limits::ExecutionTimerConfig;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::config::{ConfigError, ConfigFile, ValidConfig};
+use crate::findings::{Finding, Severity};
+
+include!(concat!(env!("OUT_DIR"), "/builtin_policies.rs"));
+
+/// The query whose result is the set of findings (documented in the README).
+pub const ENTRYPOINT: &str = "data.hcx.preflight.findings";
+/// What hcx-preflight evaluates: the findings and the checks that make it refuse to decide.
+const REPORT_RULE: &str = "data.hcx.preflight.report";
+
+/// Default wall-clock limit of one evaluation.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Why a policy set cannot be loaded or evaluated.
+#[derive(Debug, thiserror::Error)]
+pub enum PolicyError {
+    #[error("cannot read policy directory {path}: {source}")]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("policy {file} does not compile:\n{message}")]
+    Compile { file: String, message: String },
+    #[error("data document {file} is not valid: {message}")]
+    Data { file: String, message: String },
+    #[error("the policies do not compile together:\n{0}")]
+    Prepare(String),
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    #[error("policy evaluation failed, so no decision was made:\n{0}")]
+    Eval(String),
+    #[error("policy evaluation exceeded the time limit of {limit:?}, so no decision was made (a runaway rule?):\n{message}")]
+    Timeout { limit: Duration, message: String },
+    #[error("rule(s) emitted finding id(s) not in the catalog: {ids}; add them to a data document at hcx/catalog (see `hcx-preflight policy init`)")]
+    Uncatalogued { ids: String },
+    #[error("rule(s) emitted malformed finding(s) without a string id and message: {0}")]
+    Malformed(String),
+}
+
+/// Metadata of one rule id, from `data.hcx.catalog`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CatalogEntry {
+    pub title: String,
+    pub severity: Severity,
+    #[serde(default)]
+    pub kb: Option<String>,
+    #[serde(default)]
+    pub when: Option<String>,
+    pub remediation: String,
+}
+
+/// One Rego file of the set.
+#[derive(Debug, Clone)]
+pub struct PolicyFile {
+    /// Path inside the bundle (`hcx/rules/backup.rego`, `org-1/acme/rules.rego`).
+    pub bundle_path: String,
+    /// Where it was read from (`built-in` or the file on disk), for messages.
+    pub origin: String,
+    pub text: String,
+}
+
+/// One data document of the set.
+#[derive(Debug, Clone)]
+pub struct DataFile {
+    pub bundle_path: String,
+    pub origin: String,
+    /// Where the document sits in `data` (its folder).
+    pub data_path: Vec<String>,
+    pub value: serde_json::Value,
+}
+
+/// The loaded, compiled policy set.
+#[derive(Clone)]
+pub struct PolicySet {
+    modules: Vec<PolicyFile>,
+    tests: Vec<PolicyFile>,
+    data: Vec<DataFile>,
+    config: ValidConfig,
+    catalog: BTreeMap<String, CatalogEntry>,
+    engine: regorus::Engine,
+    digest: String,
+    timeout: Duration,
+}
+
+impl std::fmt::Debug for PolicySet {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PolicySet")
+            .field("modules", &self.modules.len())
+            .field("data", &self.data.len())
+            .field("digest", &self.digest)
+            .finish()
+    }
+}
+
+/// What to load.
+#[derive(Debug, Clone, Default)]
+pub struct LoadOptions {
+    /// Organisation policy directories, in order.
+    pub policy_dirs: Vec<PathBuf>,
+    /// The organisation config, if any.
+    pub config: Option<PathBuf>,
+    /// Look for `hcx-preflight.toml` in the working directory when `config` is none.
+    pub discover_config: bool,
+    /// Wall-clock limit of one evaluation.
+    pub timeout: Option<Duration>,
+}
+
+fn is_test(path: &str) -> bool {
+    path.ends_with("_test.rego")
+}
+
+fn is_data(name: &str) -> bool {
+    matches!(name, "data.json" | "data.yaml" | "data.yml")
+}
+
+impl PolicySet {
+    /// The built-in policy set with no organisation additions.
+    pub fn builtin() -> Result<Self, PolicyError> {
+        Self::load(&LoadOptions::default())
+    }
+
+    /// Load the built-in set, the organisation directories and config, and compile.
+    pub fn load(opts: &LoadOptions) -> Result<Self, PolicyError> {
+        let mut modules = Vec::new();
+        let mut tests = Vec::new();
+        let mut data = Vec::new();
+        for (path, text) in BUILTIN_FILES {
+            add_file(path, &format!("policies/{path}"), text.to_string(), &mut modules, &mut tests, &mut data)?;
+        }
+        for (i, dir) in opts.policy_dirs.iter().enumerate() {
+            let mut files = Vec::new();
+            walk(dir, &mut files)?;
+            for f in files {
+                let rel = f.strip_prefix(dir).unwrap_or(&f).to_string_lossy().replace('\\', "/");
+                let name = f.file_name().and_then(|n| n.to_str()).unwrap_or("");
+                if !(rel.ends_with(".rego") || is_data(name)) {
+                    continue;
+                }
+                let text = std::fs::read_to_string(&f).map_err(|source| PolicyError::Io { path: f.clone(), source })?;
+                add_file(&format!("org-{}/{rel}", i + 1), &f.display().to_string(), text, &mut modules, &mut tests, &mut data)?;
+            }
+        }
+
+        let catalog = build_catalog(&data)?;
+        let thresholds = merged(&data)
+            .pointer("/hcx/params/thresholds")
+            .and_then(|t| t.as_object())
+            .map(|m| m.iter().map(|(k, v)| (k.clone(), v.clone())).collect::<BTreeMap<_, _>>())
+            .unwrap_or_default();
+        let file = match &opts.config {
+            Some(p) => Some(ConfigFile::load(p)?),
+            None if opts.discover_config => ConfigFile::discover(None)?,
+            None => None,
+        };
+        let config = match file {
+            Some(f) => f.validate(&catalog.keys().cloned().collect::<BTreeSet<_>>(), &thresholds)?,
+            None => ValidConfig::default(),
+        };
+
+        let timeout = opts.timeout.unwrap_or(DEFAULT_TIMEOUT);
+        let engine = build_engine(&modules, &data, &config, timeout, false)?;
+        let digest = digest(&modules, &data, &config);
+        Ok(PolicySet {
+            modules,
+            tests,
+            data,
+            config,
+            catalog,
+            engine,
+            digest,
+            timeout,
+        })
+    }
+
+    /// SHA-256 over every policy source, data document and the config.
+    pub fn digest(&self) -> &str {
+        &self.digest
+    }
+
+    /// Rule metadata by id (built-in and organisation).
+    pub fn catalog(&self) -> &BTreeMap<String, CatalogEntry> {
+        &self.catalog
+    }
+
+    /// The Rego modules (tests excluded).
+    pub fn modules(&self) -> &[PolicyFile] {
+        &self.modules
+    }
+
+    /// The Rego unit-test modules (`*_test.rego`).
+    pub fn tests(&self) -> &[PolicyFile] {
+        &self.tests
+    }
+
+    /// The validated organisation config.
+    pub fn config(&self) -> &ValidConfig {
+        &self.config
+    }
+
+    /// The whole `data` document the policies see (catalog, params, config, org data).
+    pub fn data_document(&self) -> serde_json::Value {
+        let mut all = merged(&self.data);
+        merge_into(&mut all, &["hcx".into(), "config".into()], self.config.to_data());
+        all
+    }
+
+    /// An engine with modules, data and (optionally) the test modules, for `policy test`.
+    pub fn engine_with_tests(&self) -> Result<regorus::Engine, PolicyError> {
+        let mut all = self.modules.clone();
+        all.extend(self.tests.iter().cloned());
+        build_engine(&all, &self.data, &self.config, self.timeout, true)
+    }
+
+    /// Evaluate the policies on an input document; the findings are unsorted.
+    pub fn evaluate(&self, input: &serde_json::Value) -> Result<Vec<Finding>, PolicyError> {
+        let mut engine = self.engine.clone();
+        engine.set_input(regorus::Value::from(input.clone()));
+        let report = engine.eval_rule(REPORT_RULE.to_string()).map_err(|e| self.eval_error(e))?;
+        if report == regorus::Value::Undefined {
+            return Err(PolicyError::Eval(format!("{REPORT_RULE} is undefined: a policy overrides or breaks the entrypoint")));
+        }
+        let report = serde_json::to_value(&report).map_err(|e| PolicyError::Eval(e.to_string()))?;
+        let ids = |key: &str| -> Vec<String> {
+            report[key]
+                .as_array()
+                .map(|a| a.iter().map(|v| v.as_str().map(str::to_string).unwrap_or_else(|| v.to_string())).collect())
+                .unwrap_or_default()
+        };
+        let unc = ids("uncatalogued");
+        if !unc.is_empty() {
+            return Err(PolicyError::Uncatalogued { ids: unc.join(", ") });
+        }
+        if let Some(m) = report["malformed"].as_array().filter(|a| !a.is_empty()) {
+            return Err(PolicyError::Malformed(serde_json::to_string(m).unwrap_or_default()));
+        }
+        let raw = report.get("findings").cloned().unwrap_or(serde_json::Value::Null);
+        let list = raw.as_array().ok_or_else(|| PolicyError::Eval(format!("{ENTRYPOINT} is not a set: {raw}")))?;
+        list.iter()
+            .map(|f| {
+                serde_json::from_value::<Finding>(f.clone())
+                    .map_err(|e| PolicyError::Eval(format!("a finding does not have the shape of contract section 4 ({e}): {f}")))
+            })
+            .collect()
+    }
+
+    fn eval_error(&self, e: anyhow::Error) -> PolicyError {
+        let message = format!("{e:#}");
+        if message.to_lowercase().contains("time limit") || message.to_lowercase().contains("timed out") || message.to_lowercase().contains("execution time") {
+            PolicyError::Timeout { limit: self.timeout, message }
+        } else {
+            PolicyError::Eval(message)
+        }
+    }
+
+    /// Write the exact policy set as an OPA bundle directory: every Rego file at its
+    /// bundle path and one `data.json` at the root with the whole data document.
+    pub fn export(&self, dir: &Path) -> std::io::Result<Vec<PathBuf>> {
+        let mut written = Vec::new();
+        for m in self.modules.iter().chain(self.tests.iter()) {
+            let p = dir.join(&m.bundle_path);
+            if let Some(parent) = p.parent() {
+                std::fs::create_dir_all(parent)?;
+            }
+            crate::fsutil::write_atomic(&p, m.text.as_bytes())?;
+            written.push(p);
+        }
+        std::fs::create_dir_all(dir)?;
+        let p = dir.join("data.json");
+        let mut text = serde_json::to_string_pretty(&self.data_document()).expect("data serializes");
+        text.push('\n');
+        crate::fsutil::write_atomic(&p, text.as_bytes())?;
+        written.push(p);
+        Ok(written)
+    }
+}
+
+fn add_file(
+    bundle_path: &str,
+    origin: &str,
+    text: String,
+    modules: &mut Vec<PolicyFile>,
+    tests: &mut Vec<PolicyFile>,
+    data: &mut Vec<DataFile>,
+) -> Result<(), PolicyError> {
+    let file = PolicyFile {
+        bundle_path: bundle_path.to_string(),
+        origin: origin.to_string(),
+        text,
+    };
+    if bundle_path.ends_with(".rego") {
+        if is_test(bundle_path) {
+            tests.push(file);
+        } else {
+            modules.push(file);
+        }
+        return Ok(());
+    }
+    let name = bundle_path.rsplit('/').next().unwrap_or(bundle_path);
+    if !is_data(name) {
+        return Ok(());
+    }
+    let value: serde_json::Value = if name.ends_with(".json") {
+        serde_json::from_str(&file.text).map_err(|e| PolicyError::Data {
+            file: origin.to_string(),
+            message: format!("line {} column {}: {e}", e.line(), e.column()),
+        })?
+    } else {
+        let v = regorus::Value::from_yaml_str(&file.text).map_err(|e| PolicyError::Data {
+            file: origin.to_string(),
+            message: format!("{e:#}"),
+        })?;
+        serde_json::to_value(&v).map_err(|e| PolicyError::Data {
+            file: origin.to_string(),
+            message: e.to_string(),
+        })?
+    };
+    // The folder inside the policy directory is the data path; built-in files and
+    // org-N/ prefixes are not part of it.
+    let mut folders: Vec<String> = bundle_path.split('/').map(str::to_string).collect();
+    folders.pop();
+    if folders.first().is_some_and(|f| f.starts_with("org-")) {
+        folders.remove(0);
+    }
+    data.push(DataFile {
+        bundle_path: bundle_path.to_string(),
+        origin: origin.to_string(),
+        data_path: folders,
+        value,
+    });
+    Ok(())
+}
+
+fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), PolicyError> {
+    let io = |source| PolicyError::Io { path: dir.to_path_buf(), source };
+    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map_err(io)?
+        .map(|e| e.map(|e| e.path()))
+        .collect::<Result<_, _>>()
+        .map_err(io)?;
+    entries.sort();
+    for p in entries {
+        let hidden = p.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.starts_with('.'));
+        if hidden {
+            continue;
+        }
+        if p.is_dir() {
+            walk(&p, out)?;
+        } else {
+            out.push(p);
+        }
+    }
+    Ok(())
+}
+
+fn merge_into(root: &mut serde_json::Value, path: &[String], value: serde_json::Value) {
+    let mut node = root;
+    for key in path {
+        if !node.is_object() {
+            *node = serde_json::Value::Object(Default::default());
+        }
+        node = node
+            .as_object_mut()
+            .expect("just made an object")
+            .entry(key.clone())
+            .or_insert_with(|| serde_json::Value::Object(Default::default()));
+    }
+    match (node, value) {
+        (serde_json::Value::Object(into), serde_json::Value::Object(from)) => {
+            for (k, v) in from {
+                match into.get_mut(&k) {
+                    Some(existing) if existing.is_object() && v.is_object() => merge_into(existing, &[], v),
+                    _ => {
+                        into.insert(k, v);
+                    }
+                }
+            }
+        }
+        (node, value) => *node = value,
+    }
+}
+
+/// All data documents merged into one `data` tree.
+fn merged(data: &[DataFile]) -> serde_json::Value {
+    let mut root = serde_json::Value::Object(Default::default());
+    for d in data {
+        merge_into(&mut root, &d.data_path, d.value.clone());
+    }
+    root
+}
+
+fn build_catalog(data: &[DataFile]) -> Result<BTreeMap<String, CatalogEntry>, PolicyError> {
+    let mut catalog = BTreeMap::new();
+    for d in data {
+        let mut node = serde_json::json!({});
+        merge_into(&mut node, &d.data_path, d.value.clone());
+        let Some(entries) = node.pointer("/hcx/catalog").and_then(|c| c.as_object()) else {
+            continue;
+        };
+        for (id, entry) in entries {
+            let parsed: CatalogEntry = serde_json::from_value(entry.clone()).map_err(|e| PolicyError::Data {
+                file: d.origin.clone(),
+                message: format!("catalog entry `{id}` needs title, severity (deny|warn|info), remediation and optional kb: {e}"),
+            })?;
+            if catalog.insert(id.clone(), parsed).is_some() {
+                return Err(PolicyError::Data {
+                    file: d.origin.clone(),
+                    message: format!("catalog entry `{id}` is defined twice; rule ids must be unique"),
+                });
+            }
+        }
+    }
+    Ok(catalog)
+}
+
+fn build_engine(
+    modules: &[PolicyFile],
+    data: &[DataFile],
+    config: &ValidConfig,
+    timeout: Duration,
+    with_coverage: bool,
+) -> Result<regorus::Engine, PolicyError> {
+    let mut engine = regorus::Engine::new();
+    engine.set_rego_v0(false);
+    engine.set_strict_builtin_errors(true);
+    engine.set_execution_timer_config(ExecutionTimerConfig {
+        limit: timeout,
+        check_interval: NonZeroU32::new(256).expect("non-zero"),
+    });
+    if with_coverage {
+        engine.set_enable_coverage(true);
+    }
+    for m in modules {
+        engine.add_policy(m.origin.clone(), m.text.clone()).map_err(|e| PolicyError::Compile {
+            file: m.origin.clone(),
+            message: format!("{e:#}"),
+        })?;
+    }
+    let mut all = merged(data);
+    merge_into(&mut all, &["hcx".into(), "config".into()], config.to_data());
+    engine
+        .add_data(regorus::Value::from(all))
+        .map_err(|e| PolicyError::Prepare(format!("{e:#}")))?;
+    // Prepare once (analysis, scheduling) so that clones evaluate without it.
+    engine.set_input(regorus::Value::new_object());
+    engine
+        .eval_rule("data.hcx.preflight.uncatalogued".to_string())
+        .map_err(|e| PolicyError::Prepare(format!("{e:#}")))?;
+    Ok(engine)
+}
+
+fn digest(modules: &[PolicyFile], data: &[DataFile], config: &ValidConfig) -> String {
+    let mut h = Sha256::new();
+    for m in modules {
+        h.update(b"rego\0");
+        h.update(m.bundle_path.as_bytes());
+        h.update(b"\0");
+        h.update(m.text.as_bytes());
+        h.update(b"\0");
+    }
+    for d in data {
+        h.update(b"data\0");
+        h.update(d.bundle_path.as_bytes());
+        h.update(b"\0");
+        h.update(serde_json::to_string(&d.value).unwrap_or_default().as_bytes());
+        h.update(b"\0");
+    }
+    h.update(b"config\0");
+    h.update(serde_json::to_string(&config.to_data()).unwrap_or_default().as_bytes());
+    hex(&h.finalize())
+}
+
+/// Lower-case hex of a digest.
+pub fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// SHA-256 of bytes, as lower-case hex.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    hex(&Sha256::digest(bytes))
+}
