@@ -73,6 +73,7 @@ _enrich(v) := {
 _rule_findings contains _enrich(v) if {
 	some v in raw
 	not v.id in _disabled
+	data.hcx.catalog[v.id]
 }
 
 _enriched := _rule_findings | {_enrich(v) | some v in _waiver_findings}

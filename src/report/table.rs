@@ -1,7 +1,7 @@
 //! `--format table`: findings grouped by severity in tables that fit 80 columns,
 //! KB links listed under each table, and one closing line with the decision and counts.
 
-use std::collections::BTreeSet;
+use std::collections::BTreeMap;
 use std::io::{self, Write};
 
 use comfy_table::{presets::UTF8_FULL_CONDENSED, Cell, ContentArrangement, Table};
@@ -29,23 +29,20 @@ fn group(out: &mut dyn Write, heading: &str, code: &str, findings: &[&Finding], 
         .set_content_arrangement(ContentArrangement::Dynamic)
         .set_width(WIDTH)
         .set_header(vec!["Rule", "Site", "Finding"]);
-    let mut kbs = BTreeSet::new();
+    // Remediation and KB links once per rule, under the table.
+    let mut notes = BTreeMap::new();
     for f in findings {
         let mut rule = f.id.clone();
         if let Some(kb) = &f.kb {
             rule.push_str(&format!("\nKB {kb}"));
-            if let Some(url) = &f.kb_url {
-                kbs.insert((kb.clone(), url.clone()));
-            }
         }
+        notes.entry(f.id.clone()).or_insert_with(|| (f.remediation.clone(), f.kb.clone().zip(f.kb_url.clone())));
         let mut text = f.message.clone();
         if let Some(w) = &f.waiver {
             text.push_str(&format!(
                 "\nwaived: {} (approved by {}, expires {})",
                 w.reason, w.approved_by, w.expires
             ));
-        } else if f.severity != Severity::Info {
-            text.push_str(&format!("\nfix: {}", f.remediation));
         }
         table.add_row(vec![
             Cell::new(rule),
@@ -54,10 +51,32 @@ fn group(out: &mut dyn Write, heading: &str, code: &str, findings: &[&Finding], 
         ]);
     }
     writeln!(out, "{table}")?;
-    for (kb, url) in kbs {
-        writeln!(out, "  KB {kb}: {url}")?;
+    for (id, (remediation, kb)) in notes {
+        for line in wrap(&format!("{id}: {remediation}"), WIDTH as usize - 4) {
+            writeln!(out, "  {line}")?;
+        }
+        if let Some((kb, url)) = kb {
+            writeln!(out, "    KB {kb}: {url}")?;
+        }
     }
     writeln!(out)
+}
+
+/// Greedy word wrap; continuation lines are indented by two spaces.
+fn wrap(text: &str, width: usize) -> Vec<String> {
+    let mut lines = vec![String::new()];
+    for word in text.split_whitespace() {
+        let line = lines.last_mut().expect("at least one line");
+        if !line.trim().is_empty() && line.chars().count() + 1 + word.chars().count() > width {
+            lines.push(format!("  {word}"));
+        } else {
+            if !line.is_empty() {
+                line.push(' ');
+            }
+            line.push_str(word);
+        }
+    }
+    lines
 }
 
 pub fn render(d: &Decision, opts: super::RenderOptions, out: &mut dyn Write) -> io::Result<()> {
@@ -66,7 +85,7 @@ pub fn render(d: &Decision, opts: super::RenderOptions, out: &mut dyn Write) -> 
     let waived: Vec<&Finding> = d.findings.iter().filter(|f| f.waived).collect();
     writeln!(
         out,
-        "hcx-preflight {}: target {}, phase {}, evaluated at {}\n",
+        "hcx-preflight {}\ntarget {}, phase {}, evaluated at {}\n",
         d.tool.version, d.plan.target_version, d.plan.phase, d.plan.evaluated_at
     )?;
     group(out, "DENY", "1;31", &of(Severity::Deny), color)?;
