@@ -58,6 +58,22 @@ either(a, b) := "?" if {
 	b == null
 }
 
+# Parsed versions, computed once per evaluation (rules are cached, functions are not).
+target_parts := version_parts(target)
+
+# The manager's version parts, by site name (sites whose version is known).
+manager_parts[site.name] := version_parts(site.manager.version) if {
+	some site in sites
+	is_string(site.manager.version)
+}
+
+# The lowest version at a site (its manager and its Service Mesh appliances), by site name.
+lowest_parts[site.name] := min(parts) if {
+	some site in sites
+	parts := {version_parts(v) | some v in site_versions(site)}
+	count(parts) > 0
+}
+
 # Every known version at a site: its manager and its Service Mesh appliances.
 site_versions(site) := {v | v := site.manager.version; is_string(v)} | {v |
 	some mesh in as_list(site.service_meshes)
@@ -66,18 +82,21 @@ site_versions(site) := {v | v := site.manager.version; is_string(v)} | {v |
 	is_string(v)
 }
 
+# The manager of this site is below the target.
+manager_below_target(site) if manager_parts[site.name] < target_parts
+
 # The upgrade to the target crosses `boundary` at this site: something there is below it.
 crosses(site, boundary) if {
-	version_ge(target, boundary)
-	some v in site_versions(site)
-	version_lt(v, boundary)
+	b := version_parts(boundary)
+	target_parts >= b
+	lowest_parts[site.name] < b
 }
 
 # The manager itself crosses `boundary` (for manager-only changes such as the database).
 manager_crosses(site, boundary) if {
-	version_ge(target, boundary)
-	is_string(site.manager.version)
-	version_lt(site.manager.version, boundary)
+	b := version_parts(boundary)
+	target_parts >= b
+	manager_parts[site.name] < b
 }
 
 # Why a fact is null, from the snapshot's errors, for messages.

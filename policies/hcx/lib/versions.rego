@@ -6,40 +6,24 @@
 package hcx.lib
 
 # The numeric parts of a version, padded with zeros to four: "4.9" -> [4, 9, 0, 0].
-version_parts(v) := [_part(p, i) | some i in numbers.range(0, 3)] if {
+# Arrays of equal length compare element by element, in OPA and regorus alike.
+version_parts(v) := array.concat(p, array.slice([0, 0, 0, 0], 0, 4 - count(p))) if {
 	p := [to_number(x) | some x in split(v, ".")]
 }
 
-_part(p, i) := p[i] if i < count(p)
-
-_part(p, i) := 0 if i >= count(p)
-
 # -1, 0 or 1 as a is older than, equal to or newer than b, part by part.
-version_cmp(a, b) := c if {
-	pa := version_parts(a)
-	pb := version_parts(b)
-	diffs := [d | some i in numbers.range(0, 3); d := pa[i] - pb[i]; d != 0]
-	c := _sign(diffs)
-}
+version_cmp(a, b) := -1 if version_lt(a, b)
 
-_sign(diffs) := 0 if count(diffs) == 0
+version_cmp(a, b) := 0 if version_eq(a, b)
 
-_sign(diffs) := -1 if {
-	count(diffs) > 0
-	diffs[0] < 0
-}
+version_cmp(a, b) := 1 if version_gt(a, b)
 
-_sign(diffs) := 1 if {
-	count(diffs) > 0
-	diffs[0] > 0
-}
+version_lt(a, b) if version_parts(a) < version_parts(b)
 
-version_lt(a, b) if version_cmp(a, b) < 0
+version_le(a, b) if version_parts(a) <= version_parts(b)
 
-version_le(a, b) if version_cmp(a, b) <= 0
+version_gt(a, b) if version_parts(a) > version_parts(b)
 
-version_gt(a, b) if version_cmp(a, b) > 0
+version_ge(a, b) if version_parts(a) >= version_parts(b)
 
-version_ge(a, b) if version_cmp(a, b) >= 0
-
-version_eq(a, b) if version_cmp(a, b) == 0
+version_eq(a, b) if version_parts(a) == version_parts(b)

@@ -9,8 +9,7 @@ import data.hcx.lib
 violation contains lib.finding("target-not-newer", site.name, lib.manager_name(site), msg) if {
 	lib.phase == "managers"
 	some site in lib.sites
-	is_string(site.manager.version)
-	lib.version_lt(lib.target, site.manager.version)
+	lib.manager_parts[site.name] > lib.target_parts
 	msg := sprintf("target %s is older than the current version %s of %s: HCX does not downgrade", [lib.target, site.manager.version, lib.manager_name(site)])
 }
 
@@ -29,23 +28,20 @@ violation contains lib.finding("target-not-newer", null, lib.target, msg) if {
 }
 
 _some_manager_above_target if {
-	some site in lib.sites
-	is_string(site.manager.version)
-	lib.version_gt(site.manager.version, lib.target)
+	some parts in lib.manager_parts
+	parts > lib.target_parts
 }
 
 _some_manager_below_target if {
-	some site in lib.sites
-	is_string(site.manager.version)
-	lib.version_lt(site.manager.version, lib.target)
+	some parts in lib.manager_parts
+	parts < lib.target_parts
 }
 
 # The target is not offered to a manager that needs it (when the list is known).
 violation contains lib.finding("target-not-offered", site.name, lib.manager_name(site), msg) if {
 	lib.phase == "managers"
 	some site in lib.sites
-	is_string(site.manager.version)
-	lib.version_lt(site.manager.version, lib.target)
+	lib.manager_below_target(site)
 	offered := site.updates.available
 	is_array(offered)
 	not _offers(offered, lib.target)
@@ -67,8 +63,7 @@ _describe_offered(offered) := concat(", ", [u.version | some u in offered]) if c
 # The jump is not a supported path; the path table is data (data.hcx.params.upgrade_paths).
 violation contains lib.finding("upgrade-path-unsupported", site.name, lib.manager_name(site), msg) if {
 	some site in lib.sites
-	is_string(site.manager.version)
-	lib.version_lt(site.manager.version, lib.target)
+	lib.manager_below_target(site)
 	some path in data.hcx.params.upgrade_paths
 	lib.version_lt(site.manager.version, path.from_below)
 	lib.version_ge(lib.target, path.to_at_least)
@@ -81,8 +76,7 @@ violation contains lib.finding("upgrade-path-unsupported", site.name, lib.manage
 violation contains lib.finding("managers-first", site.name, lib.manager_name(site), msg) if {
 	lib.phase == "service-mesh"
 	some site in lib.sites
-	is_string(site.manager.version)
-	lib.version_lt(site.manager.version, lib.target)
+	lib.manager_below_target(site)
 	msg := sprintf("%s is on %s, not yet on the target %s: upgrade the managers before the Service Mesh", [lib.manager_name(site), site.manager.version, lib.target])
 }
 
@@ -91,7 +85,7 @@ violation contains lib.finding("managers-first", site.name, pair.remote_name, ms
 	some site in lib.sites
 	some pair in lib.as_list(site.site_pairs)
 	is_string(pair.remote_version)
-	lib.version_lt(pair.remote_version, lib.target)
+	lib.version_parts(pair.remote_version) < lib.target_parts
 	msg := sprintf("the paired manager %s (%s) is on %s, not yet on the target %s: upgrade the managers before the Service Mesh", [pair.remote_name, pair.remote_url, pair.remote_version, lib.target])
 }
 
@@ -109,7 +103,6 @@ violation contains lib.finding("version-skew", site.name, pair.remote_name, msg)
 violation contains lib.finding("version-not-updated", site.name, lib.manager_name(site), msg) if {
 	lib.phase == "verify"
 	some site in lib.sites
-	is_string(site.manager.version)
-	not lib.version_eq(site.manager.version, lib.target)
+	lib.manager_parts[site.name] != lib.target_parts
 	msg := sprintf("%s reports %s as its current version, not the target %s", [lib.manager_name(site), site.manager.version, lib.target])
 }
