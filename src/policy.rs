@@ -235,7 +235,10 @@ impl PolicySet {
     pub fn evaluate(&self, input: &serde_json::Value) -> Result<Vec<Finding>, PolicyError> {
         let mut engine = self.engine.clone();
         engine.set_input(regorus::Value::from(input.clone()));
-        let report = engine.eval_rule(REPORT_RULE.to_string()).map_err(|e| self.eval_error(e))?;
+        let report = match engine.eval_rule(REPORT_RULE.to_string()) {
+            Ok(r) => r,
+            Err(e) => return Err(self.eval_error(e, input)),
+        };
         if report == regorus::Value::Undefined {
             return Err(PolicyError::Eval(format!("{REPORT_RULE} is undefined: a policy overrides or breaks the entrypoint")));
         }
@@ -263,12 +266,34 @@ impl PolicySet {
             .collect()
     }
 
-    fn eval_error(&self, e: anyhow::Error) -> PolicyError {
+    fn eval_error(&self, e: anyhow::Error, input: &serde_json::Value) -> PolicyError {
         let message = format!("{e:#}");
-        if message.to_lowercase().contains("time limit") || message.to_lowercase().contains("timed out") || message.to_lowercase().contains("execution time") {
-            PolicyError::Timeout { limit: self.timeout, message }
+        if !message.contains("exceeded time limit") {
+            return PolicyError::Eval(message);
+        }
+        // Name the culprit: evaluate each rule package alone under the same limit.
+        let mut slow = Vec::new();
+        for m in &self.modules {
+            let Some(package) = package_of(&m.text).filter(|p| p.starts_with("hcx.rules.")) else {
+                continue;
+            };
+            let mut engine = self.engine.clone();
+            engine.set_input(regorus::Value::from(input.clone()));
+            if let Err(e) = engine.eval_rule(format!("data.{package}.violation")) {
+                if format!("{e:#}").contains("exceeded time limit") {
+                    slow.push(format!("{} (package {package})", m.origin));
+                }
+            }
+        }
+        slow.dedup();
+        let culprit = if slow.is_empty() {
+            "no single rule package exceeds it alone".to_string()
         } else {
-            PolicyError::Eval(message)
+            format!("it is exceeded by {}", slow.join(", "))
+        };
+        PolicyError::Timeout {
+            limit: self.timeout,
+            message: format!("{culprit}\n{message}"),
         }
     }
 
@@ -292,6 +317,14 @@ impl PolicySet {
         written.push(p);
         Ok(written)
     }
+}
+
+/// The package a Rego module declares (`hcx.rules.backup`).
+fn package_of(text: &str) -> Option<String> {
+    text.lines()
+        .map(str::trim)
+        .find_map(|l| l.strip_prefix("package "))
+        .map(|p| p.trim().to_string())
 }
 
 fn add_file(
@@ -461,9 +494,10 @@ fn build_engine(
         .add_data(regorus::Value::from(all))
         .map_err(|e| PolicyError::Prepare(format!("{e:#}")))?;
     // Prepare once (analysis, scheduling) so that clones evaluate without it.
+    // A rule that reads only the input: it prepares the engine without running any policy rule.
     engine.set_input(regorus::Value::new_object());
     engine
-        .eval_rule("data.hcx.preflight.uncatalogued".to_string())
+        .eval_rule("data.hcx.lib.target".to_string())
         .map_err(|e| PolicyError::Prepare(format!("{e:#}")))?;
     Ok(engine)
 }

@@ -2,3 +2,5 @@
 
 mod cli;
 mod policy_cases;
+mod properties;
+mod robustness;
