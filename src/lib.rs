@@ -6,11 +6,15 @@
 //! / gate. `src/main.rs` only parses the command line ([`cli`]) and maps the outcome to
 //! an exit code.
 
+pub mod approval;
+pub mod audit;
 pub mod check;
 pub mod cli;
 pub mod config;
 pub mod findings;
 pub mod fsutil;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod plan;
 pub mod policy;
 pub mod report;

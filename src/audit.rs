@@ -1,0 +1,106 @@
+//! The audit log: every `upgrade` and `verify` appends one JSON line (who, when,
+//! site, target, phase, decision digest, result) to a file created with
+//! owner-only permissions. Each line is written with a single `write` on a file
+//! opened for appending, so concurrent runs do not interleave lines.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+
+/// The default log file, in the working directory.
+pub const DEFAULT_FILE: &str = "hcx-preflight-audit.jsonl";
+
+/// One audit record.
+#[derive(Debug, Clone, Serialize)]
+pub struct Entry {
+    /// RFC 3339, UTC.
+    pub at: String,
+    /// The local user and host that ran the command.
+    pub who: String,
+    /// `upgrade` or `verify`.
+    pub command: String,
+    pub site: Option<String>,
+    pub target: String,
+    pub phase: String,
+    /// `allow` or `deny`, when a decision was made.
+    pub decision: Option<String>,
+    /// SHA-256 of the decision record's JSON.
+    pub decision_sha256: Option<String>,
+    /// What happened: `denied`, `dry-run`, `started`, `success`, `failed`, `not-back`, `verified`, ...
+    pub result: String,
+    pub message: Option<String>,
+}
+
+/// Who runs this process: `user@host`.
+pub fn who() -> String {
+    let user = whoami::username();
+    let host = whoami::fallible::hostname().unwrap_or_else(|_| "unknown-host".into());
+    format!("{user}@{host}")
+}
+
+/// An append-only audit log file.
+#[derive(Debug, Clone)]
+pub struct AuditLog {
+    path: PathBuf,
+}
+
+impl AuditLog {
+    pub fn new(path: &Path) -> Self {
+        AuditLog { path: path.to_path_buf() }
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Append one entry as one line.
+    pub fn append(&self, entry: &Entry) -> std::io::Result<()> {
+        let mut opts = std::fs::OpenOptions::new();
+        opts.create(true).append(true);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt;
+            opts.mode(0o600);
+        }
+        let mut file = opts.open(&self.path)?;
+        let mut line = serde_json::to_vec(entry).map_err(std::io::Error::other)?;
+        line.push(b'\n');
+        file.write_all(&line)?;
+        file.sync_data()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn appends_lines_to_an_owner_only_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let log = AuditLog::new(&dir.path().join("audit.jsonl"));
+        let e = Entry {
+            at: "2026-11-29T09:00:00Z".into(),
+            who: who(),
+            command: "verify".into(),
+            site: Some("source".into()),
+            target: "4.4.0".into(),
+            phase: "verify".into(),
+            decision: Some("allow".into()),
+            decision_sha256: None,
+            result: "verified".into(),
+            message: None,
+        };
+        log.append(&e).unwrap();
+        log.append(&e).unwrap();
+        let text = std::fs::read_to_string(log.path()).unwrap();
+        assert_eq!(text.lines().count(), 2);
+        let v: serde_json::Value = serde_json::from_str(text.lines().next().unwrap()).unwrap();
+        assert_eq!(v["result"], "verified");
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            assert_eq!(std::fs::metadata(log.path()).unwrap().permissions().mode() & 0o777, 0o600);
+        }
+    }
+}
