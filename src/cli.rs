@@ -12,7 +12,7 @@ use clap::{Args, Parser, Subcommand};
 use crate::check::{judge, LoadedSnapshot};
 use crate::plan::{self, FailOn, Phase, Plan};
 use crate::policy::{LoadOptions, PolicySet, ENTRYPOINT};
-use crate::report::{self, Format, RenderOptions};
+use crate::report::{self, Format, RenderOptions, ReportContext};
 use crate::version::HcxVersion;
 
 /// The process outcome, mapped to an exit code in one place.
@@ -182,9 +182,10 @@ fn check(args: CheckArgs) -> Result<ExitStatus> {
     }
     let policies = args.policy.load()?;
     let decision = judge(&loaded, &plan, &policies)?;
+    let ctx = ReportContext::new(&policies, &loaded.snapshot, Some(&args.snapshot));
     let mut buf = Vec::new();
     let color = args.output.is_none() && report::stdout_wants_color();
-    report::render(&decision, args.format, RenderOptions { color }, &mut buf)?;
+    report::render(&decision, args.format, RenderOptions { color }, &ctx, &mut buf)?;
     emit(args.output.as_deref(), &buf)?;
     Ok(if decision.exit_code() == 0 { ExitStatus::Allowed } else { ExitStatus::Denied })
 }
