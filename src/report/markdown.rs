@@ -55,7 +55,7 @@ fn finding_list(out: &mut dyn Write, findings: &[&Finding]) -> io::Result<()> {
             let place = match (&f.site, &f.resource) {
                 (Some(s), Some(r)) => format!("{} / {}", md(s), md(r)),
                 (Some(s), None) => md(s),
-                (None, Some(r)) => md(r),
+                (None, Some(r)) => format!("estate / {}", md(r)),
                 (None, None) => "estate".into(),
             };
             writeln!(out, "- **{place}**: {}", md(&f.message))?;

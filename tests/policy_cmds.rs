@@ -1,0 +1,1 @@
+//! `policy test`, `policy init` and `policy check`, run through the real binary.
