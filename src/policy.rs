@@ -147,6 +147,13 @@ impl PolicySet {
         Ok((modules, tests))
     }
 
+    /// The catalog of the built-in set and the organisation directories, read
+    /// without compiling any policy (for `policy check` on a set that does not compile).
+    pub fn read_catalog(policy_dirs: &[PathBuf]) -> Result<BTreeMap<String, CatalogEntry>, PolicyError> {
+        let (_, _, data) = read_files(policy_dirs)?;
+        build_catalog(&data)
+    }
+
     /// Load the built-in set, the organisation directories and config, and compile.
     pub fn load(opts: &LoadOptions) -> Result<Self, PolicyError> {
         let (modules, tests, data) = read_files(&opts.policy_dirs)?;

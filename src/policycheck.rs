@@ -12,11 +12,11 @@
 //! Problems are data: the caller lists them and exits 1. Only a failure to read the
 //! files is an error.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::path::PathBuf;
 
-use crate::policy::{LoadOptions, PolicyError, PolicySet};
+use crate::policy::{CatalogEntry, LoadOptions, PolicyError, PolicySet};
 use crate::rego_ast::{self, Module};
 
 /// The helpers whose first argument is a finding id.
@@ -51,7 +51,7 @@ pub struct CheckReport {
     pub problems: Vec<Problem>,
 }
 
-/// The line of a regorus error message (`--> file:LINE:COL`), if it has one.
+/// The location line of a regorus error message (`--> file:LINE:COL`), if it has one.
 fn line_of_error(message: &str) -> Option<u64> {
     let at = message.find("--> ")?;
     let rest = &message[at + 4..];
@@ -60,18 +60,40 @@ fn line_of_error(message: &str) -> Option<u64> {
     parts.next()?.trim().parse().ok()
 }
 
+/// The `error: ...` line of a regorus error message, else the whole message.
+fn reason_of_error(message: &str) -> String {
+    message
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("error: "))
+        .map(str::to_string)
+        .unwrap_or_else(|| message.trim().to_string())
+}
+
 fn problem_of(e: &PolicyError) -> Problem {
     match e {
         PolicyError::Compile { file, message } => Problem {
             file: file.clone(),
             line: line_of_error(message),
-            message: message.trim().to_string(),
+            message: reason_of_error(message),
         },
         PolicyError::Data { file, message } => Problem {
             file: file.clone(),
             line: None,
             message: message.clone(),
         },
+        PolicyError::Prepare(message) | PolicyError::Eval(message) => {
+            // `--> FILE:LINE:COL` names the file; without it, the set as a whole.
+            let file = message
+                .find("--> ")
+                .and_then(|at| message[at + 4..].lines().next())
+                .and_then(|loc| loc.rsplitn(3, ':').nth(2))
+                .unwrap_or("policy set");
+            Problem {
+                file: file.to_string(),
+                line: line_of_error(message),
+                message: reason_of_error(message),
+            }
+        }
         other => Problem {
             file: "policy set".into(),
             line: None,
@@ -90,44 +112,47 @@ pub fn check(policy_dirs: &[PathBuf], config: Option<PathBuf>) -> Result<CheckRe
         ..Default::default()
     };
     let all: Vec<_> = modules.iter().chain(tests.iter()).cloned().collect();
-    let parsed = match rego_ast::parse(&all) {
-        Ok(p) => p,
-        Err(errors) => {
-            report.problems = errors.iter().map(problem_of).collect();
-            report.problems.sort();
-            return Ok(report);
+    let (parsed, parse_errors) = rego_ast::parse_all(&all);
+    let test_files: BTreeSet<&str> = tests.iter().map(|t| t.origin.as_str()).collect();
+    let mut problems: Vec<Problem> = parse_errors.iter().map(problem_of).collect();
+    match PolicySet::read_catalog(policy_dirs) {
+        Ok(catalog) => {
+            report.catalog_ids = catalog.len();
+            problems.extend(uncatalogued_ids(&parsed, &test_files, &catalog));
         }
-    };
-    let set = match PolicySet::load(&LoadOptions {
-        policy_dirs: policy_dirs.to_vec(),
-        config,
-        discover_config: true,
-        timeout: None,
-    }) {
-        Ok(set) => set,
-        Err(e @ PolicyError::Io { .. }) => return Err(e),
-        Err(PolicyError::Config(crate::config::ConfigError::Invalid { path, problems })) => {
-            report.problems = problems
-                .iter()
-                .map(|p| Problem {
+        Err(e) => problems.push(problem_of(&e)),
+    }
+    // With a file that does not parse, its functions are unknown: no function check.
+    if parse_errors.is_empty() {
+        problems.extend(unknown_functions(&parsed));
+        let load = PolicySet::load(&LoadOptions {
+            policy_dirs: policy_dirs.to_vec(),
+            config,
+            discover_config: true,
+            timeout: None,
+        });
+        match load {
+            Ok(_) => {}
+            Err(e @ PolicyError::Io { .. }) => return Err(e),
+            Err(PolicyError::Config(crate::config::ConfigError::Invalid { path, problems: found })) => {
+                problems.extend(found.iter().map(|p| Problem {
                     file: path.display().to_string(),
                     line: p.strip_prefix("line ").and_then(|r| r.split(':').next()).and_then(|n| n.parse().ok()),
                     message: p.split_once(": ").map(|(_, m)| m.to_string()).unwrap_or_else(|| p.clone()),
-                })
-                .collect();
-            return Ok(report);
+                }));
+            }
+            // The compiled set failing on what the walks above already found says nothing new.
+            Err(e) => {
+                let p = problem_of(&e);
+                if !problems.iter().any(|q| q.file == p.file && q.line == p.line) {
+                    problems.push(p);
+                }
+            }
         }
-        Err(e) => {
-            report.problems.push(problem_of(&e));
-            return Ok(report);
-        }
-    };
-    report.catalog_ids = set.catalog().len();
-    let test_files: BTreeSet<&str> = tests.iter().map(|t| t.origin.as_str()).collect();
-    report.problems.extend(unknown_functions(&parsed));
-    report.problems.extend(uncatalogued_ids(&parsed, &test_files, &set));
-    report.problems.sort();
-    report.problems.dedup();
+    }
+    problems.sort();
+    problems.dedup();
+    report.problems = problems;
     Ok(report)
 }
 
@@ -174,7 +199,7 @@ fn unknown_functions(parsed: &[Module]) -> Vec<Problem> {
     out
 }
 
-fn uncatalogued_ids(parsed: &[Module], test_files: &BTreeSet<&str>, set: &PolicySet) -> Vec<Problem> {
+fn uncatalogued_ids(parsed: &[Module], test_files: &BTreeSet<&str>, catalog: &BTreeMap<String, CatalogEntry>) -> Vec<Problem> {
     let mut out = Vec::new();
     for m in parsed.iter().filter(|m| !test_files.contains(m.origin.as_str())) {
         for r in &m.rules {
@@ -187,7 +212,7 @@ fn uncatalogued_ids(parsed: &[Module], test_files: &BTreeSet<&str>, set: &Policy
                 ids.extend(rego_ast::id_literals(&r.ast));
             }
             for (id, line) in ids {
-                if !set.catalog().contains_key(&id) {
+                if !catalog.contains_key(&id) {
                     out.push(Problem {
                         file: m.origin.clone(),
                         line: Some(line),

@@ -46,6 +46,17 @@ pub struct Call {
 
 /// Parse each file on its own; every file that does not parse is reported.
 pub fn parse(files: &[PolicyFile]) -> Result<Vec<Module>, Vec<PolicyError>> {
+    let (modules, errors) = parse_all(files);
+    if errors.is_empty() {
+        Ok(modules)
+    } else {
+        Err(errors)
+    }
+}
+
+/// Parse each file on its own: the modules that parse, and an error for each file
+/// that does not.
+pub fn parse_all(files: &[PolicyFile]) -> (Vec<Module>, Vec<PolicyError>) {
     let mut modules = Vec::new();
     let mut errors = Vec::new();
     for f in files {
@@ -54,11 +65,7 @@ pub fn parse(files: &[PolicyFile]) -> Result<Vec<Module>, Vec<PolicyError>> {
             Err(e) => errors.push(e),
         }
     }
-    if errors.is_empty() {
-        Ok(modules)
-    } else {
-        Err(errors)
-    }
+    (modules, errors)
 }
 
 fn parse_one(f: &PolicyFile) -> Result<Module, PolicyError> {
