@@ -89,16 +89,9 @@ impl TestRun {
             }
         }
         writeln!(out, "\ncoverage:")?;
-        let width = self.coverage.iter().map(|c| c.file.len()).max().unwrap_or(0);
         for c in &self.coverage {
-            writeln!(
-                out,
-                "  {:<width$}  {:>5.1}% ({}/{} lines)",
-                c.file,
-                c.percent(),
-                c.covered,
-                c.covered + c.not_covered
-            )?;
+            let lines = format!("{}/{}", c.covered, c.covered + c.not_covered);
+            writeln!(out, "  {:>5.1}%  {lines:>9} lines  {}", c.percent(), c.file)?;
         }
         let covered: usize = self.coverage.iter().map(|c| c.covered).sum();
         let total: usize = self.coverage.iter().map(|c| c.covered + c.not_covered).sum();

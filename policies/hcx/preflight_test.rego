@@ -104,7 +104,8 @@ test_malformed_findings_are_reported if {
 
 test_the_report_has_every_part if {
 	r := preflight.report with input as _inp
-	count(r.findings) == 2
+	# (organisation rules may add findings of their own)
+	{f.id | some f in r.findings; f.id in {"active-operations", "snapshot-recommended"}} == {"active-operations", "snapshot-recommended"}
 	r.uncatalogued == set()
 	r.malformed == set()
 }
