@@ -291,8 +291,11 @@ impl PolicySet {
     }
 }
 
+/// Rego modules, Rego tests and data documents, as read.
+type Files = (Vec<PolicyFile>, Vec<PolicyFile>, Vec<DataFile>);
+
 /// Every built-in and organisation file: Rego modules, Rego tests, data documents.
-fn read_files(policy_dirs: &[PathBuf]) -> Result<(Vec<PolicyFile>, Vec<PolicyFile>, Vec<DataFile>), PolicyError> {
+fn read_files(policy_dirs: &[PathBuf]) -> Result<Files, PolicyError> {
     let mut modules = Vec::new();
     let mut tests = Vec::new();
     let mut data = Vec::new();

@@ -28,8 +28,11 @@ pub struct TestOutcome {
 /// Line coverage of one policy file.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FileCoverage {
+    /// The policy file (`policies/hcx/...` or the org file).
     pub file: String,
+    /// Lines that some test evaluated.
     pub covered: usize,
+    /// Evaluable lines that no test reached.
     pub not_covered: usize,
 }
 
@@ -59,10 +62,12 @@ pub struct TestRun {
 }
 
 impl TestRun {
+    /// How many tests passed.
     pub fn passed(&self) -> usize {
         self.outcomes.iter().filter(|o| o.result.is_ok()).count()
     }
 
+    /// How many tests failed.
     pub fn failed(&self) -> usize {
         self.outcomes.len() - self.passed()
     }

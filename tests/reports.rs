@@ -185,7 +185,8 @@ fn sarif_validates_against_the_schema() {
 fn the_sarif_schema_rejects_what_sarif_forbids() {
     let v = sarif_validator();
     let good: serde_json::Value = serde_json::from_str(&rendered(Format::Sarif, FailOn::Deny)).unwrap();
-    let breakages: [(&str, fn(&mut serde_json::Value)); 5] = [
+    type Breakage = (&'static str, fn(&mut serde_json::Value));
+    let breakages: [Breakage; 5] = [
         ("version", |d| d["version"] = "2.0.0".into()),
         ("level", |d| d["runs"][0]["results"][0]["level"] = "deny".into()),
         ("message", |d| d["runs"][0]["results"][0]["message"] = serde_json::json!({})),

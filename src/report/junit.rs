@@ -50,14 +50,6 @@ pub(crate) fn suites(d: &Decision, ctx: &ReportContext) -> Vec<String> {
     names
 }
 
-/// Rule ids in report order: the catalog's, then any other a finding names (sorted).
-pub(crate) fn rule_ids(d: &Decision, ctx: &ReportContext) -> Vec<String> {
-    let mut ids: Vec<String> = ctx.rules.iter().map(|r| r.id.clone()).collect();
-    let extra: BTreeSet<&String> = d.findings.iter().map(|f| &f.id).filter(|id| !ids.contains(id)).collect();
-    ids.extend(extra.into_iter().cloned());
-    ids
-}
-
 fn case<'a>(rule: &str, findings: &[&'a Finding], fail_on: FailOn, disabled: bool) -> Case<'a> {
     let failing: Vec<&Finding> = findings.iter().copied().filter(|f| f.blocks(fail_on)).collect();
     let out: Vec<&Finding> = findings.iter().copied().filter(|f| !f.blocks(fail_on)).collect();
@@ -129,9 +121,10 @@ fn failure_body(failing: &[&Finding]) -> String {
         .join("\n\n")
 }
 
+/// Write the JUnit XML report of `d`.
 pub fn render(d: &Decision, ctx: &ReportContext, out: &mut dyn Write) -> io::Result<()> {
     let fail_on = fail_on(d);
-    let ids = rule_ids(d, ctx);
+    let ids = ctx.rule_ids(d);
     let mut by_cell: BTreeMap<(&str, &str), Vec<&Finding>> = BTreeMap::new();
     for f in &d.findings {
         by_cell.entry((f.site.as_deref().unwrap_or(ESTATE), f.id.as_str())).or_default().push(f);

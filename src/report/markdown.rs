@@ -91,6 +91,7 @@ fn expired(w: &AppliedWaiver, evaluated_at: &str) -> bool {
     }
 }
 
+/// Write the Markdown compliance report of `d`.
 pub fn render(d: &Decision, ctx: &ReportContext, out: &mut dyn Write) -> io::Result<()> {
     let verdict = match d.decision {
         Verdict::Allow => "ALLOW",
@@ -120,7 +121,7 @@ pub fn render(d: &Decision, ctx: &ReportContext, out: &mut dyn Write) -> io::Res
 
     writeln!(out, "## Rules\n")?;
     writeln!(out, "| Rule | Severity | Outcome | Findings |\n| --- | --- | --- | ---: |")?;
-    for id in super::junit::rule_ids(d, ctx) {
+    for id in ctx.rule_ids(d) {
         let findings: Vec<&Finding> = d.findings.iter().filter(|f| f.id == id).collect();
         let rule = ctx.rule(&id);
         let severity = rule.map(|r| r.severity).or(findings.first().map(|f| f.severity)).unwrap_or(Severity::Deny);

@@ -44,12 +44,17 @@ pub struct RenderOptions {
 /// One rule of the catalog as the reports show it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RuleInfo {
+    /// The stable rule id (`backup-missing`).
     pub id: String,
+    /// The catalog's title.
     pub title: String,
     /// The effective severity: the config's override, else the catalog's default.
     pub severity: Severity,
+    /// The Broadcom KB article number, if any.
     pub kb: Option<String>,
+    /// When the rule fires, in words (the catalog's `when`).
     pub when: Option<String>,
+    /// What to do about a finding.
     pub remediation: String,
     /// Disabled by the organisation config (`rules.disabled`).
     pub disabled: bool,
@@ -108,6 +113,15 @@ impl ReportContext {
                 })
                 .collect(),
         }
+    }
+
+    /// Rule ids in report order: the catalog's, then any other that a finding of
+    /// `d` names (sorted), so that no finding is left without its rule.
+    pub fn rule_ids(&self, d: &Decision) -> Vec<String> {
+        let mut ids: Vec<String> = self.rules.iter().map(|r| r.id.clone()).collect();
+        let extra: std::collections::BTreeSet<&String> = d.findings.iter().map(|f| &f.id).filter(|id| !ids.contains(id)).collect();
+        ids.extend(extra.into_iter().cloned());
+        ids
     }
 
     /// The rule with this id, if the catalog has it.

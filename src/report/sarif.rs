@@ -112,7 +112,7 @@ fn result(f: &Finding, rule_index: usize, ctx: &ReportContext) -> Value {
 
 /// The SARIF log as a JSON value.
 pub fn to_value(d: &Decision, ctx: &ReportContext) -> Value {
-    let ids = super::junit::rule_ids(d, ctx);
+    let ids = ctx.rule_ids(d);
     let rules: Vec<Value> = ids.iter().map(|id| descriptor(ctx, id, d)).collect();
     let results: Vec<Value> = d
         .findings
@@ -148,6 +148,7 @@ pub fn to_value(d: &Decision, ctx: &ReportContext) -> Value {
     })
 }
 
+/// Write the SARIF 2.1.0 log of `d`.
 pub fn render(d: &Decision, ctx: &ReportContext, out: &mut dyn Write) -> io::Result<()> {
     serde_json::to_writer_pretty(&mut *out, &to_value(d, ctx)).map_err(io::Error::other)?;
     out.write_all(b"\n")
