@@ -80,6 +80,16 @@ fn a_failing_test_or_low_coverage_exits_1() {
 }
 
 #[test]
+fn a_test_module_that_does_not_parse_cannot_run() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "t/broken_test.rego", "package t\n\ntest_x if {\n");
+    let r = run(&["policy", "test", dir.path().to_str().unwrap()], Some(dir.path()));
+    assert_eq!((r.code, r.stdout.as_str()), (2, ""));
+    assert!(r.stderr.starts_with("error: policy <DIR>/t/broken_test.rego does not compile:\n"), "{}", r.stderr);
+    assert!(r.stderr.contains("<DIR>/t/broken_test.rego:4:1"), "{}", r.stderr);
+}
+
+#[test]
 fn init_then_test_then_check() {
     let tmp = tempfile::tempdir().unwrap();
     let d = tmp.path().join("org");
