@@ -284,7 +284,12 @@ fn policy(cmd: PolicyCommand) -> Result<ExitStatus> {
             coverage_threshold,
             mut policy,
         } => {
-            policy.policy_dirs.extend(dirs);
+            // A directory named both ways is loaded once (twice would define its catalog twice).
+            for d in dirs {
+                if !policy.policy_dirs.contains(&d) {
+                    policy.policy_dirs.push(d);
+                }
+            }
             let set = policy.load()?;
             let run = crate::policytest::run(&set)?;
             let mut buf = Vec::new();
