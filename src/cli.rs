@@ -12,7 +12,7 @@ use clap::{Args, Parser, Subcommand};
 use crate::check::{judge, LoadedSnapshot};
 use crate::plan::{self, FailOn, Phase, Plan};
 use crate::policy::{LoadOptions, PolicySet, ENTRYPOINT};
-use crate::report::{self, Format, RenderOptions};
+use crate::report::{self, Format, RenderOptions, ReportContext};
 use crate::version::HcxVersion;
 
 /// The process outcome, mapped to an exit code in one place.
@@ -155,6 +155,36 @@ pub enum PolicyCommand {
         #[command(flatten)]
         policy: PolicyArgs,
     },
+    /// Run the Rego unit tests (`test_*` rules in `*_test.rego`) and report line coverage.
+    ///
+    /// Exit codes: 0 all passed, 1 a test failed or coverage is under the threshold,
+    /// 2 the tests could not run.
+    Test {
+        /// Organisation policy directories to load and test (added to --policy-dir).
+        dirs: Vec<PathBuf>,
+        /// Fail when the line coverage of the policies is under PCT percent.
+        #[arg(long, value_name = "PCT", value_parser = parse_percent)]
+        coverage_threshold: Option<f64>,
+        #[command(flatten)]
+        policy: PolicyArgs,
+    },
+    /// Write an example organisation policy folder (rule, tests, catalog, params, config).
+    Init {
+        /// The folder to write; existing files are never overwritten.
+        dir: PathBuf,
+    },
+    /// Check the policy set: it compiles, calls only known functions, and every
+    /// emitted finding id is in the catalog.
+    ///
+    /// Exit codes: 0 no problems, 1 problems found (all listed), 2 could not run.
+    Check(PolicyArgs),
+}
+
+fn parse_percent(s: &str) -> Result<f64, String> {
+    match s.trim_end_matches('%').parse::<f64>() {
+        Ok(p) if (0.0..=100.0).contains(&p) => Ok(p),
+        _ => Err(format!("`{s}` is not a percentage from 0 to 100")),
+    }
 }
 
 /// Run a parsed command line.
@@ -182,9 +212,10 @@ fn check(args: CheckArgs) -> Result<ExitStatus> {
     }
     let policies = args.policy.load()?;
     let decision = judge(&loaded, &plan, &policies)?;
+    let ctx = ReportContext::new(&policies, &loaded.snapshot, Some(&args.snapshot));
     let mut buf = Vec::new();
     let color = args.output.is_none() && report::stdout_wants_color();
-    report::render(&decision, args.format, RenderOptions { color }, &mut buf)?;
+    report::render(&decision, args.format, RenderOptions { color }, &ctx, &mut buf)?;
     emit(args.output.as_deref(), &buf)?;
     Ok(if decision.exit_code() == 0 { ExitStatus::Allowed } else { ExitStatus::Denied })
 }
@@ -247,6 +278,61 @@ fn policy(cmd: PolicyCommand) -> Result<ExitStatus> {
                 dir.display()
             );
             Ok(ExitStatus::Allowed)
+        }
+        PolicyCommand::Test {
+            dirs,
+            coverage_threshold,
+            mut policy,
+        } => {
+            // A directory named both ways is loaded once (twice would define its catalog twice).
+            for d in dirs {
+                if !policy.policy_dirs.contains(&d) {
+                    policy.policy_dirs.push(d);
+                }
+            }
+            let set = policy.load()?;
+            let run = crate::policytest::run(&set)?;
+            let mut buf = Vec::new();
+            run.render(&mut buf)?;
+            write_stdout(&buf)?;
+            let mut status = if run.failed() > 0 { ExitStatus::Denied } else { ExitStatus::Allowed };
+            if let Some(min) = coverage_threshold {
+                if run.coverage_percent() < min {
+                    eprintln!("coverage {:.1}% is under the threshold {min}%", run.coverage_percent());
+                    status = ExitStatus::Denied;
+                }
+            }
+            Ok(status)
+        }
+        PolicyCommand::Init { dir } => {
+            let written = crate::policyinit::init(&dir)?;
+            let mut text = String::new();
+            for p in &written {
+                text.push_str(&format!("{}\n", p.display()));
+            }
+            write_stdout(text.as_bytes())?;
+            eprintln!(
+                "next: hcx-preflight policy test {d} && hcx-preflight check --policy-dir {d} --config {d}/hcx-preflight.toml ...",
+                d = dir.display()
+            );
+            Ok(ExitStatus::Allowed)
+        }
+        PolicyCommand::Check(args) => {
+            let report = crate::policycheck::check(&args.policy_dirs, args.config.clone())?;
+            let mut text = String::new();
+            for p in &report.problems {
+                text.push_str(&format!("{p}\n"));
+            }
+            if report.problems.is_empty() {
+                text.push_str(&format!(
+                    "ok: {} modules, {} test modules, {} catalog ids\n",
+                    report.modules, report.tests, report.catalog_ids
+                ));
+            } else {
+                text.push_str(&format!("{} problem(s)\n", report.problems.len()));
+            }
+            write_stdout(text.as_bytes())?;
+            Ok(if report.problems.is_empty() { ExitStatus::Allowed } else { ExitStatus::Denied })
         }
     }
 }

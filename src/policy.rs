@@ -139,27 +139,24 @@ impl PolicySet {
         Self::load(&LoadOptions::default())
     }
 
+    /// Read the Rego files (modules, then tests) of the built-in set and the
+    /// organisation directories without compiling them, e.g. to report every parse
+    /// error of a set at once (`policy check`).
+    pub fn read_rego(policy_dirs: &[PathBuf]) -> Result<(Vec<PolicyFile>, Vec<PolicyFile>), PolicyError> {
+        let (modules, tests, _) = read_files(policy_dirs)?;
+        Ok((modules, tests))
+    }
+
+    /// The catalog of the built-in set and the organisation directories, read
+    /// without compiling any policy (for `policy check` on a set that does not compile).
+    pub fn read_catalog(policy_dirs: &[PathBuf]) -> Result<BTreeMap<String, CatalogEntry>, PolicyError> {
+        let (_, _, data) = read_files(policy_dirs)?;
+        build_catalog(&data)
+    }
+
     /// Load the built-in set, the organisation directories and config, and compile.
     pub fn load(opts: &LoadOptions) -> Result<Self, PolicyError> {
-        let mut modules = Vec::new();
-        let mut tests = Vec::new();
-        let mut data = Vec::new();
-        for (path, text) in BUILTIN_FILES {
-            add_file(path, &format!("policies/{path}"), text.to_string(), &mut modules, &mut tests, &mut data)?;
-        }
-        for (i, dir) in opts.policy_dirs.iter().enumerate() {
-            let mut files = Vec::new();
-            walk(dir, &mut files)?;
-            for f in files {
-                let rel = f.strip_prefix(dir).unwrap_or(&f).to_string_lossy().replace('\\', "/");
-                let name = f.file_name().and_then(|n| n.to_str()).unwrap_or("");
-                if !(rel.ends_with(".rego") || is_data(name)) {
-                    continue;
-                }
-                let text = std::fs::read_to_string(&f).map_err(|source| PolicyError::Io { path: f.clone(), source })?;
-                add_file(&format!("org-{}/{rel}", i + 1), &f.display().to_string(), text, &mut modules, &mut tests, &mut data)?;
-            }
-        }
+        let (modules, tests, data) = read_files(&opts.policy_dirs)?;
 
         let catalog = build_catalog(&data)?;
         let thresholds = merged(&data)
@@ -381,6 +378,33 @@ fn add_file(
         value,
     });
     Ok(())
+}
+
+/// Rego modules, Rego tests and data documents, as read.
+type Files = (Vec<PolicyFile>, Vec<PolicyFile>, Vec<DataFile>);
+
+/// Every built-in and organisation file: Rego modules, Rego tests, data documents.
+fn read_files(policy_dirs: &[PathBuf]) -> Result<Files, PolicyError> {
+    let mut modules = Vec::new();
+    let mut tests = Vec::new();
+    let mut data = Vec::new();
+    for (path, text) in BUILTIN_FILES {
+        add_file(path, &format!("policies/{path}"), text.to_string(), &mut modules, &mut tests, &mut data)?;
+    }
+    for (i, dir) in policy_dirs.iter().enumerate() {
+        let mut files = Vec::new();
+        walk(dir, &mut files)?;
+        for f in files {
+            let rel = f.strip_prefix(dir).unwrap_or(&f).to_string_lossy().replace('\\', "/");
+            let name = f.file_name().and_then(|n| n.to_str()).unwrap_or("");
+            if !(rel.ends_with(".rego") || is_data(name)) {
+                continue;
+            }
+            let text = std::fs::read_to_string(&f).map_err(|source| PolicyError::Io { path: f.clone(), source })?;
+            add_file(&format!("org-{}/{rel}", i + 1), &f.display().to_string(), text, &mut modules, &mut tests, &mut data)?;
+        }
+    }
+    Ok((modules, tests, data))
 }
 
 fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), PolicyError> {

@@ -7,7 +7,7 @@ use hcx_preflight::check::{judge, LoadedSnapshot};
 use hcx_preflight::findings::{Severity, Verdict};
 use hcx_preflight::plan::{parse_time, FailOn, Phase, Plan};
 use hcx_preflight::policy::{LoadOptions, PolicySet};
-use hcx_preflight::report::{self, Format, RenderOptions};
+use hcx_preflight::report;
 use hcx_preflight::snapshot::*;
 use proptest::prelude::*;
 
@@ -188,7 +188,7 @@ proptest! {
         let s = Snapshot::from_slice(&bytes, std::path::Path::new("prop.json")).expect("loader accepts");
         let d = SET.with(|set| judge(&LoadedSnapshot::from_snapshot(s), &p, set)).expect("judge");
         let mut out = Vec::new();
-        report::render(&d, Format::Json, RenderOptions::default(), &mut out).expect("render");
+        report::json::render(&d, &mut out).expect("render");
         let v: serde_json::Value = serde_json::from_slice(&out).expect("json parses");
         let blocking = d.findings.iter().any(|f| !f.waived && (f.severity == Severity::Deny || (p.fail_on == FailOn::Warn && f.severity == Severity::Warn)));
         prop_assert_eq!(v["decision"].as_str(), Some(if blocking { "deny" } else { "allow" }));

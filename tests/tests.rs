@@ -1,7 +1,9 @@
-//! The one integration-test binary; each area is a module.
+//! The one integration-test binary: each file under tests/ is a module here.
 
 mod cli;
 mod fuzz_regressions;
 mod policy_cases;
+mod policy_cmds;
 mod properties;
+mod reports;
 mod robustness;

@@ -1,0 +1,66 @@
+# Unit tests of the shared helpers (data.hcx.lib).
+package hcx.lib_test
+
+import data.hcx.lib
+import data.hcx.testing as t
+
+test_versions_compare_part_by_part if {
+	lib.version_lt("4.9.9", "4.10.0")
+	lib.version_gt("4.10.3", "4.10")
+	lib.version_eq("9.0.0.0", "9.0")
+	lib.version_le("4.4.0", "4.4")
+	lib.version_ge("4.4.2", "4.4.0")
+	not lib.version_lt("4.10.0", "4.9.9")
+	lib.version_cmp("4.3", "4.3.0.0") == 0
+	lib.version_parts("4.9") == [4, 9, 0, 0]
+}
+
+test_either_falls_back if {
+	lib.either("a", "b") == "a"
+	lib.either(null, "b") == "b"
+	lib.either(null, null) == "?"
+}
+
+test_names if {
+	lib.manager_name(t.base_site) == "hcx.corp.example"
+	lib.manager_name(t.site({"manager": {"fqdn": null}})) == "source"
+	lib.appliance_name({"name": null, "id": "sm-9"}, {"name": "IX", "id": "a"}) == "sm-9/IX"
+}
+
+test_as_list if {
+	lib.as_list(null) == []
+	lib.as_list([1]) == [1]
+}
+
+test_healthy_only_when_healthy if {
+	lib.healthy("healthy")
+	not lib.healthy("degraded")
+	not lib.healthy(null)
+}
+
+test_threshold_prefers_the_config if {
+	lib.threshold("backup_max_age_hours") == 24 with data.hcx.config as t.config({})
+	lib.threshold("backup_max_age_hours") == 6 with data.hcx.config as t.config({"thresholds": {"backup_max_age_hours": 6}})
+}
+
+test_why_missing_names_the_recorded_reason if {
+	errors := [
+		{"site": "source", "fact": "manager", "message": "API down"},
+		{"site": "source", "fact": "backup.last_success_at", "message": "no backup API"},
+		{"site": "cloud", "fact": "manager", "message": "other site"},
+	]
+	inp := object.union(t.managers([t.base_site]), {"snapshot": {"errors": errors}})
+	lib.why_missing("source", "manager.version") == "API down" with input as inp
+	lib.why_missing("source", "backup") == "no backup API" with input as inp
+	lib.why_missing("source", "operations") == "no reason recorded in the snapshot's errors" with input as inp
+}
+
+test_crossing_a_boundary if {
+	old := t.site({"manager": {"version": "4.3.2"}})
+	lib.crosses(old, "4.4.0") with input as t.managers([old])
+	lib.manager_crosses(old, "4.4.0") with input as t.managers([old])
+	not lib.crosses(t.base_site, "4.4.0") with input as t.managers([t.base_site])
+	not lib.crosses(old, "4.4.0") with input as input_for_target([old], "4.3.3")
+}
+
+input_for_target(sites, target) := t.input_for(sites, "managers", target)

@@ -1,0 +1,62 @@
+# Unit tests of target-not-newer, target-not-offered, upgrade-path-unsupported,
+# managers-first, version-skew and version-not-updated.
+package hcx.rules.versions_test
+
+import data.hcx.rules.versions
+import data.hcx.testing as t
+
+_on(v) := t.site({"manager": {"version": v}, "site_pairs": [object.union(t.base_site.site_pairs[0], {"remote_version": v})]})
+
+test_a_normal_upgrade if {
+	count(versions.violation) == 0 with input as t.managers([t.base_site, t.cloud({})])
+}
+
+test_a_downgrade if {
+	f := t.one(versions.violation) with input as t.managers([object.union(_on("4.11.1"), {"updates": {"available": []}})])
+	f.id == "target-not-newer"
+	contains(f.message, "older than the current version 4.11.1")
+}
+
+test_nothing_to_upgrade if {
+	f := t.one(versions.violation) with input as t.managers([_on("4.11.0"), object.union(t.cloud({}), {"manager": {"version": "4.11.0"}, "site_pairs": []})])
+	f.id == "target-not-newer"
+	f.site == null
+	contains(f.message, "nothing to upgrade")
+}
+
+test_target_not_offered if {
+	s := t.site({"updates": {"available": [{"version": "4.10.4"}]}})
+	f := t.one(versions.violation) with input as t.managers([s])
+	f.id == "target-not-offered"
+	contains(f.message, "(4.10.4)")
+	g := t.one(versions.violation) with input as t.managers([t.site({"updates": {"available": []}})])
+	contains(g.message, "(none)")
+	count(versions.violation) == 0 with input as t.managers([t.site({"updates": {"available": null}})])
+}
+
+test_an_unsupported_path if {
+	s := object.union(_on("4.3.2"), {"updates": {"available": null}})
+	f := t.one(versions.violation) with input as t.managers([s])
+	f.id == "upgrade-path-unsupported"
+	contains(f.message, "upgrade to 4.4.2, then to 4.11.0")
+	count(versions.violation) == 0 with input as t.managers([object.union(_on("4.4.2"), {"updates": {"available": null}})])
+}
+
+test_managers_before_the_service_mesh if {
+	fs := versions.violation with input as t.input_for([t.base_site], "service-mesh", "4.11.0")
+	{[f.id, f.resource] | some f in fs} == {["managers-first", "hcx.corp.example"], ["managers-first", "cloud"]}
+	count(versions.violation) == 0 with input as t.input_for([_on("4.11.0")], "service-mesh", "4.11.0")
+}
+
+test_version_skew if {
+	s := t.site({"site_pairs": [object.union(t.base_site.site_pairs[0], {"remote_version": "4.11.0"})]})
+	f := t.one(versions.violation) with input as t.input_for([s], "verify", "4.10.3")
+	f.id == "version-skew"
+	f.resource == "cloud"
+}
+
+test_version_not_updated if {
+	f := t.one(versions.violation) with input as t.input_for([t.base_site], "verify", "4.11.0")
+	f.id == "version-not-updated"
+	count(versions.violation) == 0 with input as t.input_for([_on("4.11.0")], "verify", "4.11.0")
+}

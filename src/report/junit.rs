@@ -1,0 +1,226 @@
+//! `--format junit`: JUnit XML for CI test reports (Jenkins, GitLab, Azure DevOps).
+//!
+//! One `<testsuite>` per site (in snapshot order) and a last one named `estate` for
+//! findings without a site; in each, one `<testcase>` per catalog rule id (classname:
+//! the site), so that passes show too. A test case fails when one of its findings
+//! blocks the gate (deny, or warn under `--fail-on warn`); it is skipped when all its
+//! findings are waived, or when the rule is disabled; otherwise it passes, and any
+//! warn/info findings are in its `<system-out>`. The element and attribute set is the
+//! common subset of the Ant and Jenkins JUnit schemas.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::io::{self, Write};
+
+use super::ReportContext;
+use crate::findings::{Decision, Finding};
+use crate::plan::FailOn;
+
+/// The suite of findings that have no site.
+pub const ESTATE: &str = "estate";
+
+/// What one test case reports.
+enum Outcome<'a> {
+    Pass,
+    Failure { failing: Vec<&'a Finding> },
+    Skipped { message: String },
+}
+
+struct Case<'a> {
+    rule: String,
+    outcome: Outcome<'a>,
+    out: Vec<&'a Finding>,
+}
+
+/// `--fail-on` as recorded in the decision.
+pub(crate) fn fail_on(d: &Decision) -> FailOn {
+    if d.plan.fail_on == "warn" {
+        FailOn::Warn
+    } else {
+        FailOn::Deny
+    }
+}
+
+/// Site names in report order: the snapshot's, then any other a finding names
+/// (sorted), then [`ESTATE`].
+pub(crate) fn suites(d: &Decision, ctx: &ReportContext) -> Vec<String> {
+    let mut names = ctx.sites.clone();
+    let extra: BTreeSet<&String> = d.findings.iter().filter_map(|f| f.site.as_ref()).filter(|s| !ctx.sites.contains(s)).collect();
+    names.extend(extra.into_iter().cloned());
+    names.push(ESTATE.to_string());
+    names
+}
+
+fn case<'a>(rule: &str, findings: &[&'a Finding], fail_on: FailOn, disabled: bool) -> Case<'a> {
+    let failing: Vec<&Finding> = findings.iter().copied().filter(|f| f.blocks(fail_on)).collect();
+    let out: Vec<&Finding> = findings.iter().copied().filter(|f| !f.blocks(fail_on)).collect();
+    let outcome = if !failing.is_empty() {
+        Outcome::Failure { failing }
+    } else if findings.is_empty() && disabled {
+        Outcome::Skipped {
+            message: "disabled by the config".into(),
+        }
+    } else if !findings.is_empty() && findings.iter().all(|f| f.waived) {
+        let reasons: BTreeSet<&str> = findings.iter().filter_map(|f| f.waiver.as_ref()).map(|w| w.reason.as_str()).collect();
+        Outcome::Skipped {
+            message: format!("waived: {}", reasons.into_iter().collect::<Vec<_>>().join("; ")),
+        }
+    } else {
+        Outcome::Pass
+    };
+    let out = if matches!(outcome, Outcome::Skipped { .. }) { Vec::new() } else { out };
+    Case {
+        rule: rule.to_string(),
+        outcome,
+        out,
+    }
+}
+
+/// Escape text for XML content and attribute values; drop characters XML 1.0 forbids.
+pub(crate) fn xml_escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            '\n' => out.push_str("&#10;"),
+            '\t' | '\r' => out.push(c),
+            c if (c as u32) < 0x20 => {}
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Element text: as [`xml_escape`], but new lines stay new lines.
+fn text(s: &str) -> String {
+    xml_escape(s).replace("&#10;", "\n")
+}
+
+fn line(f: &Finding) -> String {
+    let mut s = format!("[{}] {}: {}", f.severity.as_str(), f.resource.as_deref().unwrap_or("-"), f.message);
+    if let Some(w) = &f.waiver {
+        s.push_str(&format!(" (waived: {}; approved by {}, expires {})", w.reason, w.approved_by, w.expires));
+    }
+    s
+}
+
+fn failure_body(failing: &[&Finding]) -> String {
+    failing
+        .iter()
+        .map(|f| {
+            let mut s = format!("{}\nfix: {}", line(f), f.remediation);
+            if let (Some(kb), Some(url)) = (&f.kb, &f.kb_url) {
+                s.push_str(&format!("\nKB {kb}: {url}"));
+            }
+            s
+        })
+        .collect::<Vec<_>>()
+        .join("\n\n")
+}
+
+/// Write the JUnit XML report of `d`.
+pub fn render(d: &Decision, ctx: &ReportContext, out: &mut dyn Write) -> io::Result<()> {
+    let fail_on = fail_on(d);
+    let ids = ctx.rule_ids(d);
+    let mut by_cell: BTreeMap<(&str, &str), Vec<&Finding>> = BTreeMap::new();
+    for f in &d.findings {
+        by_cell.entry((f.site.as_deref().unwrap_or(ESTATE), f.id.as_str())).or_default().push(f);
+    }
+    let suites: Vec<(String, Vec<Case>)> = suites(d, ctx)
+        .into_iter()
+        .map(|site| {
+            let cases = ids
+                .iter()
+                .map(|id| {
+                    let findings = by_cell.get(&(site.as_str(), id.as_str())).cloned().unwrap_or_default();
+                    let disabled = ctx.rule(id).is_some_and(|r| r.disabled);
+                    case(id, &findings, fail_on, disabled)
+                })
+                .collect();
+            (site, cases)
+        })
+        .collect();
+    let count = |cases: &[Case], f: fn(&Outcome) -> bool| cases.iter().filter(|c| f(&c.outcome)).count();
+    let is_failure = |o: &Outcome| matches!(o, Outcome::Failure { .. });
+    let is_skipped = |o: &Outcome| matches!(o, Outcome::Skipped { .. });
+    let all: Vec<&Case> = suites.iter().flat_map(|(_, c)| c.iter()).collect();
+    let total_failures = all.iter().filter(|c| is_failure(&c.outcome)).count();
+    let total_skipped = all.iter().filter(|c| is_skipped(&c.outcome)).count();
+
+    writeln!(out, r#"<?xml version="1.0" encoding="UTF-8"?>"#)?;
+    writeln!(
+        out,
+        r#"<testsuites name="hcx-preflight" tests="{}" failures="{total_failures}" errors="0" skipped="{total_skipped}">"#,
+        all.len()
+    )?;
+    let properties = [
+        ("decision", format!("{:?}", d.decision).to_lowercase()),
+        ("target_version", d.plan.target_version.clone()),
+        ("phase", d.plan.phase.clone()),
+        ("evaluated_at", d.plan.evaluated_at.clone()),
+        ("fail_on", d.plan.fail_on.clone()),
+        ("tool_version", d.tool.version.clone()),
+        ("snapshot_sha256", d.snapshot_sha256.clone()),
+        ("policy_sha256", d.policy_sha256.clone()),
+    ];
+    for (site, cases) in &suites {
+        writeln!(
+            out,
+            r#"  <testsuite name="{}" tests="{}" failures="{}" errors="0" skipped="{}">"#,
+            xml_escape(site),
+            cases.len(),
+            count(cases, is_failure),
+            count(cases, is_skipped)
+        )?;
+        writeln!(out, "    <properties>")?;
+        for (name, value) in &properties {
+            writeln!(out, r#"      <property name="{name}" value="{}"/>"#, xml_escape(value))?;
+        }
+        writeln!(out, "    </properties>")?;
+        for c in cases {
+            let open = format!(r#"    <testcase name="{}" classname="{}""#, xml_escape(&c.rule), xml_escape(site));
+            if matches!(c.outcome, Outcome::Pass) && c.out.is_empty() {
+                writeln!(out, "{open}/>")?;
+                continue;
+            }
+            writeln!(out, "{open}>")?;
+            match &c.outcome {
+                Outcome::Pass => {}
+                Outcome::Skipped { message } => writeln!(out, r#"      <skipped message="{}"/>"#, xml_escape(message))?,
+                Outcome::Failure { failing } => {
+                    let message = match failing.as_slice() {
+                        [one] => one.message.clone(),
+                        many => format!("{} findings: {}", many.len(), many[0].title),
+                    };
+                    writeln!(
+                        out,
+                        r#"      <failure message="{}" type="{}">{}</failure>"#,
+                        xml_escape(&message),
+                        failing[0].severity.as_str(),
+                        text(&failure_body(failing))
+                    )?;
+                }
+            }
+            if !c.out.is_empty() {
+                let body: Vec<String> = c.out.iter().map(|f| line(f)).collect();
+                writeln!(out, "      <system-out>{}</system-out>", text(&body.join("\n")))?;
+            }
+            writeln!(out, "    </testcase>")?;
+        }
+        writeln!(out, "  </testsuite>")?;
+    }
+    writeln!(out, "</testsuites>")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::xml_escape;
+
+    #[test]
+    fn escapes_markup_and_drops_control_characters() {
+        assert_eq!(xml_escape("a<b>&\"c'\n\u{1}d"), "a&lt;b&gt;&amp;&quot;c&apos;&#10;d");
+    }
+}

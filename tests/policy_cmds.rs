@@ -1,0 +1,194 @@
+//! `policy test`, `policy init` and `policy check`, run through the real binary:
+//! whole outputs (temporary paths redacted as `<DIR>`) and exit codes.
+
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+
+use super::reports::assert_expected;
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+struct Run {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+/// Run the binary in the repository root; `dir` is redacted from the outputs.
+fn run(args: &[&str], dir: Option<&Path>) -> Run {
+    let out = Command::cargo_bin("hcx-preflight")
+        .unwrap()
+        .current_dir(root())
+        .env("NO_COLOR", "1")
+        .args(args)
+        .output()
+        .unwrap();
+    let redact = |bytes: &[u8]| {
+        let text = String::from_utf8_lossy(bytes).into_owned();
+        match dir {
+            Some(d) => text.replace(&d.display().to_string(), "<DIR>"),
+            None => text,
+        }
+    };
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: redact(&out.stdout),
+        stderr: redact(&out.stderr),
+    }
+}
+
+fn write(dir: &Path, rel: &str, text: &str) {
+    let p = dir.join(rel);
+    std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+    std::fs::write(p, text).unwrap();
+}
+
+#[test]
+fn the_built_in_tests_pass_with_full_coverage() {
+    let r = run(&["policy", "test", "--coverage-threshold", "100"], None);
+    assert_eq!((r.code, r.stderr.as_str()), (0, ""), "{}", r.stdout);
+    assert_expected("policy-test-builtin.txt", &r.stdout);
+}
+
+#[test]
+fn a_failing_test_or_low_coverage_exits_1() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    write(d, "hcx/catalog/data.json", r#"{"org-thing": {"title": "T", "severity": "warn", "remediation": "R"}}"#);
+    write(
+        d,
+        "org/thing.rego",
+        "package hcx.rules.org\n\nimport data.hcx.lib\n\nviolation contains lib.finding(\"org-thing\", null, \"x\", \"m\") if {\n\tlib.phase == \"verify\"\n}\n",
+    );
+    write(d, "org/thing_test.rego", "package hcx.rules.org_test\n\ntest_passes if true\n\ntest_fails if 1 == 2\n");
+    let dirs = [d.to_str().unwrap()];
+    let r = run(&["policy", "test", dirs[0]], Some(d));
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert_expected("policy-test-failing.txt", &r.stdout);
+
+    // Passing tests, but the org rule's body is never evaluated: under the threshold.
+    write(d, "org/thing_test.rego", "package hcx.rules.org_test\n\ntest_passes if true\n");
+    let r = run(&["policy", "test", dirs[0], "--coverage-threshold", "99.9"], Some(d));
+    assert_eq!((r.code, r.stderr.as_str()), (1, "coverage 99.8% is under the threshold 99.9%\n"), "{}", r.stdout);
+    assert!(r.stdout.contains("\n   50.0%        1/2 lines  <DIR>/org/thing.rego\n"), "{}", r.stdout);
+    assert!(r.stdout.ends_with("\n71 passed, 0 failed\n"), "{}", r.stdout);
+    let r = run(&["policy", "test", dirs[0], "--coverage-threshold", "99"], Some(d));
+    assert_eq!(r.code, 0, "{}", r.stderr);
+}
+
+#[test]
+fn a_test_module_that_does_not_parse_cannot_run() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "t/broken_test.rego", "package t\n\ntest_x if {\n");
+    let r = run(&["policy", "test", dir.path().to_str().unwrap()], Some(dir.path()));
+    assert_eq!((r.code, r.stdout.as_str()), (2, ""));
+    assert!(r.stderr.starts_with("error: policy <DIR>/t/broken_test.rego does not compile:\n"), "{}", r.stderr);
+    assert!(r.stderr.contains("<DIR>/t/broken_test.rego:4:1"), "{}", r.stderr);
+}
+
+#[test]
+fn init_then_test_then_check() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path().join("org");
+    let dir = d.to_str().unwrap();
+    let r = run(&["policy", "init", dir], Some(&d));
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(
+        r.stdout,
+        "<DIR>/acme/change_window.rego\n<DIR>/acme/change_window_test.rego\n<DIR>/hcx/catalog/data.json\n<DIR>/hcx/params/data.json\n<DIR>/hcx-preflight.toml\n"
+    );
+
+    let r = run(&["policy", "test", dir, "--coverage-threshold", "100"], Some(&d));
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    assert!(r.stdout.contains("PASS data.hcx.rules.acme_test.test_outside_the_hours_fires (<DIR>/acme/change_window_test.rego:18)\n"), "{}", r.stdout);
+    assert!(r.stdout.contains("\n  100.0%      13/13 lines  <DIR>/acme/change_window.rego\n"), "{}", r.stdout);
+    assert!(r.stdout.ends_with("\n75 passed, 0 failed\n"), "{}", r.stdout);
+
+    let config = format!("{dir}/hcx-preflight.toml");
+    let r = run(&["policy", "check", "--policy-dir", dir, "--config", &config], Some(&d));
+    assert_eq!((r.code, r.stdout.as_str(), r.stderr.as_str()), (0, "ok: 10 modules, 10 test modules, 23 catalog ids\n", ""));
+
+    // busy-estate at 09:05 on a Sunday is outside the window (hours 19 to 23 in the config).
+    let r = run(
+        &[
+            "check", "--snapshot", "fixtures/snapshots/busy-estate.json", "--target", "4.11.0", "--now", "2026-11-29T09:05:00Z",
+            "--format", "json", "--policy-dir", dir, "--config", &config,
+        ],
+        Some(&d),
+    );
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    let decision: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    let window: Vec<&serde_json::Value> = decision["findings"].as_array().unwrap().iter().filter(|f| f["id"] == "acme-change-window").collect();
+    assert_eq!(window.len(), 1, "{}", r.stdout);
+    assert_eq!(
+        window[0]["message"],
+        "the upgrade is judged at 2026-11-29T09:05:00Z (Sunday, hour 9 UTC), outside the ACME change window (Saturday, Sunday, from hour 19 to hour 23 UTC)"
+    );
+    // The config's severity override and disabled rule took effect.
+    assert!(decision["findings"].as_array().unwrap().iter().all(|f| f["id"] != "version-skew"));
+
+    let r = run(&["policy", "init", dir], Some(&d));
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.starts_with("error: refusing to overwrite existing file(s): <DIR>/acme/change_window.rego, "), "{}", r.stderr);
+}
+
+#[test]
+fn policy_check_lists_every_problem() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    write(
+        d,
+        "x/bad.rego",
+        "package hcx.rules.bad\n\nimport data.hcx.lib\n\nviolation contains lib.finding(\"bad-unknown-id\", null, \"r\", msg) if {\n\tmsg := foo.bar(1)\n}\n\nviolation contains {\"id\": \"other-unknown\", \"message\": \"m\"} if {\n\tlib.nothere(2)\n\thelper(1)\n\tlib.as_list(null) == []\n}\n\nhelper(x) := x\n",
+    );
+    let r = run(&["policy", "check", "--policy-dir", d.to_str().unwrap()], Some(d));
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert_eq!(
+        r.stdout,
+        "<DIR>/x/bad.rego:5: finding id `bad-unknown-id` is not in the catalog (data.hcx.catalog); add it to a hcx/catalog/data.json\n\
+         <DIR>/x/bad.rego:6: call of unknown function `foo.bar` (neither a builtin nor a function of the policy set)\n\
+         <DIR>/x/bad.rego:9: finding id `other-unknown` is not in the catalog (data.hcx.catalog); add it to a hcx/catalog/data.json\n\
+         <DIR>/x/bad.rego:10: call of unknown function `lib.nothere` (neither a builtin nor a function of the policy set)\n\
+         4 problem(s)\n"
+    );
+
+    // Files that do not parse are all named, with their lines.
+    write(d, "x/worse.rego", "package hcx.rules.worse\n\nx if {\n");
+    write(d, "y/also.rego", "package hcx.rules.also\n\ny := [1,\n");
+    let r = run(&["policy", "check", "--policy-dir", d.to_str().unwrap()], Some(d));
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert_eq!(
+        r.stdout,
+        "<DIR>/x/bad.rego:5: finding id `bad-unknown-id` is not in the catalog (data.hcx.catalog); add it to a hcx/catalog/data.json\n\
+         <DIR>/x/bad.rego:9: finding id `other-unknown` is not in the catalog (data.hcx.catalog); add it to a hcx/catalog/data.json\n\
+         <DIR>/x/worse.rego:4: expecting expression\n\
+         <DIR>/y/also.rego:4: expecting `]` while parsing array\n\
+         4 problem(s)\n"
+    );
+}
+
+#[test]
+fn policy_check_reports_config_problems_and_fails_to_run_on_a_missing_dir() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("c.toml");
+    std::fs::write(&config, "[rules]\ndisabled = [\"no-such-rule\"]\n").unwrap();
+    let r = run(&["policy", "check", "--config", config.to_str().unwrap()], Some(dir.path()));
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert_eq!(
+        r.stdout,
+        "<DIR>/c.toml:2: rules.disabled names unknown rule id `no-such-rule` (see `hcx-preflight policy list`)\n1 problem(s)\n"
+    );
+    let missing = dir.path().join("missing");
+    let r = run(&["policy", "check", "--policy-dir", missing.to_str().unwrap()], Some(dir.path()));
+    assert_eq!((r.code, r.stdout.as_str()), (2, ""));
+    assert!(r.stderr.starts_with("error: cannot read policy directory <DIR>/missing"), "{}", r.stderr);
+}
+
+#[test]
+fn the_built_in_set_passes_policy_check() {
+    let r = run(&["policy", "check"], None);
+    assert_eq!((r.code, r.stdout.as_str(), r.stderr.as_str()), (0, "ok: 9 modules, 9 test modules, 22 catalog ids\n", ""));
+}
