@@ -5,6 +5,7 @@
 //! findings and decision ([`findings`]) -> report ([`report`]) / gate.
 //! `src/main.rs` only parses the command line ([`cli`]) and maps the outcome to an exit code.
 
+pub mod collect;
 pub mod fsutil;
 pub mod snapshot;
 pub mod version;
