@@ -7,5 +7,6 @@
 
 pub mod collect;
 pub mod fsutil;
+pub mod simulator;
 pub mod snapshot;
 pub mod version;

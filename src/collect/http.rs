@@ -288,21 +288,20 @@ fn transport(err: &reqwest::Error, timeout: Duration) -> FetchError {
 }
 
 fn find_rustls(err: &reqwest::Error) -> Option<rustls::Error> {
-    let mut cur: Option<&(dyn std::error::Error + 'static)> = Some(err);
-    while let Some(e) = cur {
+    // The TLS error sits inside io::Errors nested in io::Errors, whose `source()` skips
+    // the wrapped error itself: look inside each with `get_ref`.
+    fn inside(e: &(dyn std::error::Error + 'static)) -> Option<rustls::Error> {
         if let Some(r) = e.downcast_ref::<rustls::Error>() {
             return Some(r.clone());
         }
-        if let Some(r) = e
-            .downcast_ref::<std::io::Error>()
-            .and_then(|io| io.get_ref())
-            .and_then(|inner| inner.downcast_ref::<rustls::Error>())
-        {
-            return Some(r.clone());
+        if let Some(inner) = e.downcast_ref::<std::io::Error>().and_then(|io| io.get_ref()) {
+            if let Some(r) = inside(inner) {
+                return Some(r);
+            }
         }
-        cur = e.source();
+        e.source().and_then(inside)
     }
-    None
+    inside(err)
 }
 
 fn describe_tls(err: &rustls::Error) -> (String, String) {

@@ -1,0 +1,2 @@
+//! The one integration test binary; each file is a module.
+mod collect;
