@@ -270,7 +270,8 @@ fn transport(err: &reqwest::Error, timeout: Duration) -> FetchError {
     let mut parts: Vec<String> = Vec::new();
     let mut cur = err.source();
     while let Some(e) = cur {
-        let s = e.to_string();
+        // rustls appends a documentation link to an unexpected EOF; the words suffice.
+        let s = e.to_string().split(": https://").next().unwrap_or_default().to_string();
         if !parts.iter().any(|p| p.contains(&s)) {
             parts.push(s);
         }
@@ -282,7 +283,8 @@ fn transport(err: &reqwest::Error, timeout: Duration) -> FetchError {
     } else if err.is_body() || err.is_decode() {
         detail = format!("the connection broke while reading the answer: {detail}");
     }
-    let tls = detail.to_ascii_lowercase().contains("certificate") || detail.contains("tls");
+    // A certificate problem is not worth retrying; a connection closed early is.
+    let tls = detail.to_ascii_lowercase().contains("certificate");
     let hint = if tls { "; use --ca-cert FILE, or --insecure".to_string() } else { String::new() };
     FetchError::Transport { detail, tls, hint }
 }
