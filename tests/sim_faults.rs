@@ -224,3 +224,66 @@ fn server_latency_is_applied_per_request() {
     assert!(took >= std::time::Duration::from_millis(600), "{took:?}");
     assert!(took < std::time::Duration::from_millis(200) * (run.sim.total_requests() as u32) / 2, "{took:?}");
 }
+
+/// The 9.x System Upgrade of the simulator: start, IN_PROGRESS, reboot (connections
+/// refused), back on the target version; 4.x has no such API.
+#[test]
+fn simulated_upgrade_reboots_and_returns_on_the_target_version() {
+    use hcx_preflight::collect::inferred::upgrade_api;
+    let run = start(scenario("nine-x"));
+    let four = start(scenario("two-site"));
+    let rt = tokio::runtime::Runtime::new().expect("rt");
+    rt.block_on(async {
+        let ca = reqwest::Certificate::from_pem(run.sim.ca_pem().as_bytes()).expect("ca");
+        let ca4 = reqwest::Certificate::from_pem(four.sim.ca_pem().as_bytes()).expect("ca");
+        let client = reqwest::Client::builder()
+            .use_rustls_tls()
+            .add_root_certificate(ca)
+            .add_root_certificate(ca4)
+            .build()
+            .expect("client");
+        let site = run.sim.site("mgr9").expect("site");
+        let url = |p: &str| format!("{}{p}", site.admin_url);
+        let status = || async {
+            client
+                .get(url(upgrade_api::STATUS))
+                .basic_auth("admin", Some("nine-admin-password"))
+                .send()
+                .await
+                .and_then(|r| r.error_for_status())
+                .map(|r| async { r.json::<serde_json::Value>().await.expect("json") })
+        };
+        let before = status().await.expect("answers").await;
+        assert_eq!(before["status"], "NOT_STARTED");
+        // Without credentials: 401.
+        let anon = client.get(url(upgrade_api::STATUS)).send().await.expect("answers");
+        assert_eq!(anon.status().as_u16(), 401);
+        let body = serde_json::json!({"targetVersion": "9.1.1.0", "upgradePolicy":
+            {"skipVmSnapshot": false, "skipUpgradeValidation": false, "skipConfigBackup": false}});
+        let started = client
+            .post(url(upgrade_api::START))
+            .basic_auth("admin", Some("nine-admin-password"))
+            .json(&body)
+            .send()
+            .await
+            .expect("answers");
+        assert_eq!(started.status().as_u16(), 202);
+        assert_eq!(status().await.expect("answers").await["status"], "IN_PROGRESS");
+        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+        assert!(status().await.is_err(), "refuses connections while rebooting");
+        tokio::time::sleep(std::time::Duration::from_millis(1200)).await;
+        let after = status().await.expect("back").await;
+        assert_eq!((after["status"].as_str(), after["currentVersion"].as_str()), (Some("SUCCESS"), Some("9.1.1.0")));
+        assert_eq!(site.requests(upgrade_api::START), 1);
+        // 4.x: no System Upgrade API.
+        let four_site = four.sim.site("source").expect("site");
+        let r = client
+            .get(format!("{}{}", four_site.admin_url, upgrade_api::STATUS))
+            .basic_auth("admin", Some("source-admin-password"))
+            .send()
+            .await
+            .expect("answers");
+        assert_eq!(r.status().as_u16(), 404);
+    });
+    assert_eq!(run.sim.site("mgr9").expect("site").current_version(), "9.1.1.0");
+}
