@@ -26,7 +26,10 @@ fn main() {
         let up = site.name.to_uppercase().replace('-', "_");
         env.insert(format!("HCX_{up}_USERNAME"), site.credentials.username.clone());
         env.insert(format!("HCX_{up}_PASSWORD"), site.credentials.password.clone());
-        env.insert(format!("HCX_{up}_ADMIN_PASSWORD"), site.credentials.admin_password.clone());
+        env.insert(
+            format!("HCX_{up}_ADMIN_PASSWORD"),
+            site.credentials.admin_password.clone(),
+        );
         site.service_meshes = (0..MESHES)
             .map(|m| {
                 let raw = json!({"serviceMeshId": format!("sm-{m}"), "name": format!("mesh-{m:02}"), "state": "COMMITTED",
@@ -44,11 +47,21 @@ fn main() {
             })
             .collect();
     }
-    let sim = Simulator::start(scenario, SimOptions { latency_ms: Some(LATENCY_MS) }).expect("simulator");
+    let sim = Simulator::start(
+        scenario,
+        SimOptions {
+            latency_ms: Some(LATENCY_MS),
+        },
+    )
+    .expect("simulator");
     let dir = tempfile::tempdir().expect("tempdir");
     let ca = dir.path().join("ca.pem");
     std::fs::write(&ca, sim.ca_pem()).expect("ca");
-    let sites = sim.sites().iter().map(|s| SiteSpec::parse(&s.site_arg()).expect("site")).collect();
+    let sites = sim
+        .sites()
+        .iter()
+        .map(|s| SiteSpec::parse(&s.site_arg()).expect("site"))
+        .collect();
     let mut args = CollectArgs::new(sites);
     args.ca_cert = vec![ca];
     let rt = tokio::runtime::Runtime::new().expect("runtime");
@@ -58,7 +71,9 @@ fn main() {
     for _ in 0..RUNS {
         let before = sim.total_requests();
         let started = Instant::now();
-        let snap = rt.block_on(collect::collect_with(&args, false, &env)).expect("collects");
+        let snap = rt
+            .block_on(collect::collect_with(&args, false, &env))
+            .expect("collects");
         walls.push(started.elapsed());
         per_run = sim.total_requests() - before;
         let appliances: usize = snap
@@ -72,8 +87,16 @@ fn main() {
     walls.sort();
     let ms = |d: Duration| d.as_secs_f64() * 1000.0;
     println!("collect: 2 sites x {MESHES} meshes x {APPLIANCES} appliances, {LATENCY_MS} ms latency per request, {RUNS} runs");
-    println!("wall time:           min {:.0} ms, median {:.0} ms, max {:.0} ms", ms(walls[0]), ms(walls[RUNS / 2]), ms(walls[RUNS - 1]));
+    println!(
+        "wall time:           min {:.0} ms, median {:.0} ms, max {:.0} ms",
+        ms(walls[0]),
+        ms(walls[RUNS / 2]),
+        ms(walls[RUNS - 1])
+    );
     println!("requests per run:    {per_run}");
     println!("sum of latencies:    {} ms", per_run * LATENCY_MS);
-    println!("longest chain:       {LONGEST_CHAIN} requests x {LATENCY_MS} ms = {} ms", LONGEST_CHAIN * LATENCY_MS);
+    println!(
+        "longest chain:       {LONGEST_CHAIN} requests x {LATENCY_MS} ms = {} ms",
+        LONGEST_CHAIN * LATENCY_MS
+    );
 }

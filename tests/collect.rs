@@ -19,7 +19,9 @@ pub struct Run {
 
 /// A scenario from `fixtures/sim/NAME.json`.
 pub fn scenario(name: &str) -> Scenario {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/sim").join(format!("{name}.json"));
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("fixtures/sim")
+        .join(format!("{name}.json"));
     Simulator::load_scenario(&path).expect("fixture scenario loads")
 }
 
@@ -30,7 +32,13 @@ pub fn env_for(s: &Scenario) -> BTreeMap<String, String> {
         let up: String = site
             .name
             .chars()
-            .map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_uppercase() } else { '_' })
+            .map(|c| {
+                if c.is_ascii_alphanumeric() {
+                    c.to_ascii_uppercase()
+                } else {
+                    '_'
+                }
+            })
             .collect();
         let c = &site.credentials;
         env.insert(format!("HCX_{up}_USERNAME"), c.username.clone());
@@ -75,7 +83,11 @@ impl Run {
 
 /// Collect on a runtime of its own with the given environment.
 pub fn collect_with_env(args: &CollectArgs, env: &BTreeMap<String, String>) -> Result<Snapshot, CollectError> {
-    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("runtime");
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("runtime");
     rt.block_on(collect::collect_with(args, false, env))
 }
 
@@ -137,14 +149,28 @@ fn nine_x_four_part_version_session_and_dns() {
     assert_eq!(site.manager.fqdn.as_deref(), Some("hcx-mgr01.corp.local"));
     let dns = site.manager.dns.as_ref().expect("dns read on 9.x");
     assert_eq!(dns.domain.as_deref(), Some("corp.local"));
-    assert_eq!(dns.search_domains.as_deref(), Some(&["corp.local".to_string(), "lab.local".to_string()][..]));
-    assert_eq!(dns.servers.as_deref(), Some(&["10.0.0.2".to_string(), "10.0.0.3".to_string()][..]));
-    let appliances = site.service_meshes.as_ref().expect("meshes")[0].appliances.as_ref().expect("appliances");
+    assert_eq!(
+        dns.search_domains.as_deref(),
+        Some(&["corp.local".to_string(), "lab.local".to_string()][..])
+    );
+    assert_eq!(
+        dns.servers.as_deref(),
+        Some(&["10.0.0.2".to_string(), "10.0.0.3".to_string()][..])
+    );
+    let appliances = site.service_meshes.as_ref().expect("meshes")[0]
+        .appliances
+        .as_ref()
+        .expect("appliances");
     assert_eq!(appliances[0].version.as_ref().map(|v| v.as_str()), Some("9.0.0.0"));
     // The 9.x session was used: the config calls carried its token, not Basic.
     let sim = run.sim.site("mgr9").expect("site");
     assert_eq!(sim.requests("/api/admin/v1/sessions"), 1);
-    assert!(site.connections.as_ref().expect("connections").iter().any(|c| c.status == Some(Status::Healthy)));
+    assert!(site
+        .connections
+        .as_ref()
+        .expect("connections")
+        .iter()
+        .any(|c| c.status == Some(Status::Healthy)));
     assert!(errors_for(&snap, "mgr9", "manager.dns").is_empty());
 }
 
@@ -160,7 +186,11 @@ fn provider_managed_site_without_appliance_management_is_not_an_error() {
     assert_eq!(site.connections, None);
     assert_eq!(site.manager.dns, None);
     let why = errors_for(&snap, "avs", "connections");
-    assert!(why.iter().any(|m| m.contains("port 9443") && m.contains("/api/admin/v1/sessions")), "{why:?}");
+    assert!(
+        why.iter()
+            .any(|m| m.contains("port 9443") && m.contains("/api/admin/v1/sessions")),
+        "{why:?}"
+    );
     assert_eq!(site.manager.provider_managed, Some(true));
     assert_eq!(snap.attestations.len(), 1);
     assert!(site.manager.version.is_some(), "443 facts are still read");
@@ -174,17 +204,28 @@ fn rejected_password_is_a_credentials_error_naming_the_site() {
     let err = collect_with_env(&run.args(), &env).expect_err("must fail");
     let msg = err.to_string();
     assert!(matches!(err, CollectError::CredentialsRejected { .. }), "{err:?}");
-    assert!(msg.contains("site cloud-east") && msg.contains("HCX_USERNAME/HCX_PASSWORD") && msg.contains("/hybridity/api/sessions"), "{msg}");
+    assert!(
+        msg.contains("site cloud-east")
+            && msg.contains("HCX_USERNAME/HCX_PASSWORD")
+            && msg.contains("/hybridity/api/sessions"),
+        "{msg}"
+    );
     // A rejected appliance management password is just as clear.
     let mut env = run.env.clone();
     env.insert("HCX_SOURCE_ADMIN_PASSWORD".into(), "wrong".into());
     let msg = collect_with_env(&run.args(), &env).expect_err("must fail").to_string();
-    assert!(msg.contains("site source") && msg.contains("HCX_ADMIN_PASSWORD"), "{msg}");
+    assert!(
+        msg.contains("site source") && msg.contains("HCX_ADMIN_PASSWORD"),
+        "{msg}"
+    );
 }
 
 #[test]
 fn unreachable_manager_is_an_error_and_writes_no_file() {
-    let port = std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).expect("port").port();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("port")
+        .port();
     let run = start(scenario("two-site"));
     let mut args = run.args();
     args.sites[0] = SiteSpec::parse(&format!("source=https://127.0.0.1:{port},role=connector")).expect("spec");
@@ -193,7 +234,10 @@ fn unreachable_manager_is_an_error_and_writes_no_file() {
     let err = collect::run_collect_with(&args, &out, &run.env).expect_err("must fail");
     let msg = err.to_string();
     assert!(matches!(err, CollectError::Unreachable { .. }), "{err:?}");
-    assert!(msg.contains("site source") && msg.contains(&format!("127.0.0.1:{port}")), "{msg}");
+    assert!(
+        msg.contains("site source") && msg.contains(&format!("127.0.0.1:{port}")),
+        "{msg}"
+    );
     assert!(!out.exists(), "no snapshot may be written");
 }
 
@@ -203,7 +247,10 @@ fn self_signed_certificate_without_ca_cert_says_what_to_do() {
     let mut args = run.args();
     args.ca_cert.clear();
     let msg = run.collect(&args).expect_err("must fail").to_string();
-    assert!(msg.contains("--ca-cert") && msg.contains("--insecure") && msg.contains("not trusted"), "{msg}");
+    assert!(
+        msg.contains("--ca-cert") && msg.contains("--insecure") && msg.contains("not trusted"),
+        "{msg}"
+    );
 }
 
 #[test]
@@ -225,7 +272,11 @@ fn run_collect_writes_the_snapshot_atomically() {
     collect::run_collect_with(&run.args(), &out, &run.env).expect("collects");
     let snap = Snapshot::load(&out).expect("loads");
     assert_eq!(snap.sites.len(), 2);
-    assert_eq!(std::fs::read_dir(run.dir.path()).expect("dir").count(), 2, "ca.pem and snap.json only");
+    assert_eq!(
+        std::fs::read_dir(run.dir.path()).expect("dir").count(),
+        2,
+        "ca.pem and snap.json only"
+    );
 }
 
 #[test]
@@ -256,9 +307,15 @@ evidence = "Site Pairing page shows the pair connected"
     let source = &snap.sites[0];
     let backup = source.backup.as_ref().expect("attested backup");
     assert_eq!(backup.provenance, Some(Provenance::Attested));
-    assert_eq!(backup.evidence.as_deref(), Some("backup job 4711 (attested by a.admin)"));
+    assert_eq!(
+        backup.evidence.as_deref(),
+        Some("backup job 4711 (attested by a.admin)")
+    );
     let pair = &source.site_pairs.as_ref().expect("pairs")[0];
-    assert_eq!((pair.status, pair.provenance), (Some(Status::Healthy), Some(Provenance::Attested)));
+    assert_eq!(
+        (pair.status, pair.provenance),
+        (Some(Status::Healthy), Some(Provenance::Attested))
+    );
     assert!(errors_for(&snap, "source", "backup").is_empty());
     assert!(errors_for(&snap, "source", "site_pairs[cloud-east].status").is_empty());
     assert_eq!(snap.attestations.len(), 2);
@@ -276,7 +333,12 @@ fn secrets_appear_nowhere() {
         site.credentials.token = Some(token.into());
     }
     // A fault so that errors carry answers too.
-    s.sites[0].faults.push(serde_json::from_value(serde_json::json!({"path": "/hybridity/api/cloudConfigs", "kind": "status", "status": 500})).expect("fault"));
+    s.sites[0].faults.push(
+        serde_json::from_value(
+            serde_json::json!({"path": "/hybridity/api/cloudConfigs", "kind": "status", "status": 500}),
+        )
+        .expect("fault"),
+    );
     let run = start(s);
     let mut args = run.args();
     args.retries = 0;

@@ -40,21 +40,41 @@ fn timeout_leaves_the_fact_null() {
     let snap = run.collect(&args).expect("collects");
     assert_eq!(snap.sites[0].site_pairs, None);
     assert_fact_error(&snap, "site_pairs", "GET /hybridity/api/cloudConfigs", "timeout");
-    assert_eq!(run.sim.site("source").expect("site").requests("/hybridity/api/cloudConfigs"), 2);
+    assert_eq!(
+        run.sim
+            .site("source")
+            .expect("site")
+            .requests("/hybridity/api/cloudConfigs"),
+        2
+    );
 }
 
 #[test]
 fn dropped_connection_is_retried_then_null() {
-    let run = with_fault(serde_json::json!({"path": "/hybridity/api/interconnect/serviceMesh", "kind": "drop_connection"}));
+    let run =
+        with_fault(serde_json::json!({"path": "/hybridity/api/interconnect/serviceMesh", "kind": "drop_connection"}));
     let snap = collect_fast(&run);
     assert_eq!(snap.sites[0].service_meshes, None);
-    assert_fact_error(&snap, "service_meshes", "GET /hybridity/api/interconnect/serviceMesh", "connection");
-    assert_eq!(run.sim.site("source").expect("site").requests("/hybridity/api/interconnect/serviceMesh"), 2);
+    assert_fact_error(
+        &snap,
+        "service_meshes",
+        "GET /hybridity/api/interconnect/serviceMesh",
+        "connection",
+    );
+    assert_eq!(
+        run.sim
+            .site("source")
+            .expect("site")
+            .requests("/hybridity/api/interconnect/serviceMesh"),
+        2
+    );
 }
 
 #[test]
 fn dropped_connection_once_recovers() {
-    let run = with_fault(serde_json::json!({"path": "/hybridity/api/interconnect/serviceMesh", "kind": "drop_connection", "times": 1}));
+    let run = with_fault(
+        serde_json::json!({"path": "/hybridity/api/interconnect/serviceMesh", "kind": "drop_connection", "times": 1}),
+    );
     let snap = collect_fast(&run);
     assert_eq!(snap.sites[0].service_meshes.as_ref().map(Vec::len), Some(1));
 }
@@ -71,18 +91,26 @@ fn status_401_on_a_data_call_leaves_the_fact_null() {
 fn status_401_on_login_is_a_credentials_error() {
     let run = with_fault(serde_json::json!({"path": "/hybridity/api/sessions", "kind": "status", "status": 401}));
     let err = run.collect(&run.args()).expect_err("must fail");
-    assert!(matches!(err, CollectError::CredentialsRejected { ref site, .. } if site == "source"), "{err:?}");
+    assert!(
+        matches!(err, CollectError::CredentialsRejected { ref site, .. } if site == "source"),
+        "{err:?}"
+    );
     assert!(err.to_string().contains("check HCX_USERNAME/HCX_PASSWORD"), "{err}");
 }
 
 #[test]
 fn status_403_on_a_connection_config_makes_it_unknown() {
-    let run = with_fault(serde_json::json!({"port": "admin", "path": "/api/admin/global/config/nsx", "kind": "status", "status": 403}));
+    let run = with_fault(
+        serde_json::json!({"port": "admin", "path": "/api/admin/global/config/nsx", "kind": "status", "status": 403}),
+    );
     let snap = collect_fast(&run);
     let nsx = snap.sites[0]
         .connections
         .as_ref()
-        .and_then(|c| c.iter().find(|c| c.kind == hcx_preflight::snapshot::ConnectionKind::Nsx))
+        .and_then(|c| {
+            c.iter()
+                .find(|c| c.kind == hcx_preflight::snapshot::ConnectionKind::Nsx)
+        })
         .expect("nsx stays listed, as unknown")
         .clone();
     assert_eq!((nsx.status, nsx.url), (Some(Status::Unknown), None));
@@ -95,35 +123,69 @@ fn status_404_on_an_optional_endpoint_leaves_the_fact_null() {
     let snap = collect_fast(&run);
     let ops = snap.sites[0].operations.as_ref().expect("operations");
     assert_eq!((ops.active_migrations, ops.active_replications), (None, Some(1)));
-    assert_fact_error(&snap, "operations.active_migrations", "POST /hybridity/api/migrations", "HTTP 404");
+    assert_fact_error(
+        &snap,
+        "operations.active_migrations",
+        "POST /hybridity/api/migrations",
+        "HTTP 404",
+    );
 }
 
 #[test]
 fn status_500_is_retried_then_null() {
-    let run = with_fault(serde_json::json!({"path": "/hybridity/api/metainfo/context/support", "kind": "status", "status": 500}));
+    let run = with_fault(
+        serde_json::json!({"path": "/hybridity/api/metainfo/context/support", "kind": "status", "status": 500}),
+    );
     let snap = collect_fast(&run);
     assert_eq!(snap.sites[0].manager.version, None);
-    assert_fact_error(&snap, "manager.version", "GET /hybridity/api/metainfo/context/support", "HTTP 500 (after retries)");
-    assert_eq!(run.sim.site("source").expect("site").requests("/hybridity/api/metainfo/context/support"), 2);
+    assert_fact_error(
+        &snap,
+        "manager.version",
+        "GET /hybridity/api/metainfo/context/support",
+        "HTTP 500 (after retries)",
+    );
+    assert_eq!(
+        run.sim
+            .site("source")
+            .expect("site")
+            .requests("/hybridity/api/metainfo/context/support"),
+        2
+    );
 }
 
 #[test]
 fn status_503_twice_recovers_with_retries() {
-    let run = with_fault(serde_json::json!({"path": "/hybridity/api/cloudConfigs", "kind": "status", "status": 503, "times": 2}));
+    let run = with_fault(
+        serde_json::json!({"path": "/hybridity/api/cloudConfigs", "kind": "status", "status": 503, "times": 2}),
+    );
     let mut args = run.args();
     args.retries = 3;
     let snap = run.collect(&args).expect("collects");
     assert_eq!(snap.sites[0].site_pairs.as_ref().map(Vec::len), Some(1));
-    assert!(errors_for(&snap, "source", "site_pairs").iter().all(|m| !m.contains("HTTP")));
-    assert_eq!(run.sim.site("source").expect("site").requests("/hybridity/api/cloudConfigs"), 3);
+    assert!(errors_for(&snap, "source", "site_pairs")
+        .iter()
+        .all(|m| !m.contains("HTTP")));
+    assert_eq!(
+        run.sim
+            .site("source")
+            .expect("site")
+            .requests("/hybridity/api/cloudConfigs"),
+        3
+    );
 }
 
 #[test]
 fn malformed_json_leaves_the_fact_null() {
-    let run = with_fault(serde_json::json!({"path": "/hybridity/api/interconnect/serviceMesh", "kind": "malformed_json"}));
+    let run =
+        with_fault(serde_json::json!({"path": "/hybridity/api/interconnect/serviceMesh", "kind": "malformed_json"}));
     let snap = collect_fast(&run);
     assert_eq!(snap.sites[0].service_meshes, None);
-    assert_fact_error(&snap, "service_meshes", "GET /hybridity/api/interconnect/serviceMesh", "not valid JSON");
+    assert_fact_error(
+        &snap,
+        "service_meshes",
+        "GET /hybridity/api/interconnect/serviceMesh",
+        "not valid JSON",
+    );
 }
 
 #[test]
@@ -131,17 +193,31 @@ fn wrong_envelope_leaves_the_fact_null() {
     let run = with_fault(serde_json::json!({"path": "/hybridity/api/cloudConfigs", "kind": "wrong_envelope"}));
     let snap = collect_fast(&run);
     assert_eq!(snap.sites[0].site_pairs, None);
-    assert_fact_error(&snap, "site_pairs", "GET /hybridity/api/cloudConfigs", "unexpected answer");
+    assert_fact_error(
+        &snap,
+        "site_pairs",
+        "GET /hybridity/api/cloudConfigs",
+        "unexpected answer",
+    );
 }
 
 #[test]
 fn wrong_envelope_on_a_status_source_is_never_healthy() {
     let mut s = scenario("two-site");
     for site in &mut s.sites {
-        for path in ["/api/admin/global/config/vcenter", "/api/admin/global/config/lookupservice", "/hybridity/api/interconnect/serviceMesh"] {
-            site.faults.push(serde_json::from_value(serde_json::json!({"path": path, "kind": "wrong_envelope"})).expect("fault"));
+        for path in [
+            "/api/admin/global/config/vcenter",
+            "/api/admin/global/config/lookupservice",
+            "/hybridity/api/interconnect/serviceMesh",
+        ] {
+            site.faults.push(
+                serde_json::from_value(serde_json::json!({"path": path, "kind": "wrong_envelope"})).expect("fault"),
+            );
         }
-        site.faults.push(serde_json::from_value(serde_json::json!({"path": "/components/appengine/status", "kind": "empty_body"})).expect("fault"));
+        site.faults.push(
+            serde_json::from_value(serde_json::json!({"path": "/components/appengine/status", "kind": "empty_body"}))
+                .expect("fault"),
+        );
     }
     let run = start(s);
     let snap = run.collect(&run.args()).expect("collects");
@@ -153,17 +229,31 @@ fn wrong_envelope_on_a_status_source_is_never_healthy() {
 fn empty_body_leaves_the_fact_null() {
     let run = with_fault(serde_json::json!({"path": "/hybridity/api/replications", "kind": "empty_body"}));
     let snap = collect_fast(&run);
-    assert_eq!(snap.sites[0].operations.as_ref().and_then(|o| o.active_replications), None);
-    assert_fact_error(&snap, "operations.active_replications", "POST /hybridity/api/replications", "empty");
+    assert_eq!(
+        snap.sites[0].operations.as_ref().and_then(|o| o.active_replications),
+        None
+    );
+    assert_fact_error(
+        &snap,
+        "operations.active_replications",
+        "POST /hybridity/api/replications",
+        "empty",
+    );
 }
 
 #[test]
 fn huge_body_is_refused_and_the_fact_null() {
-    let run = with_fault(serde_json::json!({"path": "/hybridity/api/interconnect/appliances/query", "kind": "huge_body"}));
+    let run =
+        with_fault(serde_json::json!({"path": "/hybridity/api/interconnect/appliances/query", "kind": "huge_body"}));
     let snap = collect_fast(&run);
     let mesh = &snap.sites[0].service_meshes.as_ref().expect("meshes")[0];
     assert_eq!(mesh.appliances, None);
-    assert_fact_error(&snap, "service_meshes[mesh-east].appliances", "POST /hybridity/api/interconnect/appliances/query", "larger than 16 MiB");
+    assert_fact_error(
+        &snap,
+        "service_meshes[mesh-east].appliances",
+        "POST /hybridity/api/interconnect/appliances/query",
+        "larger than 16 MiB",
+    );
 }
 
 #[test]
@@ -172,7 +262,13 @@ fn sso_not_ready_is_retried_until_ready() {
     let mut args = run.args();
     args.retries = 3;
     run.collect(&args).expect("collects once SSO is ready");
-    assert_eq!(run.sim.site("source").expect("site").requests("/hybridity/api/sessions"), 3);
+    assert_eq!(
+        run.sim
+            .site("source")
+            .expect("site")
+            .requests("/hybridity/api/sessions"),
+        3
+    );
 }
 
 #[test]
@@ -198,14 +294,20 @@ fn with_certificate(mode: CertMode) -> Run {
 fn expired_certificate_is_a_clear_error() {
     let run = with_certificate(CertMode::Expired);
     let err = collect_fast_err(&run);
-    assert!(err.contains("site cloud-east") && err.contains("expired") && err.contains("--insecure"), "{err}");
+    assert!(
+        err.contains("site cloud-east") && err.contains("expired") && err.contains("--insecure"),
+        "{err}"
+    );
 }
 
 #[test]
 fn certificate_for_another_host_is_a_clear_error() {
     let run = with_certificate(CertMode::WrongHost);
     let err = collect_fast_err(&run);
-    assert!(err.contains("site cloud-east") && err.contains("not valid for this host name"), "{err}");
+    assert!(
+        err.contains("site cloud-east") && err.contains("not valid for this host name"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -222,7 +324,10 @@ fn server_latency_is_applied_per_request() {
     let took = started.elapsed();
     // Three dependent requests per API at least; far less than one after the other.
     assert!(took >= std::time::Duration::from_millis(600), "{took:?}");
-    assert!(took < std::time::Duration::from_millis(200) * (run.sim.total_requests() as u32) / 2, "{took:?}");
+    assert!(
+        took < std::time::Duration::from_millis(200) * (run.sim.total_requests() as u32) / 2,
+        "{took:?}"
+    );
 }
 
 /// The 9.x System Upgrade of the simulator: start, IN_PROGRESS, reboot (connections
@@ -273,7 +378,10 @@ fn simulated_upgrade_reboots_and_returns_on_the_target_version() {
         assert!(status().await.is_err(), "refuses connections while rebooting");
         tokio::time::sleep(std::time::Duration::from_millis(1200)).await;
         let after = status().await.expect("back").await;
-        assert_eq!((after["status"].as_str(), after["currentVersion"].as_str()), (Some("SUCCESS"), Some("9.1.1.0")));
+        assert_eq!(
+            (after["status"].as_str(), after["currentVersion"].as_str()),
+            (Some("SUCCESS"), Some("9.1.1.0"))
+        );
         assert_eq!(site.requests(upgrade_api::START), 1);
         // 4.x: no System Upgrade API.
         let four_site = four.sim.site("source").expect("site");

@@ -26,7 +26,13 @@ struct Args {
 
 fn env_name(site: &str) -> String {
     site.chars()
-        .map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_uppercase() } else { '_' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_uppercase()
+            } else {
+                '_'
+            }
+        })
         .collect()
 }
 
@@ -39,8 +45,17 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let creds: Vec<_> = scenario.sites.iter().map(|s| (s.name.clone(), s.credentials.clone())).collect();
-    let sim = match Simulator::start(scenario, SimOptions { latency_ms: args.latency_ms }) {
+    let creds: Vec<_> = scenario
+        .sites
+        .iter()
+        .map(|s| (s.name.clone(), s.credentials.clone()))
+        .collect();
+    let sim = match Simulator::start(
+        scenario,
+        SimOptions {
+            latency_ms: args.latency_ms,
+        },
+    ) {
         Ok(s) => s,
         Err(e) => {
             eprintln!("hcx-sim: {e}");
@@ -56,13 +71,22 @@ fn main() -> ExitCode {
     }
     println!("CA certificate: {}", ca.display());
     for site in sim.sites() {
-        println!("site {}: HCX Manager API {}  appliance management {}", site.name, site.api_url, site.admin_url);
+        println!(
+            "site {}: HCX Manager API {}  appliance management {}",
+            site.name, site.api_url, site.admin_url
+        );
     }
     println!("\n# The scenario's test credentials:");
     for (name, c) in &creds {
         let up = env_name(name);
-        println!("export HCX_{up}_USERNAME='{}' HCX_{up}_PASSWORD='{}'", c.username, c.password);
-        println!("export HCX_{up}_ADMIN_USERNAME='{}' HCX_{up}_ADMIN_PASSWORD='{}'", c.admin_username, c.admin_password);
+        println!(
+            "export HCX_{up}_USERNAME='{}' HCX_{up}_PASSWORD='{}'",
+            c.username, c.password
+        );
+        println!(
+            "export HCX_{up}_ADMIN_USERNAME='{}' HCX_{up}_ADMIN_PASSWORD='{}'",
+            c.admin_username, c.admin_password
+        );
     }
     let sites: Vec<String> = sim.sites().iter().map(|s| format!("--site {}", s.site_arg())).collect();
     println!(

@@ -79,10 +79,14 @@ fn base_url(text: &str, what: &str) -> Result<Url, String> {
         return Err(format!("{what} `{text}` has no host"));
     }
     if !url.username().is_empty() || url.password().is_some() {
-        return Err(format!("{what} must not carry credentials; use the environment variables"));
+        return Err(format!(
+            "{what} must not carry credentials; use the environment variables"
+        ));
     }
     if url.path() != "/" || url.query().is_some() {
-        return Err(format!("{what} `{text}` must be a base URL such as https://host[:port], without a path"));
+        return Err(format!(
+            "{what} `{text}` must be a base URL such as https://host[:port], without a path"
+        ));
     }
     Ok(url)
 }
@@ -111,14 +115,19 @@ impl SiteSpec {
                         other => return Err(format!("role `{other}` must be connector or cloud")),
                     })
                 }
-                _ => return Err(format!("unknown part `{part}`: expected admin=URL or role=connector|cloud")),
+                _ => {
+                    return Err(format!(
+                        "unknown part `{part}`: expected admin=URL or role=connector|cloud"
+                    ))
+                }
             }
         }
         let admin_url = match admin_url {
             Some(u) => u,
             None => {
                 let mut u = url.clone();
-                u.set_port(Some(9443)).map_err(|()| "cannot derive the admin URL".to_string())?;
+                u.set_port(Some(9443))
+                    .map_err(|()| "cannot derive the admin URL".to_string())?;
                 u
             }
         };

@@ -65,7 +65,12 @@ pub fn parse_cli(text: &str) -> Result<Attestation, CollectError> {
         match part.split_once('=') {
             Some(("by", v)) => att.by = Some(v.trim().to_string()),
             Some(("evidence", v)) => att.evidence = Some(v.trim().to_string()),
-            _ => return Err(bad(&origin, format!("unknown part `{part}`: expected by=WHO or evidence=TEXT"))),
+            _ => {
+                return Err(bad(
+                    &origin,
+                    format!("unknown part `{part}`: expected by=WHO or evidence=TEXT"),
+                ))
+            }
         }
     }
     Ok(att)
@@ -75,7 +80,8 @@ pub fn parse_cli(text: &str) -> Result<Attestation, CollectError> {
 pub fn load_file(path: &Path) -> Result<Vec<Attestation>, CollectError> {
     let origin = path.display().to_string();
     let text = std::fs::read_to_string(path).map_err(|e| bad(&origin, format!("cannot read it: {e}")))?;
-    let is_json = path.extension().is_some_and(|e| e.eq_ignore_ascii_case("json")) || text.trim_start().starts_with('{');
+    let is_json =
+        path.extension().is_some_and(|e| e.eq_ignore_ascii_case("json")) || text.trim_start().starts_with('{');
     let file: AttestationFile = if is_json {
         serde_json::from_str(&text).map_err(|e| bad(&origin, e.to_string()))?
     } else {
@@ -221,7 +227,8 @@ pub fn apply(snapshot: &mut Snapshot, attestations: &[Attestation]) -> Result<()
             .ok_or_else(|| bad(&origin, format!("no --site named `{}`", att.site)))?;
         let stated = format!("{evidence} (attested by {by})");
         set(site, &att.fact, &text, &stated).map_err(|m| bad(&origin, m))?;
-        let covered = |fact: &str| fact == att.fact || fact.starts_with(&format!("{}.", att.fact)) || covers(&att.fact, fact);
+        let covered =
+            |fact: &str| fact == att.fact || fact.starts_with(&format!("{}.", att.fact)) || covers(&att.fact, fact);
         snapshot
             .errors
             .retain(|e| !(e.site.as_deref() == Some(att.site.as_str()) && covered(&e.fact)));
@@ -243,7 +250,9 @@ fn covers(attested: &str, error_fact: &str) -> bool {
     match segs.as_slice() {
         ["backup", _] => error_fact == "backup",
         ["site_pairs", remote, "status"] => error_fact == format!("site_pairs[{remote}].status"),
-        ["connections", kind, "status"] => error_fact == format!("connections.{kind}.status") || error_fact == "connections",
+        ["connections", kind, "status"] => {
+            error_fact == format!("connections.{kind}.status") || error_fact == "connections"
+        }
         [_, _] => error_fact == attested,
         _ => false,
     }
@@ -321,8 +330,15 @@ mod tests {
         let ok = parse_cli("source.connections.nsx.status=healthy;evidence=NSX UI green").unwrap();
         apply(&mut s, &[ok]).unwrap();
         let c = &s.sites[0].connections.as_ref().unwrap()[0];
-        assert_eq!((c.kind, c.status, c.provenance), (ConnectionKind::Nsx, Some(Status::Healthy), Some(Provenance::Attested)));
-        apply(&mut s, &[parse_cli("source.manager.provider=avs;evidence=AVS private cloud").unwrap()]).unwrap();
+        assert_eq!(
+            (c.kind, c.status, c.provenance),
+            (ConnectionKind::Nsx, Some(Status::Healthy), Some(Provenance::Attested))
+        );
+        apply(
+            &mut s,
+            &[parse_cli("source.manager.provider=avs;evidence=AVS private cloud").unwrap()],
+        )
+        .unwrap();
         assert_eq!(s.sites[0].manager.provider_managed, Some(true));
     }
 
@@ -330,7 +346,11 @@ mod tests {
     fn toml_and_json_files() {
         let dir = tempfile::tempdir().unwrap();
         let t = dir.path().join("a.toml");
-        std::fs::write(&t, "[[attestation]]\nsite = \"source\"\nfact = \"backup.supported\"\nvalue = false\nevidence = \"provider\"\n").unwrap();
+        std::fs::write(
+            &t,
+            "[[attestation]]\nsite = \"source\"\nfact = \"backup.supported\"\nvalue = false\nevidence = \"provider\"\n",
+        )
+        .unwrap();
         assert_eq!(load_file(&t).unwrap()[0].value, serde_json::Value::Bool(false));
         let j = dir.path().join("a.json");
         std::fs::write(&j, r#"{"attestations":[{"site":"source","fact":"manager.disk_common_used_percent","value":41.5,"evidence":"df"}]}"#).unwrap();

@@ -17,7 +17,8 @@ use super::http::{label, Api, FetchError};
 use super::inferred::{resource_container_body, VC_GUID_PARAM};
 use super::notes::Notes;
 use super::paths::{
-    ADMIN_APPENGINE, ADMIN_LOOKUP_SERVICE, ADMIN_NSX, ADMIN_VCENTER, INTERCONNECT_CONTEXT, RESOURCE_CONTAINER_LIST, SESSIONS,
+    ADMIN_APPENGINE, ADMIN_LOOKUP_SERVICE, ADMIN_NSX, ADMIN_VCENTER, INTERCONNECT_CONTEXT, RESOURCE_CONTAINER_LIST,
+    SESSIONS,
 };
 use crate::snapshot::{Connection, ConnectionKind, Provenance, Status};
 
@@ -144,7 +145,9 @@ fn vcenter_evidence(cfg: &Value, inventory: &Result<Vec<Value>, (String, FetchEr
         Some(item) => Ok(format!(
             "{} answered and lists this vCenter ({})",
             label(&Method::POST, RESOURCE_CONTAINER_LIST),
-            text_field(item, "vcuuid").or_else(|| text_field(item, "url")).unwrap_or_default()
+            text_field(item, "vcuuid")
+                .or_else(|| text_field(item, "url"))
+                .unwrap_or_default()
         )),
         None => Err("the manager's vCenter inventory does not list the registered vCenter".into()),
     }
@@ -161,7 +164,10 @@ pub fn assemble(
     let engine: Result<(), String> = match &configs.appengine {
         Ok(word) if word.eq_ignore_ascii_case("RUNNING") => Ok(()),
         Ok(word) => Err(format!("the app engine service is {word}")),
-        Err(e) => Err(format!("the app engine state could not be read ({}: {e})", label(&Method::GET, ADMIN_APPENGINE))),
+        Err(e) => Err(format!(
+            "the app engine state could not be read ({}: {e})",
+            label(&Method::GET, ADMIN_APPENGINE)
+        )),
     };
     let mut out = Vec::new();
     let sources = [
@@ -176,18 +182,28 @@ pub fn assemble(
             Err(e) => {
                 // Unknown, not absent: an unreadable registration must not look unused.
                 let mut c = connection(kind, None, None);
-                c.message = Some(format!("configuration could not be read: {}: {e}", label(&Method::GET, path)));
+                c.message = Some(format!(
+                    "configuration could not be read: {}: {e}",
+                    label(&Method::GET, path)
+                ));
                 notes.fetch(fact(kind), &label(&Method::GET, path), e);
                 out.push(c);
                 continue;
             }
         };
         let (url, version, derivation) = match kind {
-            ConnectionKind::Vcenter => (str_field(cfg, "url"), text_field(cfg, "version"), vcenter_evidence(cfg, inventory)),
+            ConnectionKind::Vcenter => (
+                str_field(cfg, "url"),
+                text_field(cfg, "version"),
+                vcenter_evidence(cfg, inventory),
+            ),
             ConnectionKind::LookupService => (
                 str_field(cfg, "lookupServiceUrl"),
                 None,
-                Ok(format!("the SSO login {} went through this lookup service", label(&Method::POST, SESSIONS))),
+                Ok(format!(
+                    "the SSO login {} went through this lookup service",
+                    label(&Method::POST, SESSIONS)
+                )),
             ),
             _ => (
                 str_field(cfg, "url"),
@@ -203,7 +219,10 @@ pub fn assemble(
                 c.evidence = Some(format!("{evidence}; the app engine service is RUNNING"));
             }
             Err(why) => {
-                notes.add(format!("{}.status", fact(kind)), format!("unknown: {why}; attest it with --attest"));
+                notes.add(
+                    format!("{}.status", fact(kind)),
+                    format!("unknown: {why}; attest it with --attest"),
+                );
                 c.message = Some(why);
             }
         }
@@ -219,7 +238,9 @@ mod tests {
 
     fn configs(appengine: &str) -> AdminConfigs {
         AdminConfigs {
-            vcenter: Ok(Some(json!({"url": "https://vc01.corp.example", "version": "8.0.3", "vcuuid": "vc-1"}))),
+            vcenter: Ok(Some(
+                json!({"url": "https://vc01.corp.example", "version": "8.0.3", "vcuuid": "vc-1"}),
+            )),
             nsx: Ok(Some(json!({"url": "https://nsx01.corp.example", "version": "4.1.2"}))),
             lookup: Ok(None),
             appengine: Ok(appengine.into()),
@@ -237,12 +258,21 @@ mod tests {
         assert!(c[0].evidence.as_deref().unwrap().contains("vc-1"));
         // NSX: no evidence, so unknown with a note.
         assert_eq!(c[1].status, Some(Status::Unknown));
-        assert!(notes.into_errors("s").iter().any(|e| e.fact == "connections.nsx.status"));
+        assert!(notes
+            .into_errors("s")
+            .iter()
+            .any(|e| e.fact == "connections.nsx.status"));
     }
 
     #[test]
     fn no_inventory_or_stopped_engine_means_unknown() {
-        let err = Err(("GET x".to_string(), FetchError::Status { code: 500, retried: true }));
+        let err = Err((
+            "GET x".to_string(),
+            FetchError::Status {
+                code: 500,
+                retried: true,
+            },
+        ));
         let c = assemble(Some(&configs("RUNNING")), &err, &mut Notes::default()).unwrap();
         assert_eq!(c[0].status, Some(Status::Unknown));
         let inv = Ok(vec![json!({"vcuuid": "vc-1"})]);
@@ -253,7 +283,10 @@ mod tests {
 
     #[test]
     fn vc_guid() {
-        assert_eq!(parse_vc_guid(&json!([{"cloudManagementPlatforms": [{"cmpId": "g"}]}])).unwrap(), "g");
+        assert_eq!(
+            parse_vc_guid(&json!([{"cloudManagementPlatforms": [{"cmpId": "g"}]}])).unwrap(),
+            "g"
+        );
         assert!(parse_vc_guid(&json!({"items": []})).is_err());
     }
 }

@@ -22,7 +22,11 @@ fn check_success(v: &Value) -> Result<(), ShapeError> {
             .get("errors")
             .map(|e| e.to_string().chars().take(200).collect::<String>())
             .unwrap_or_default();
-        return Err(shape(format!("the manager reported success=false {detail}").trim_end().to_string()));
+        return Err(shape(
+            format!("the manager reported success=false {detail}")
+                .trim_end()
+                .to_string(),
+        ));
     }
     Ok(())
 }
@@ -81,12 +85,16 @@ pub fn admin_config(v: &Value) -> Result<Option<&Value>, ShapeError> {
 /// A flat object.
 pub fn flat(v: &Value) -> Result<&serde_json::Map<String, Value>, ShapeError> {
     check_success(v)?;
-    v.as_object().ok_or_else(|| shape(format!("{} instead of an object", kind(v))))
+    v.as_object()
+        .ok_or_else(|| shape(format!("{} instead of an object", kind(v))))
 }
 
 /// A string field, trimmed; `None` when absent, null, empty or not a string.
 pub fn str_field<'a>(v: &'a Value, key: &str) -> Option<&'a str> {
-    v.get(key).and_then(Value::as_str).map(str::trim).filter(|s| !s.is_empty())
+    v.get(key)
+        .and_then(Value::as_str)
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
 }
 
 /// A string or number field as text (build numbers come as either).

@@ -14,7 +14,9 @@ pub enum CollectError {
     #[error("{0}")]
     Credentials(String),
     /// The manager answered 401 to a login.
-    #[error("credentials rejected by {endpoint} for site {site}: check {hint} (or the per-site HCX_{env_site}_* variables)")]
+    #[error(
+        "credentials rejected by {endpoint} for site {site}: check {hint} (or the per-site HCX_{env_site}_* variables)"
+    )]
     CredentialsRejected {
         site: String,
         endpoint: String,

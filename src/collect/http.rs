@@ -188,7 +188,13 @@ impl Api {
 
     /// One call with its retries. Returns any answer that is not worth retrying
     /// (2xx, 4xx); 5xx, connection errors and "SSO not ready" are retried with backoff.
-    pub async fn call(&self, method: Method, path: &str, query: Option<&str>, body: Option<&Value>) -> Result<Answer, FetchError> {
+    pub async fn call(
+        &self,
+        method: Method,
+        path: &str,
+        query: Option<&str>,
+        body: Option<&Value>,
+    ) -> Result<Answer, FetchError> {
         let url = self.url(path, query);
         let mut attempt = 0;
         let result = loop {
@@ -219,7 +225,13 @@ impl Api {
     }
 
     /// A call whose answer must be 2xx JSON.
-    pub async fn json(&self, method: Method, path: &str, query: Option<&str>, body: Option<&Value>) -> Result<Value, FetchError> {
+    pub async fn json(
+        &self,
+        method: Method,
+        path: &str,
+        query: Option<&str>,
+        body: Option<&Value>,
+    ) -> Result<Value, FetchError> {
         let answer = self.call(method, path, query, body).await?;
         if !answer.status.is_success() {
             return Err(FetchError::Status {
@@ -257,7 +269,11 @@ fn is_sso_not_ready(body: &[u8]) -> bool {
 fn transport(err: &reqwest::Error, timeout: Duration) -> FetchError {
     if let Some(tls) = find_rustls(err) {
         let (detail, hint) = describe_tls(&tls);
-        return FetchError::Transport { detail, tls: true, hint };
+        return FetchError::Transport {
+            detail,
+            tls: true,
+            hint,
+        };
     }
     if err.is_timeout() {
         return FetchError::Transport {
@@ -279,13 +295,21 @@ fn transport(err: &reqwest::Error, timeout: Duration) -> FetchError {
     }
     let mut detail = parts.join(": ");
     if detail.is_empty() {
-        detail = if err.is_body() { "the connection broke while reading the answer".into() } else { "request failed".into() };
+        detail = if err.is_body() {
+            "the connection broke while reading the answer".into()
+        } else {
+            "request failed".into()
+        };
     } else if err.is_body() || err.is_decode() {
         detail = format!("the connection broke while reading the answer: {detail}");
     }
     // A certificate problem is not worth retrying; a connection closed early is.
     let tls = detail.to_ascii_lowercase().contains("certificate");
-    let hint = if tls { "; use --ca-cert FILE, or --insecure".to_string() } else { String::new() };
+    let hint = if tls {
+        "; use --ca-cert FILE, or --insecure".to_string()
+    } else {
+        String::new()
+    };
     FetchError::Transport { detail, tls, hint }
 }
 

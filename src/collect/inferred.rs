@@ -52,7 +52,15 @@ pub const HEALTHY_WORDS: &[&str] = &["HEALTHY", "UP", "CONNECTED", "GREEN", "OK"
 pub const DEGRADED_WORDS: &[&str] = &["DEGRADED", "WARNING", "WARN", "YELLOW"];
 /// Status words read as unhealthy. [inferred]
 pub const UNHEALTHY_WORDS: &[&str] = &[
-    "DOWN", "ERROR", "FAILED", "FAILURE", "RED", "UNHEALTHY", "DISCONNECTED", "CRITICAL", "UNREACHABLE",
+    "DOWN",
+    "ERROR",
+    "FAILED",
+    "FAILURE",
+    "RED",
+    "UNHEALTHY",
+    "DISCONNECTED",
+    "CRITICAL",
+    "UNREACHABLE",
 ];
 
 /// The role a manager's own endpoint type (or cloud type) names. The values of

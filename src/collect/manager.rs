@@ -41,20 +41,29 @@ pub fn parse_support(v: &Value, notes: &mut Notes) -> Result<Release, ShapeError
             }
         },
         None => {
-            notes.add("manager.version", format!("{}: `version` is empty", label(&Method::GET, SUPPORT)));
+            notes.add(
+                "manager.version",
+                format!("{}: `version` is empty", label(&Method::GET, SUPPORT)),
+            );
             None
         }
     };
     let build = envelope::first_text(endpoint, SUPPORT_BUILD_KEYS);
     if build.is_none() {
-        notes.add("manager.build", format!("{}: no build number next to the version", label(&Method::GET, SUPPORT)));
+        notes.add(
+            "manager.build",
+            format!("{}: no build number next to the version", label(&Method::GET, SUPPORT)),
+        );
     }
     Ok(Release { version, build })
 }
 
 /// Read the manager's version and build.
 pub async fn release(api: &Api, notes: &mut Notes) -> Release {
-    let got = api.get(SUPPORT).await.and_then(|v| parse_support(&v, notes).map_err(FetchError::from));
+    let got = api
+        .get(SUPPORT)
+        .await
+        .and_then(|v| parse_support(&v, notes).map_err(FetchError::from));
     got.unwrap_or_else(|e| {
         notes.fetch("manager.version", &label(&Method::GET, SUPPORT), &e);
         Release::default()
@@ -121,11 +130,17 @@ pub fn parse_network(v: &Value) -> Result<Network, ShapeError> {
 
 /// Read host name and DNS from appliance management.
 pub async fn network(admin: &Api, notes: &mut Notes) -> Network {
-    let got = admin.get(ADMIN_NETWORK).await.and_then(|v| parse_network(&v).map_err(FetchError::from));
+    let got = admin
+        .get(ADMIN_NETWORK)
+        .await
+        .and_then(|v| parse_network(&v).map_err(FetchError::from));
     match got {
         Ok(n) => {
             if n.dns.is_none() {
-                notes.add("manager.dns", format!("{}: no `dns` object", label(&Method::GET, ADMIN_NETWORK)));
+                notes.add(
+                    "manager.dns",
+                    format!("{}: no `dns` object", label(&Method::GET, ADMIN_NETWORK)),
+                );
             }
             n
         }
@@ -157,7 +172,9 @@ mod tests {
         let r = parse_support(&v, &mut n).unwrap();
         assert_eq!(r.version, None);
         let errors = n.into_errors("s");
-        assert!(errors.iter().any(|e| e.fact == "manager.version" && e.message.contains("4.x-beta")));
+        assert!(errors
+            .iter()
+            .any(|e| e.fact == "manager.version" && e.message.contains("4.x-beta")));
         assert!(parse_support(&json!({"items": []}), &mut Notes::default()).is_err());
     }
 

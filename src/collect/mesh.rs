@@ -21,7 +21,10 @@ fn status_of(word: Option<&str>, fact: String, notes: &mut Notes) -> Status {
         Some(w) => {
             let s = map_status(w);
             if s == Status::Unknown {
-                notes.add(fact, format!("status word `{w}` is not one we recognise: read as unknown"));
+                notes.add(
+                    fact,
+                    format!("status word `{w}` is not one we recognise: read as unknown"),
+                );
             }
             s
         }
@@ -77,8 +80,14 @@ fn appliance_version(v: &Value) -> Option<Result<HcxVersion, String>> {
 pub fn parse_appliance(v: &Value, mesh: &str, notes: &mut Notes) -> Appliance {
     let id = text_field(v, "applianceId");
     let name = str_field(v, "applianceName").map(String::from);
-    let fact = format!("service_meshes[{mesh}].appliances[{}]", name.clone().or_else(|| id.clone()).unwrap_or_else(|| "?".into()));
-    let word = v.get("status").and_then(|s| s.get("summary")).and_then(|s| str_field(s, "overallStatus"));
+    let fact = format!(
+        "service_meshes[{mesh}].appliances[{}]",
+        name.clone().or_else(|| id.clone()).unwrap_or_else(|| "?".into())
+    );
+    let word = v
+        .get("status")
+        .and_then(|s| s.get("summary"))
+        .and_then(|s| str_field(s, "overallStatus"));
     let status = status_of(word, format!("{fact}.status"), notes);
     let version = match appliance_version(v) {
         Some(Ok(ver)) => Some(ver),
@@ -91,9 +100,15 @@ pub fn parse_appliance(v: &Value, mesh: &str, notes: &mut Notes) -> Appliance {
             None
         }
     };
-    let tunnel = APPLIANCE_TUNNEL_KEYS.iter().find_map(|k| str_field(v, k)).map(map_tunnel);
+    let tunnel = APPLIANCE_TUNNEL_KEYS
+        .iter()
+        .find_map(|k| str_field(v, k))
+        .map(map_tunnel);
     if tunnel.is_none() {
-        notes.add(format!("{fact}.tunnel_status"), "no tunnel state in the answer (the API field is not public)");
+        notes.add(
+            format!("{fact}.tunnel_status"),
+            "no tunnel state in the answer (the API field is not public)",
+        );
     }
     Appliance {
         id,
@@ -108,9 +123,16 @@ pub fn parse_appliance(v: &Value, mesh: &str, notes: &mut Notes) -> Appliance {
 
 async fn appliances(api: &Api, mesh: &ServiceMesh) -> (Option<Vec<Appliance>>, Notes) {
     let mut notes = Notes::default();
-    let who = mesh.name.clone().or_else(|| mesh.id.clone()).unwrap_or_else(|| "?".into());
+    let who = mesh
+        .name
+        .clone()
+        .or_else(|| mesh.id.clone())
+        .unwrap_or_else(|| "?".into());
     let Some(id) = &mesh.id else {
-        notes.add(format!("service_meshes[{who}].appliances"), "the mesh has no serviceMeshId to query its appliances");
+        notes.add(
+            format!("service_meshes[{who}].appliances"),
+            "the mesh has no serviceMeshId to query its appliances",
+        );
         return (None, notes);
     };
     let body = json!({"filter": {"serviceMeshId": id}});
@@ -124,7 +146,11 @@ async fn appliances(api: &Api, mesh: &ServiceMesh) -> (Option<Vec<Appliance>>, N
             (Some(list), notes)
         }
         Err(e) => {
-            notes.fetch(format!("service_meshes[{who}].appliances"), &label(&Method::POST, APPLIANCES_QUERY), &e);
+            notes.fetch(
+                format!("service_meshes[{who}].appliances"),
+                &label(&Method::POST, APPLIANCES_QUERY),
+                &e,
+            );
             (None, notes)
         }
     }
@@ -132,7 +158,10 @@ async fn appliances(api: &Api, mesh: &ServiceMesh) -> (Option<Vec<Appliance>>, N
 
 /// Read all meshes and their appliances.
 pub async fn service_meshes(api: &Api, notes: &mut Notes) -> Option<Vec<ServiceMesh>> {
-    let got = api.get(SERVICE_MESH).await.and_then(|v| Ok(envelope::top_items(&v)?.to_vec()));
+    let got = api
+        .get(SERVICE_MESH)
+        .await
+        .and_then(|v| Ok(envelope::top_items(&v)?.to_vec()));
     let items = match got {
         Ok(items) => items,
         Err(e) => {
@@ -179,7 +208,10 @@ mod tests {
         assert_eq!(a.update_available, Some(true));
         let mut notes = Notes::default();
         let a = parse_appliance(&json!({"applianceId": "a", "applianceVersion": "x"}), "m", &mut notes);
-        assert_eq!((a.version, a.status, a.tunnel_status), (None, Some(Status::Unknown), None));
+        assert_eq!(
+            (a.version, a.status, a.tunnel_status),
+            (None, Some(Status::Unknown), None)
+        );
         assert_eq!(notes.into_errors("s").len(), 3);
     }
 }

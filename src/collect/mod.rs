@@ -96,7 +96,11 @@ fn prepare(args: &CollectArgs) -> Result<(Vec<Attestation>, HttpOptions), Collec
             return Err(CollectError::Site(format!("site name `{}` is given twice", s.name)));
         }
     }
-    let mut attestations = args.attest.iter().map(|a| attest::parse_cli(a)).collect::<Result<Vec<_>, _>>()?;
+    let mut attestations = args
+        .attest
+        .iter()
+        .map(|a| attest::parse_cli(a))
+        .collect::<Result<Vec<_>, _>>()?;
     if let Some(file) = &args.attestations {
         attestations.extend(attest::load_file(file)?);
     }
@@ -122,17 +126,26 @@ fn progress_bar(wanted: bool) -> indicatif::ProgressBar {
         return indicatif::ProgressBar::hidden();
     }
     let pb = indicatif::ProgressBar::new_spinner();
-    let style = indicatif::ProgressStyle::with_template("{spinner} collecting: {pos} requests answered, last {wide_msg}")
-        .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner());
+    let style =
+        indicatif::ProgressStyle::with_template("{spinner} collecting: {pos} requests answered, last {wide_msg}")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner());
     pb.set_style(style);
     pb.enable_steady_tick(Duration::from_millis(120));
     pb
 }
 
 /// Collect with credentials from `creds`. The core of every other entry point.
-pub async fn collect_with(args: &CollectArgs, progress: bool, creds: &dyn CredentialSource) -> Result<Snapshot, CollectError> {
+pub async fn collect_with(
+    args: &CollectArgs,
+    progress: bool,
+    creds: &dyn CredentialSource,
+) -> Result<Snapshot, CollectError> {
     let (attestations, opts) = prepare(args)?;
-    let stdin_password = if args.password_stdin { Some(secret::read_stdin_line()?) } else { None };
+    let stdin_password = if args.password_stdin {
+        Some(secret::read_stdin_line()?)
+    } else {
+        None
+    };
     let credentials = args
         .sites
         .iter()
@@ -234,7 +247,8 @@ async fn read_appliance(api: &Api, spec: &SiteSpec, creds: &SiteCredentials) -> 
     let mut notes = Notes::default();
     let (configs, network) = match &access {
         AdminAccess::Ready(admin) => {
-            let (configs, network) = tokio::join!(connections::admin_configs(admin), manager::network(admin, &mut notes));
+            let (configs, network) =
+                tokio::join!(connections::admin_configs(admin), manager::network(admin, &mut notes));
             (Some(configs), network)
         }
         AdminAccess::NoPassword => {
@@ -248,7 +262,10 @@ async fn read_appliance(api: &Api, spec: &SiteSpec, creds: &SiteCredentials) -> 
             (None, manager::Network::default())
         }
         AdminAccess::Unavailable(e) => {
-            let endpoint = format!("appliance management (port 9443) {}", label(&Method::POST, paths::ADMIN_SESSIONS));
+            let endpoint = format!(
+                "appliance management (port 9443) {}",
+                label(&Method::POST, paths::ADMIN_SESSIONS)
+            );
             for fact in ["connections", "manager.dns"] {
                 notes.fetch(fact, &endpoint, e);
             }
@@ -305,7 +322,10 @@ async fn collect_site(
         .clone()
         .or_else(|| local.and_then(|l| l.url.as_deref()).and_then(fqdn_from_url));
     if fqdn.is_none() {
-        notes.add("manager.fqdn", "neither the appliance network settings nor the local endpoint name the manager's host name");
+        notes.add(
+            "manager.fqdn",
+            "neither the appliance network settings nor the local endpoint name the manager's host name",
+        );
     }
     let reachable = match &a.access {
         AdminAccess::Ready(_) => Some(true),
@@ -326,7 +346,10 @@ async fn collect_site(
         "backup",
         "no public API reports backup configuration or the last backup; attest it with --attest SITE.backup.last_success_at=TIME;evidence=...",
     );
-    notes.add("updates", "no public API lists the available updates; the offered versions are unknown");
+    notes.add(
+        "updates",
+        "no public API lists the available updates; the offered versions are unknown",
+    );
     let site = Site {
         name: spec.name.clone(),
         role,

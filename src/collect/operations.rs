@@ -45,11 +45,15 @@ pub fn count_active_replications(v: &Value) -> Result<u64, ShapeError> {
 /// Read both counts concurrently.
 pub async fn operations(api: &Api, notes: &mut Notes) -> Operations {
     let migrations = async {
-        let v = api.post(MIGRATIONS, Some(ACTION_QUERY), &migrations_query_body()).await?;
+        let v = api
+            .post(MIGRATIONS, Some(ACTION_QUERY), &migrations_query_body())
+            .await?;
         Ok::<_, FetchError>(count_active_migrations(&v)?)
     };
     let replications = async {
-        let v = api.post(REPLICATIONS, Some(ACTION_QUERY), &json!({"type": "summary"})).await?;
+        let v = api
+            .post(REPLICATIONS, Some(ACTION_QUERY), &json!({"type": "summary"}))
+            .await?;
         Ok::<_, FetchError>(count_active_replications(&v)?)
     };
     let (m, r) = tokio::join!(migrations, replications);
@@ -57,7 +61,13 @@ pub async fn operations(api: &Api, notes: &mut Notes) -> Operations {
         .map_err(|e| notes.fetch("operations.active_migrations", &label(&Method::POST, MIGRATIONS), &e))
         .ok();
     let active_replications = r
-        .map_err(|e| notes.fetch("operations.active_replications", &label(&Method::POST, REPLICATIONS), &e))
+        .map_err(|e| {
+            notes.fetch(
+                "operations.active_replications",
+                &label(&Method::POST, REPLICATIONS),
+                &e,
+            )
+        })
         .ok();
     Operations {
         active_migrations,
@@ -71,7 +81,8 @@ mod tests {
 
     #[test]
     fn migrations_in_items_or_rows() {
-        let v = json!({"items": [{"jobInfo": {"state": "MIGRATED"}}, {"jobInfo": {"state": "TRANSFER_IN_PROGRESS"}}, {}]});
+        let v =
+            json!({"items": [{"jobInfo": {"state": "MIGRATED"}}, {"jobInfo": {"state": "TRANSFER_IN_PROGRESS"}}, {}]});
         assert_eq!(count_active_migrations(&v).unwrap(), 2);
         let v = json!({"rows": [{"jobInfo": {"state": "migrate_canceled"}}]});
         assert_eq!(count_active_migrations(&v).unwrap(), 0);

@@ -20,11 +20,17 @@ pub fn parse_pairs(items: &[Value], notes: &mut Notes) -> Vec<SitePair> {
         .iter()
         .map(|item| {
             let name = str_field(item, "cloudName").map(String::from);
-            let who = name.clone().or_else(|| text_field(item, "endpointId")).unwrap_or_else(|| "?".into());
+            let who = name
+                .clone()
+                .or_else(|| text_field(item, "endpointId"))
+                .unwrap_or_else(|| "?".into());
             let remote_version = text_field(item, "version").and_then(|t| match HcxVersion::parse(&t) {
                 Ok(v) => Some(v),
                 Err(e) => {
-                    notes.add(format!("site_pairs[{who}].remote_version"), format!("{}: {e}", label(&Method::GET, CLOUD_CONFIGS)));
+                    notes.add(
+                        format!("site_pairs[{who}].remote_version"),
+                        format!("{}: {e}", label(&Method::GET, CLOUD_CONFIGS)),
+                    );
                     None
                 }
             });
@@ -49,7 +55,10 @@ pub fn parse_pairs(items: &[Value], notes: &mut Notes) -> Vec<SitePair> {
 
 /// Read the site pairs; `None` (with a note) when they cannot be read.
 pub async fn site_pairs(api: &Api, notes: &mut Notes) -> Option<Vec<SitePair>> {
-    let got = api.get(CLOUD_CONFIGS).await.and_then(|v| Ok(envelope::data_items(&v)?.to_vec()));
+    let got = api
+        .get(CLOUD_CONFIGS)
+        .await
+        .and_then(|v| Ok(envelope::data_items(&v)?.to_vec()));
     match got {
         Ok(items) => Some(parse_pairs(&items, notes)),
         Err(e) => {
@@ -111,7 +120,10 @@ mod tests {
 
     #[test]
     fn local_endpoint_role() {
-        assert_eq!(parse_local(&[json!({"endpointType": "HCX_CLOUD"})]).role, Some(Role::Cloud));
+        assert_eq!(
+            parse_local(&[json!({"endpointType": "HCX_CLOUD"})]).role,
+            Some(Role::Cloud)
+        );
         assert_eq!(parse_local(&[json!({"endpointType": "mystery"})]).role, None);
         assert_eq!(parse_local(&[]), LocalEndpoint::default());
     }

@@ -80,7 +80,13 @@ pub struct SiteCredentials {
 /// `source` -> `SOURCE`, `cloud-east` -> `CLOUD_EAST`.
 pub fn env_site_name(site: &str) -> String {
     site.chars()
-        .map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_uppercase() } else { '_' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_uppercase()
+            } else {
+                '_'
+            }
+        })
         .collect()
 }
 
@@ -100,7 +106,9 @@ pub fn read_stdin_line() -> Result<Secret, CollectError> {
         .map_err(|e| CollectError::Credentials(format!("cannot read the password from stdin: {e}")))?;
     let pw = line.trim_end_matches(['\n', '\r']).to_string();
     if pw.is_empty() {
-        return Err(CollectError::Credentials("--password-stdin: stdin gave an empty password".into()));
+        return Err(CollectError::Credentials(
+            "--password-stdin: stdin gave an empty password".into(),
+        ));
     }
     Ok(Secret(pw))
 }
@@ -216,8 +224,13 @@ mod tests {
     fn missing_credentials_say_which_variable() {
         let msg = resolve(&env(&[]), "source", None).unwrap_err().to_string();
         assert!(msg.contains("HCX_USERNAME") && msg.contains("source"), "{msg}");
-        let msg = resolve(&env(&[("HCX_USERNAME", "u")]), "source", None).unwrap_err().to_string();
-        assert!(msg.contains("HCX_PASSWORD") && msg.contains("HCX_SOURCE_PASSWORD"), "{msg}");
+        let msg = resolve(&env(&[("HCX_USERNAME", "u")]), "source", None)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            msg.contains("HCX_PASSWORD") && msg.contains("HCX_SOURCE_PASSWORD"),
+            "{msg}"
+        );
         let c = resolve(&env(&[("HCX_USERNAME", "u"), ("HCX_PASSWORD", "p")]), "s", None).unwrap();
         assert!(c.admin_password.is_none());
     }

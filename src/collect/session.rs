@@ -39,7 +39,10 @@ pub async fn login(api: &Api, site: &str, creds: &SiteCredentials) -> Result<Api
             None => Err(CollectError::Login {
                 site: site.into(),
                 url,
-                detail: format!("the answer ({}) carries no {TOKEN_HEADER} header", answer.status.as_u16()),
+                detail: format!(
+                    "the answer ({}) carries no {TOKEN_HEADER} header",
+                    answer.status.as_u16()
+                ),
             }),
         },
         Ok(answer) if matches!(answer.status.as_u16(), 401 | 403) => Err(CollectError::CredentialsRejected {
@@ -51,7 +54,11 @@ pub async fn login(api: &Api, site: &str, creds: &SiteCredentials) -> Result<Api
         Ok(answer) => Err(CollectError::Login {
             site: site.into(),
             url,
-            detail: format!("{} answered HTTP {}", label(&Method::POST, SESSIONS), answer.status.as_u16()),
+            detail: format!(
+                "{} answered HTTP {}",
+                label(&Method::POST, SESSIONS),
+                answer.status.as_u16()
+            ),
         }),
         Err(FetchError::Transport { detail, hint, .. }) => Err(CollectError::Unreachable {
             site: site.into(),

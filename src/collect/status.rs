@@ -52,7 +52,17 @@ mod tests {
 
     #[test]
     fn anything_else_is_unknown_never_healthy() {
-        for w in ["", "HEALTHYISH", "NOT_HEALTHY", "UNKNOWN", "okay", "RUNNING", "COMMITTED", "null", "💚"] {
+        for w in [
+            "",
+            "HEALTHYISH",
+            "NOT_HEALTHY",
+            "UNKNOWN",
+            "okay",
+            "RUNNING",
+            "COMMITTED",
+            "null",
+            "💚",
+        ] {
             assert_eq!(map_status(w), Status::Unknown, "{w}");
         }
     }

@@ -111,10 +111,18 @@ impl Simulator {
         for site in scenario.sites {
             let tls = ca.server_config(site.certificate)?;
             let state = Arc::new(SiteState::new(site, latency));
-            let bind = || runtime.block_on(TcpListener::bind("127.0.0.1:0")).map_err(SimError::Listen);
+            let bind = || {
+                runtime
+                    .block_on(TcpListener::bind("127.0.0.1:0"))
+                    .map_err(SimError::Listen)
+            };
             let api = bind()?;
             let admin = bind()?;
-            let url = |l: &TcpListener| l.local_addr().map(|a| format!("https://127.0.0.1:{}", a.port())).map_err(SimError::Listen);
+            let url = |l: &TcpListener| {
+                l.local_addr()
+                    .map(|a| format!("https://127.0.0.1:{}", a.port()))
+                    .map_err(SimError::Listen)
+            };
             let (api_url, admin_url) = (url(&api)?, url(&admin)?);
             let api_router = routes::api_router(Arc::new(Ctx {
                 site: state.clone(),

@@ -80,9 +80,11 @@ async fn login(State(ctx): Shared, body: Bytes) -> Response {
 async fn support(State(ctx): Shared) -> Response {
     let (version, build) = ctx.site.release();
     let m = &ctx.site.scenario.manager;
-    ok(json!({"success": true, "completed": true, "data": {"localEndpoints": [{"endpoint": {
-        "version": version, "buildNumber": build, "endpointId": m.endpoint_id, "name": m.endpoint_name, "url": m.url
-    }}]}}))
+    ok(
+        json!({"success": true, "completed": true, "data": {"localEndpoints": [{"endpoint": {
+            "version": version, "buildNumber": build, "endpointId": m.endpoint_id, "name": m.endpoint_name, "url": m.url
+        }}]}}),
+    )
 }
 
 async fn interconnect(State(ctx): Shared) -> Response {
@@ -98,8 +100,10 @@ async fn cloud_list(State(ctx): Shared, body: Bytes) -> Response {
     let b = body_json(&body);
     let s = &ctx.site.scenario;
     let items = if b["filter"]["local"] == json!(true) {
-        vec![json!({"endpointId": s.manager.endpoint_id, "name": s.manager.endpoint_name,
-            "url": s.manager.url, "endpointType": s.manager.endpoint_type})]
+        vec![
+            json!({"endpointId": s.manager.endpoint_id, "name": s.manager.endpoint_name,
+            "url": s.manager.url, "endpointType": s.manager.endpoint_type}),
+        ]
     } else {
         s.cloud_configs.clone()
     };
@@ -117,7 +121,13 @@ async fn resource_containers(State(ctx): Shared, uri: axum::http::Uri) -> Respon
 }
 
 async fn meshes(State(ctx): Shared) -> Response {
-    let items: Vec<Value> = ctx.site.scenario.service_meshes.iter().map(|m| Value::Object(m.raw.clone())).collect();
+    let items: Vec<Value> = ctx
+        .site
+        .scenario
+        .service_meshes
+        .iter()
+        .map(|m| Value::Object(m.raw.clone()))
+        .collect();
     ok(json!({"items": items}))
 }
 
@@ -139,7 +149,10 @@ async fn query_appliances(State(ctx): Shared, body: Bytes) -> Response {
     let b = body_json(&body);
     match b["filter"]["serviceMeshId"].as_str() {
         Some(id) => ok(json!({"items": appliances_of(&ctx, Some(id))})),
-        None => json_response(StatusCode::BAD_REQUEST, &json!({"error": "filter.serviceMeshId is required"})),
+        None => json_response(
+            StatusCode::BAD_REQUEST,
+            &json!({"error": "filter.serviceMeshId is required"}),
+        ),
     }
 }
 
@@ -257,7 +270,12 @@ fn huge_body(bytes: u64) -> Response {
             .chain(std::iter::repeat_n(chunk, n))
             .map(Ok::<Bytes, std::io::Error>),
     );
-    (StatusCode::OK, [(header::CONTENT_TYPE, "application/json")], Body::from_stream(stream)).into_response()
+    (
+        StatusCode::OK,
+        [(header::CONTENT_TYPE, "application/json")],
+        Body::from_stream(stream),
+    )
+        .into_response()
 }
 
 async fn body_of(resp: Response) -> (axum::http::response::Parts, Bytes) {
@@ -316,7 +334,10 @@ async fn guard(State(ctx): Shared, req: Request, next: Next) -> Response {
             let half = bytes.slice(..bytes.len() / 2);
             let stream = futures::stream::iter(vec![
                 Ok(half),
-                Err(std::io::Error::new(std::io::ErrorKind::ConnectionReset, "simulated drop")),
+                Err(std::io::Error::new(
+                    std::io::ErrorKind::ConnectionReset,
+                    "simulated drop",
+                )),
             ]);
             with_body(parts, Body::from_stream(stream))
         }

@@ -17,7 +17,12 @@ use super::routes::Ctx;
 use super::scenario::UpgradeOutcome;
 
 fn answer(status: StatusCode, v: Value) -> Response {
-    (status, [(axum::http::header::CONTENT_TYPE, "application/json")], v.to_string()).into_response()
+    (
+        status,
+        [(axum::http::header::CONTENT_TYPE, "application/json")],
+        v.to_string(),
+    )
+        .into_response()
 }
 
 /// `POST` start: `{targetVersion, upgradePolicy{...}}`.
@@ -31,7 +36,10 @@ pub async fn start(State(ctx): State<Arc<Ctx>>, body: Bytes) -> Response {
     }
     let current = ctx.site.upgrade();
     if matches!(current.status, "QUEUED" | "IN_PROGRESS") {
-        return answer(StatusCode::CONFLICT, json!({"message": "an upgrade is already running"}));
+        return answer(
+            StatusCode::CONFLICT,
+            json!({"message": "an upgrade is already running"}),
+        );
     }
     ctx.site.update_upgrade(|u| {
         u.status = "IN_PROGRESS";
@@ -69,7 +77,10 @@ pub async fn start(State(ctx): State<Arc<Ctx>>, body: Bytes) -> Response {
         });
         site.set_down(false);
     });
-    answer(StatusCode::ACCEPTED, json!({"status": "QUEUED", "targetVersion": b["targetVersion"]}))
+    answer(
+        StatusCode::ACCEPTED,
+        json!({"status": "QUEUED", "targetVersion": b["targetVersion"]}),
+    )
 }
 
 /// `GET` status.
