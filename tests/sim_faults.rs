@@ -330,68 +330,115 @@ fn server_latency_is_applied_per_request() {
     );
 }
 
-/// The 9.x System Upgrade of the simulator: start, IN_PROGRESS, reboot (connections
-/// refused), back on the target version; 4.x has no such API.
-#[test]
-fn simulated_upgrade_reboots_and_returns_on_the_target_version() {
-    use hcx_preflight::collect::inferred::upgrade_api;
-    let run = start(scenario("nine-x"));
-    let four = start(scenario("two-site"));
-    let rt = tokio::runtime::Runtime::new().expect("rt");
-    rt.block_on(async {
+/// A client of the simulated 9.x System Upgrade API.
+struct Upgrader {
+    client: reqwest::Client,
+    base: String,
+    password: &'static str,
+}
+
+impl Upgrader {
+    fn new(run: &Run, site: &str, password: &'static str) -> Self {
         let ca = reqwest::Certificate::from_pem(run.sim.ca_pem().as_bytes()).expect("ca");
-        let ca4 = reqwest::Certificate::from_pem(four.sim.ca_pem().as_bytes()).expect("ca");
         let client = reqwest::Client::builder()
             .use_rustls_tls()
             .add_root_certificate(ca)
-            .add_root_certificate(ca4)
             .build()
             .expect("client");
-        let site = run.sim.site("mgr9").expect("site");
-        let url = |p: &str| format!("{}{p}", site.admin_url);
-        let status = || async {
-            client
-                .get(url(upgrade_api::STATUS))
-                .basic_auth("admin", Some("nine-admin-password"))
-                .send()
-                .await
-                .and_then(|r| r.error_for_status())
-                .map(|r| async { r.json::<serde_json::Value>().await.expect("json") })
-        };
-        let before = status().await.expect("answers").await;
-        assert_eq!(before["status"], "NOT_STARTED");
-        // Without credentials: 401.
-        let anon = client.get(url(upgrade_api::STATUS)).send().await.expect("answers");
-        assert_eq!(anon.status().as_u16(), 401);
-        let body = serde_json::json!({"targetVersion": "9.1.1.0", "upgradePolicy":
+        let base = run.sim.site(site).expect("site").admin_url.clone();
+        Self { client, base, password }
+    }
+
+    /// The status answer, or `None` when the manager does not answer (rebooting).
+    async fn status(&self) -> Option<(u16, serde_json::Value)> {
+        let r = self
+            .client
+            .get(format!("{}{}", self.base, upgrade_api::STATUS))
+            .basic_auth("admin", Some(self.password))
+            .send()
+            .await
+            .ok()?;
+        let code = r.status().as_u16();
+        Some((code, r.json().await.unwrap_or_default()))
+    }
+
+    async fn start(&self, target: &str) -> u16 {
+        let body = serde_json::json!({"targetVersion": target, "upgradePolicy":
             {"skipVmSnapshot": false, "skipUpgradeValidation": false, "skipConfigBackup": false}});
-        let started = client
-            .post(url(upgrade_api::START))
-            .basic_auth("admin", Some("nine-admin-password"))
+        let url = format!("{}{}", self.base, upgrade_api::START);
+        let r = self
+            .client
+            .post(url)
+            .basic_auth("admin", Some(self.password))
             .json(&body)
+            .send()
+            .await;
+        r.expect("answers").status().as_u16()
+    }
+}
+
+use hcx_preflight::collect::inferred::upgrade_api;
+
+fn sleep_ms(ms: u64) -> tokio::time::Sleep {
+    tokio::time::sleep(std::time::Duration::from_millis(ms))
+}
+
+/// The 9.x System Upgrade of the simulator: start, IN_PROGRESS, reboot (connections
+/// refused), back on the target version.
+#[test]
+fn simulated_upgrade_reboots_and_returns_on_the_target_version() {
+    let run = start(scenario("nine-x"));
+    let up = Upgrader::new(&run, "mgr9", "nine-admin-password");
+    let rt = tokio::runtime::Runtime::new().expect("rt");
+    rt.block_on(async {
+        assert_eq!(up.status().await.expect("answers").1["status"], "NOT_STARTED");
+        let anon = up
+            .client
+            .get(format!("{}{}", up.base, upgrade_api::STATUS))
             .send()
             .await
             .expect("answers");
-        assert_eq!(started.status().as_u16(), 202);
-        assert_eq!(status().await.expect("answers").await["status"], "IN_PROGRESS");
-        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
-        assert!(status().await.is_err(), "refuses connections while rebooting");
-        tokio::time::sleep(std::time::Duration::from_millis(1200)).await;
-        let after = status().await.expect("back").await;
+        assert_eq!(anon.status().as_u16(), 401, "no credentials, no answer");
+        assert_eq!(up.start("9.1.1.0").await, 202);
+        assert_eq!(up.status().await.expect("answers").1["status"], "IN_PROGRESS");
+        sleep_ms(500).await;
+        assert!(up.status().await.is_none(), "refuses connections while rebooting");
+        sleep_ms(1200).await;
+        let (_, after) = up.status().await.expect("back");
         assert_eq!(
             (after["status"].as_str(), after["currentVersion"].as_str()),
             (Some("SUCCESS"), Some("9.1.1.0"))
         );
-        assert_eq!(site.requests(upgrade_api::START), 1);
-        // 4.x: no System Upgrade API.
-        let four_site = four.sim.site("source").expect("site");
-        let r = client
-            .get(format!("{}{}", four_site.admin_url, upgrade_api::STATUS))
-            .basic_auth("admin", Some("source-admin-password"))
-            .send()
+    });
+    let site = run.sim.site("mgr9").expect("site");
+    assert_eq!(site.requests(upgrade_api::START), 1);
+    assert_eq!(site.current_version(), "9.1.1.0");
+}
+
+#[test]
+fn simulated_upgrade_can_fail_or_never_return_and_4x_has_no_such_api() {
+    let mut failing = scenario("nine-x");
+    failing.sites[0].upgrade.outcome = hcx_preflight::simulator::scenario::UpgradeOutcome::Failed;
+    let failing = start(failing);
+    let mut lost = scenario("nine-x");
+    lost.sites[0].upgrade.outcome = hcx_preflight::simulator::scenario::UpgradeOutcome::NeverReturns;
+    let lost = start(lost);
+    let four = start(scenario("two-site"));
+    let rt = tokio::runtime::Runtime::new().expect("rt");
+    rt.block_on(async {
+        let f = Upgrader::new(&failing, "mgr9", "nine-admin-password");
+        let l = Upgrader::new(&lost, "mgr9", "nine-admin-password");
+        assert_eq!((f.start("9.1.1.0").await, l.start("9.1.1.0").await), (202, 202));
+        sleep_ms(1800).await;
+        let (_, failed) = f.status().await.expect("a failed upgrade does not reboot");
+        assert_eq!(failed["status"], "FAILED");
+        assert_eq!(failed["subTasks"][0]["status"], "FAILED");
+        assert_eq!(failed["currentVersion"], "9.0.0.0");
+        assert!(l.status().await.is_none(), "never comes back");
+        let (code, _) = Upgrader::new(&four, "source", "source-admin-password")
+            .status()
             .await
             .expect("answers");
-        assert_eq!(r.status().as_u16(), 404);
+        assert_eq!(code, 404);
     });
-    assert_eq!(run.sim.site("mgr9").expect("site").current_version(), "9.1.1.0");
 }
