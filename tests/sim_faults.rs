@@ -401,9 +401,10 @@ fn simulated_upgrade_reboots_and_returns_on_the_target_version() {
         assert_eq!(anon.status().as_u16(), 401, "no credentials, no answer");
         assert_eq!(up.start("9.1.1.0").await, 202);
         assert_eq!(up.status().await.expect("answers").1["status"], "IN_PROGRESS");
-        sleep_ms(500).await;
+        // In progress for 300 ms, then a reboot of 1500 ms (nine-x.json).
+        sleep_ms(600).await;
         assert!(up.status().await.is_none(), "refuses connections while rebooting");
-        sleep_ms(1200).await;
+        sleep_ms(1600).await;
         let (_, after) = up.status().await.expect("back");
         assert_eq!(
             (after["status"].as_str(), after["currentVersion"].as_str()),
