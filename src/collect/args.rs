@@ -11,9 +11,9 @@ use crate::snapshot::Role;
 /// Where to collect from and how.
 #[derive(Debug, Clone, clap::Args)]
 pub struct CollectArgs {
-    /// An HCX Manager: NAME=URL[,admin=URL][,role=connector|cloud]. URL is https://host[:port]
-    /// (API on 443 by default); admin= is its appliance management interface (default: same
-    /// host, port 9443). Repeat for each site. Required by collect; `collect` refuses an empty list.
+    /// An HCX Manager. URL is https://host or https://host:port (API on 443 by default);
+    /// admin= is its appliance management interface (default: same host, port 9443); role=
+    /// says which side it is when the API does not. Repeat for each site; at least one.
     #[arg(long = "site", value_name = "NAME=URL[,admin=URL][,role=connector|cloud]", value_parser = SiteSpec::parse)]
     pub sites: Vec<SiteSpec>,
     /// Trust the CA certificate(s) in this PEM file too (repeatable). TLS is always verified
@@ -26,9 +26,9 @@ pub struct CollectArgs {
     /// Read the HCX Manager password from stdin (one line) instead of HCX_PASSWORD.
     #[arg(long)]
     pub password_stdin: bool,
-    /// State a fact that no API reports: SITE.FACT=VALUE[;by=WHO][;evidence=TEXT], e.g.
-    /// source.backup.last_success_at=2026-11-29T02:00:00Z;evidence=backup job 4711. Repeatable.
-    #[arg(long = "attest", value_name = "SITE.FACT=VALUE")]
+    /// State a fact that no API reports, with ;evidence=TEXT (required) and optionally ;by=WHO,
+    /// e.g. source.backup.last_success_at=2026-11-29T02:00:00Z;evidence=backup job 4711. Repeatable.
+    #[arg(long = "attest", value_name = "SITE.FACT=VALUE;evidence=TEXT")]
     pub attest: Vec<String>,
     /// Attestations from a JSON or TOML file (a list `attestations` of {site, fact, value, by, evidence}).
     #[arg(long, value_name = "FILE")]

@@ -1,8 +1,8 @@
 //! The collector: reads an HCX site pair through its two APIs and writes a [`Snapshot`].
 //!
-//! One file per resource family ([`manager`], [`connections`], [`pairs`], [`mesh`],
-//! [`operations`]); [`session`] logs in, [`http`] does timeouts, retries and body caps,
-//! [`envelope`] knows the answer shapes, [`status`] maps words, [`attest`] adds what an
+//! One file per resource family (`manager.rs`, `connections.rs`, `pairs.rs`, `mesh.rs`,
+//! `operations.rs`); `session.rs` logs in, `http.rs` does timeouts, retries and body caps,
+//! `envelope.rs` knows the answer shapes, `status.rs` maps words, `attest.rs` adds what an
 //! operator states. Paths are in [`paths`]; every guess is in [`inferred`].
 //!
 //! What it promises: a fact that cannot be read is `null` (or `unknown`) with an `errors`
