@@ -143,6 +143,36 @@ impl SiteSpec {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use clap::{CommandFactory, Parser};
+
+    #[derive(Parser)]
+    struct Cli {
+        #[command(flatten)]
+        collect: CollectArgs,
+    }
+
+    #[test]
+    fn flattens_into_a_command() {
+        Cli::command().debug_assert();
+        let cli = Cli::try_parse_from([
+            "x",
+            "--site",
+            "source=https://hcx.corp.example",
+            "--site",
+            "cloud=https://c.example,role=cloud",
+            "--ca-cert",
+            "ca.pem",
+            "--attest",
+            "source.backup.supported=false;evidence=provider",
+            "--timeout",
+            "5",
+        ])
+        .unwrap();
+        assert_eq!(cli.collect.sites.len(), 2);
+        assert_eq!((cli.collect.timeout, cli.collect.retries, cli.collect.insecure), (5, 3, false));
+        let err = Cli::try_parse_from(["x", "--site", "s=http://h"]).err().unwrap().to_string();
+        assert!(err.contains("https://"), "{err}");
+    }
 
     #[test]
     fn defaults_to_port_9443_for_admin() {
