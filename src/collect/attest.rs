@@ -244,15 +244,17 @@ pub fn apply(snapshot: &mut Snapshot, attestations: &[Attestation]) -> Result<()
 }
 
 /// Whether an attested fact settles a collected error entry: `backup.*` settles `backup`,
-/// `site_pairs.east.status` settles `site_pairs[east].status`.
+/// `site_pairs.east.status` settles `site_pairs[east].status`, `manager.provider` settles
+/// `manager.provider_managed`.
 fn covers(attested: &str, error_fact: &str) -> bool {
     let segs: Vec<&str> = attested.split('.').collect();
     match segs.as_slice() {
         ["backup", _] => error_fact == "backup",
         ["site_pairs", remote, "status"] => error_fact == format!("site_pairs[{remote}].status"),
-        ["connections", kind, "status"] => {
-            error_fact == format!("connections.{kind}.status") || error_fact == "connections"
-        }
+        // Not `connections` itself: a list that could not be read stays flagged, so that
+        // a kind nobody attested does not look unused.
+        ["connections", kind, "status"] => error_fact == format!("connections.{kind}.status"),
+        ["manager", "provider"] => error_fact == "manager.provider_managed",
         [_, _] => error_fact == attested,
         _ => false,
     }
