@@ -99,6 +99,27 @@ fn status_401_on_login_is_a_credentials_error() {
 }
 
 #[test]
+fn status_401_on_the_9x_session_path_of_a_4x_manager_falls_back_to_basic() {
+    let run = with_fault(
+        serde_json::json!({"port": "admin", "path": "/api/admin/v1/sessions", "kind": "status", "status": 401}),
+    );
+    let snap = collect_fast(&run);
+    assert!(
+        snap.sites[0].connections.as_ref().is_some_and(|c| c.len() == 3),
+        "{:#?}",
+        snap.errors
+    );
+    // One Basic probe, one read.
+    assert_eq!(
+        run.sim
+            .site("source")
+            .expect("site")
+            .requests("/components/appengine/status"),
+        2
+    );
+}
+
+#[test]
 fn status_403_on_a_connection_config_makes_it_unknown() {
     let run = with_fault(
         serde_json::json!({"port": "admin", "path": "/api/admin/global/config/nsx", "kind": "status", "status": 403}),

@@ -3,14 +3,16 @@
 //! be read, so its failures end the collection with a [`CollectError`]. Appliance
 //! management (9443) takes HTTP Basic on 4.x and offers a token session on 9.x: one
 //! request to the 9.x session path, carrying the Basic header too, tells which one
-//! applies without a second round trip. 9443 is optional (a provider may hide it).
+//! applies without a second round trip (a 401 there is checked once more with Basic on a
+//! 4.x path before the credentials are called wrong). 9443 is optional (a provider may
+//! hide it).
 
 use reqwest::Method;
 use serde_json::json;
 
 use super::error::CollectError;
 use super::http::{label, Answer, Api, Auth, FetchError};
-use super::paths::{ADMIN_SESSIONS, SESSIONS, TOKEN_HEADER};
+use super::paths::{ADMIN_APPENGINE, ADMIN_SESSIONS, SESSIONS, TOKEN_HEADER};
 use super::secret::{env_site_name, Secret, SiteCredentials};
 
 fn token(answer: &Answer) -> Option<Secret> {
@@ -100,13 +102,22 @@ pub async fn admin_login(api: &Api, site: &str, creds: &SiteCredentials) -> Resu
         password: password.clone(),
     });
     let body = json!({"username": creds.admin_username, "password": password.expose()});
+    let rejected = |path: &str| CollectError::CredentialsRejected {
+        site: site.into(),
+        endpoint: endpoint(api, path),
+        hint: "HCX_ADMIN_USERNAME/HCX_ADMIN_PASSWORD (the appliance management user, default admin)",
+        env_site: env_site_name(site),
+    };
     match basic.call(Method::POST, ADMIN_SESSIONS, None, Some(&body)).await {
-        Ok(answer) if matches!(answer.status.as_u16(), 401 | 403) => Err(CollectError::CredentialsRejected {
-            site: site.into(),
-            endpoint: endpoint(api, ADMIN_SESSIONS),
-            hint: "HCX_ADMIN_USERNAME/HCX_ADMIN_PASSWORD (the appliance management user, default admin)",
-            env_site: env_site_name(site),
-        }),
+        // A 4.x manager may refuse the unknown session path itself: before calling the
+        // credentials wrong, ask a path that 4.x has, with Basic alone.
+        Ok(answer) if matches!(answer.status.as_u16(), 401 | 403) => {
+            match basic.call(Method::GET, ADMIN_APPENGINE, None, None).await {
+                Ok(probe) if probe.status.is_success() => Ok(AdminAccess::Ready(basic)),
+                Ok(_) => Err(rejected(ADMIN_SESSIONS)),
+                Err(e) => Ok(AdminAccess::Unavailable(e)),
+            }
+        }
         Ok(answer) if answer.status.is_success() => Ok(AdminAccess::Ready(match token(&answer) {
             Some(t) => api.with_auth(Auth::Token(t)),
             None => basic,
