@@ -23,7 +23,7 @@ fn main() {
     let mut scenario = Simulator::load_scenario(&path).expect("scenario");
     let mut env = BTreeMap::new();
     for site in &mut scenario.sites {
-        let up = site.name.to_uppercase().replace('-', "_");
+        let up = collect::env_site_name(&site.name);
         env.insert(format!("HCX_{up}_USERNAME"), site.credentials.username.clone());
         env.insert(format!("HCX_{up}_PASSWORD"), site.credentials.password.clone());
         env.insert(

@@ -192,7 +192,10 @@ fn provider_managed_site_without_appliance_management_is_not_an_error() {
         "{why:?}"
     );
     assert_eq!(site.manager.provider_managed, Some(true));
-    assert!(errors_for(&snap, "avs", "manager.provider_managed").is_empty(), "settled by the attestation");
+    assert!(
+        errors_for(&snap, "avs", "manager.provider_managed").is_empty(),
+        "settled by the attestation"
+    );
     assert_eq!(snap.attestations.len(), 1);
     assert!(site.manager.version.is_some(), "443 facts are still read");
 }

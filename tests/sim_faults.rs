@@ -16,6 +16,11 @@ fn with_fault(fault: serde_json::Value) -> Run {
     start(s)
 }
 
+/// Requests the source site received for a path.
+fn source_requests(run: &Run, path: &str) -> u64 {
+    run.sim.site("source").map_or(0, |s| s.requests(path))
+}
+
 fn collect_fast(run: &Run) -> Snapshot {
     let mut args = run.args();
     args.retries = 1;
@@ -40,13 +45,7 @@ fn timeout_leaves_the_fact_null() {
     let snap = run.collect(&args).expect("collects");
     assert_eq!(snap.sites[0].site_pairs, None);
     assert_fact_error(&snap, "site_pairs", "GET /hybridity/api/cloudConfigs", "timeout");
-    assert_eq!(
-        run.sim
-            .site("source")
-            .expect("site")
-            .requests("/hybridity/api/cloudConfigs"),
-        2
-    );
+    assert_eq!(source_requests(&run, "/hybridity/api/cloudConfigs"), 2);
 }
 
 #[test]
@@ -61,13 +60,7 @@ fn dropped_connection_is_retried_then_null() {
         "GET /hybridity/api/interconnect/serviceMesh",
         "connection",
     );
-    assert_eq!(
-        run.sim
-            .site("source")
-            .expect("site")
-            .requests("/hybridity/api/interconnect/serviceMesh"),
-        2
-    );
+    assert_eq!(source_requests(&run, "/hybridity/api/interconnect/serviceMesh"), 2);
 }
 
 #[test]
@@ -110,13 +103,7 @@ fn status_401_on_the_9x_session_path_of_a_4x_manager_falls_back_to_basic() {
         snap.errors
     );
     // One Basic probe, one read.
-    assert_eq!(
-        run.sim
-            .site("source")
-            .expect("site")
-            .requests("/components/appengine/status"),
-        2
-    );
+    assert_eq!(source_requests(&run, "/components/appengine/status"), 2);
 }
 
 #[test]
@@ -165,13 +152,7 @@ fn status_500_is_retried_then_null() {
         "GET /hybridity/api/metainfo/context/support",
         "HTTP 500 (after retries)",
     );
-    assert_eq!(
-        run.sim
-            .site("source")
-            .expect("site")
-            .requests("/hybridity/api/metainfo/context/support"),
-        2
-    );
+    assert_eq!(source_requests(&run, "/hybridity/api/metainfo/context/support"), 2);
 }
 
 #[test]
@@ -186,13 +167,7 @@ fn status_503_twice_recovers_with_retries() {
     assert!(errors_for(&snap, "source", "site_pairs")
         .iter()
         .all(|m| !m.contains("HTTP")));
-    assert_eq!(
-        run.sim
-            .site("source")
-            .expect("site")
-            .requests("/hybridity/api/cloudConfigs"),
-        3
-    );
+    assert_eq!(source_requests(&run, "/hybridity/api/cloudConfigs"), 3);
 }
 
 #[test]
@@ -283,13 +258,7 @@ fn sso_not_ready_is_retried_until_ready() {
     let mut args = run.args();
     args.retries = 3;
     run.collect(&args).expect("collects once SSO is ready");
-    assert_eq!(
-        run.sim
-            .site("source")
-            .expect("site")
-            .requests("/hybridity/api/sessions"),
-        3
-    );
+    assert_eq!(source_requests(&run, "/hybridity/api/sessions"), 3);
 }
 
 #[test]

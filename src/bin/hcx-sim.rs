@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::Parser;
+use hcx_preflight::collect::env_site_name;
 use hcx_preflight::simulator::{SimOptions, Simulator};
 
 /// Simulated HCX Managers on 127.0.0.1 (both APIs, TLS with a generated CA).
@@ -22,18 +23,6 @@ struct Args {
     /// Where to write the CA certificate (PEM); default: a file in the temporary directory.
     #[arg(long, value_name = "FILE")]
     ca_out: Option<PathBuf>,
-}
-
-fn env_name(site: &str) -> String {
-    site.chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() {
-                c.to_ascii_uppercase()
-            } else {
-                '_'
-            }
-        })
-        .collect()
 }
 
 fn main() -> ExitCode {
@@ -78,7 +67,7 @@ fn main() -> ExitCode {
     }
     println!("\n# The scenario's test credentials:");
     for (name, c) in &creds {
-        let up = env_name(name);
+        let up = env_site_name(name);
         println!(
             "export HCX_{up}_USERNAME='{}' HCX_{up}_PASSWORD='{}'",
             c.username, c.password

@@ -43,7 +43,7 @@ pub use args::{CollectArgs, SiteSpec};
 pub use attest::Attestation;
 pub use error::CollectError;
 pub use http::{MAX_BODY_BYTES, SSO_NOT_READY};
-pub use secret::{CredentialSource, ProcessEnv, Secret};
+pub use secret::{env_site_name, CredentialSource, ProcessEnv, Secret};
 pub use status::{map_status, map_tunnel};
 
 use http::{label, Api, FetchError, HttpOptions};

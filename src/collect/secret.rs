@@ -77,7 +77,7 @@ pub struct SiteCredentials {
     pub admin_password: Option<Secret>,
 }
 
-/// `source` -> `SOURCE`, `cloud-east` -> `CLOUD_EAST`.
+/// The site part of per-site variables: `source` -> `SOURCE`, `cloud-east` -> `CLOUD_EAST`.
 pub fn env_site_name(site: &str) -> String {
     site.chars()
         .map(|c| {
