@@ -27,6 +27,15 @@ fn collect_fast(run: &Run) -> Snapshot {
     run.collect(&args).expect("a single fact's fault is not an error")
 }
 
+/// Collect with one fault on the source site; the snapshot must carry an error entry for
+/// `fact` that names `endpoint` and says `what`.
+fn failing(fault: serde_json::Value, fact: &str, endpoint: &str, what: &str) -> (Run, Snapshot) {
+    let run = with_fault(fault);
+    let snap = collect_fast(&run);
+    assert_fact_error(&snap, fact, endpoint, what);
+    (run, snap)
+}
+
 fn assert_fact_error(snap: &Snapshot, fact: &str, endpoint: &str, what: &str) {
     let msgs = errors_for(snap, "source", fact);
     assert!(
@@ -50,16 +59,13 @@ fn timeout_leaves_the_fact_null() {
 
 #[test]
 fn dropped_connection_is_retried_then_null() {
-    let run =
-        with_fault(serde_json::json!({"path": "/hybridity/api/interconnect/serviceMesh", "kind": "drop_connection"}));
-    let snap = collect_fast(&run);
-    assert_eq!(snap.sites[0].service_meshes, None);
-    assert_fact_error(
-        &snap,
+    let (run, snap) = failing(
+        serde_json::json!({"path": "/hybridity/api/interconnect/serviceMesh", "kind": "drop_connection"}),
         "service_meshes",
         "GET /hybridity/api/interconnect/serviceMesh",
         "connection",
     );
+    assert_eq!(snap.sites[0].service_meshes, None);
     assert_eq!(source_requests(&run, "/hybridity/api/interconnect/serviceMesh"), 2);
 }
 
@@ -74,10 +80,13 @@ fn dropped_connection_once_recovers() {
 
 #[test]
 fn status_401_on_a_data_call_leaves_the_fact_null() {
-    let run = with_fault(serde_json::json!({"path": "/hybridity/api/cloudConfigs", "kind": "status", "status": 401}));
-    let snap = collect_fast(&run);
+    let (_run, snap) = failing(
+        serde_json::json!({"path": "/hybridity/api/cloudConfigs", "kind": "status", "status": 401}),
+        "site_pairs",
+        "GET /hybridity/api/cloudConfigs",
+        "HTTP 401",
+    );
     assert_eq!(snap.sites[0].site_pairs, None);
-    assert_fact_error(&snap, "site_pairs", "GET /hybridity/api/cloudConfigs", "HTTP 401");
 }
 
 #[test]
@@ -108,10 +117,12 @@ fn status_401_on_the_9x_session_path_of_a_4x_manager_falls_back_to_basic() {
 
 #[test]
 fn status_403_on_a_connection_config_makes_it_unknown() {
-    let run = with_fault(
+    let (_run, snap) = failing(
         serde_json::json!({"port": "admin", "path": "/api/admin/global/config/nsx", "kind": "status", "status": 403}),
+        "connections.nsx",
+        "GET /api/admin/global/config/nsx",
+        "HTTP 403",
     );
-    let snap = collect_fast(&run);
     let nsx = snap.sites[0]
         .connections
         .as_ref()
@@ -122,36 +133,29 @@ fn status_403_on_a_connection_config_makes_it_unknown() {
         .expect("nsx stays listed, as unknown")
         .clone();
     assert_eq!((nsx.status, nsx.url), (Some(Status::Unknown), None));
-    assert_fact_error(&snap, "connections.nsx", "GET /api/admin/global/config/nsx", "HTTP 403");
 }
 
 #[test]
 fn status_404_on_an_optional_endpoint_leaves_the_fact_null() {
-    let run = with_fault(serde_json::json!({"path": "/hybridity/api/migrations", "kind": "status", "status": 404}));
-    let snap = collect_fast(&run);
-    let ops = snap.sites[0].operations.as_ref().expect("operations");
-    assert_eq!((ops.active_migrations, ops.active_replications), (None, Some(1)));
-    assert_fact_error(
-        &snap,
+    let (_run, snap) = failing(
+        serde_json::json!({"path": "/hybridity/api/migrations", "kind": "status", "status": 404}),
         "operations.active_migrations",
         "POST /hybridity/api/migrations",
         "HTTP 404",
     );
+    let ops = snap.sites[0].operations.as_ref().expect("operations");
+    assert_eq!((ops.active_migrations, ops.active_replications), (None, Some(1)));
 }
 
 #[test]
 fn status_500_is_retried_then_null() {
-    let run = with_fault(
+    let (run, snap) = failing(
         serde_json::json!({"path": "/hybridity/api/metainfo/context/support", "kind": "status", "status": 500}),
-    );
-    let snap = collect_fast(&run);
-    assert_eq!(snap.sites[0].manager.version, None);
-    assert_fact_error(
-        &snap,
         "manager.version",
         "GET /hybridity/api/metainfo/context/support",
         "HTTP 500 (after retries)",
     );
+    assert_eq!(snap.sites[0].manager.version, None);
     assert_eq!(source_requests(&run, "/hybridity/api/metainfo/context/support"), 2);
 }
 
@@ -172,29 +176,24 @@ fn status_503_twice_recovers_with_retries() {
 
 #[test]
 fn malformed_json_leaves_the_fact_null() {
-    let run =
-        with_fault(serde_json::json!({"path": "/hybridity/api/interconnect/serviceMesh", "kind": "malformed_json"}));
-    let snap = collect_fast(&run);
-    assert_eq!(snap.sites[0].service_meshes, None);
-    assert_fact_error(
-        &snap,
+    let (_run, snap) = failing(
+        serde_json::json!({"path": "/hybridity/api/interconnect/serviceMesh", "kind": "malformed_json"}),
         "service_meshes",
         "GET /hybridity/api/interconnect/serviceMesh",
         "not valid JSON",
     );
+    assert_eq!(snap.sites[0].service_meshes, None);
 }
 
 #[test]
 fn wrong_envelope_leaves_the_fact_null() {
-    let run = with_fault(serde_json::json!({"path": "/hybridity/api/cloudConfigs", "kind": "wrong_envelope"}));
-    let snap = collect_fast(&run);
-    assert_eq!(snap.sites[0].site_pairs, None);
-    assert_fact_error(
-        &snap,
+    let (_run, snap) = failing(
+        serde_json::json!({"path": "/hybridity/api/cloudConfigs", "kind": "wrong_envelope"}),
         "site_pairs",
         "GET /hybridity/api/cloudConfigs",
         "unexpected answer",
     );
+    assert_eq!(snap.sites[0].site_pairs, None);
 }
 
 #[test]
@@ -223,33 +222,28 @@ fn wrong_envelope_on_a_status_source_is_never_healthy() {
 
 #[test]
 fn empty_body_leaves_the_fact_null() {
-    let run = with_fault(serde_json::json!({"path": "/hybridity/api/replications", "kind": "empty_body"}));
-    let snap = collect_fast(&run);
-    assert_eq!(
-        snap.sites[0].operations.as_ref().and_then(|o| o.active_replications),
-        None
-    );
-    assert_fact_error(
-        &snap,
+    let (_run, snap) = failing(
+        serde_json::json!({"path": "/hybridity/api/replications", "kind": "empty_body"}),
         "operations.active_replications",
         "POST /hybridity/api/replications",
         "empty",
+    );
+    assert_eq!(
+        snap.sites[0].operations.as_ref().and_then(|o| o.active_replications),
+        None
     );
 }
 
 #[test]
 fn huge_body_is_refused_and_the_fact_null() {
-    let run =
-        with_fault(serde_json::json!({"path": "/hybridity/api/interconnect/appliances/query", "kind": "huge_body"}));
-    let snap = collect_fast(&run);
-    let mesh = &snap.sites[0].service_meshes.as_ref().expect("meshes")[0];
-    assert_eq!(mesh.appliances, None);
-    assert_fact_error(
-        &snap,
+    let (_run, snap) = failing(
+        serde_json::json!({"path": "/hybridity/api/interconnect/appliances/query", "kind": "huge_body"}),
         "service_meshes[mesh-east].appliances",
         "POST /hybridity/api/interconnect/appliances/query",
         "larger than 16 MiB",
     );
+    let mesh = &snap.sites[0].service_meshes.as_ref().expect("meshes")[0];
+    assert_eq!(mesh.appliances, None);
 }
 
 #[test]
