@@ -1,15 +1,17 @@
 //! hcx-preflight: a policy-as-code pre-flight checker for VMware HCX upgrades.
 //!
 //! The data flows one way:
-//! collect -> snapshot ([`snapshot`]) -> evaluate ([`policy`], with the [`plan`] and the
-//! organisation [`config`]) -> findings and decision ([`findings`]) -> report ([`report`])
-//! / gate. `src/main.rs` only parses the command line ([`cli`]) and maps the outcome to
-//! an exit code.
+//! collect ([`collect`]) -> snapshot ([`snapshot`]) -> evaluate ([`policy`], with the
+//! [`plan`] and the organisation [`config`]) -> findings and decision ([`findings`]) ->
+//! report ([`report`]) / gate ([`upgrade`]). `src/main.rs` only parses the command line
+//! ([`cli`]) and maps the outcome to an exit code. [`simulator`] is a simulated HCX
+//! Manager for tests and demonstrations.
 
 pub mod approval;
 pub mod audit;
 pub mod check;
 pub mod cli;
+pub mod collect;
 pub mod config;
 pub mod findings;
 pub mod fsutil;
@@ -22,5 +24,6 @@ pub mod policyinit;
 pub mod policytest;
 pub mod rego_ast;
 pub mod report;
+pub mod simulator;
 pub mod snapshot;
 pub mod version;

@@ -34,6 +34,23 @@ pub struct Snapshot {
     /// Why facts are `null`: one entry per fact that could not be read.
     #[serde(default)]
     pub errors: Vec<FactError>,
+    /// Facts an operator stated (`--attest`), with who and what evidence (extension).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub attestations: Vec<AttestationRecord>,
+}
+
+/// One attested fact: who stated what, on which evidence.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, JsonSchema)]
+pub struct AttestationRecord {
+    pub site: String,
+    /// The fact path, e.g. `backup.last_success_at`, `manager.disk_common_used_percent`.
+    pub fact: String,
+    /// The value as stated.
+    pub value: String,
+    /// Who stated it.
+    pub by: String,
+    /// What it rests on.
+    pub evidence: String,
 }
 
 /// The tool that wrote a snapshot.
@@ -446,6 +463,7 @@ impl Snapshot {
         }
         self.errors.sort();
         self.errors.dedup();
+        self.attestations.sort();
     }
 
     /// Pretty JSON with a trailing newline: the file form.

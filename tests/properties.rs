@@ -131,6 +131,7 @@ fn snapshot(provider_managed: fn() -> BoxedStrategy<Option<bool>>) -> impl Strat
         collector: Collector { name: "proptest".into(), version: "0".into(), insecure_tls: None },
         sites: std::iter::once(a).chain(b).collect(),
         errors: vec![],
+        attestations: vec![],
     })
 }
 

@@ -1,9 +1,11 @@
 //! The one integration-test binary: each file under tests/ is a module here.
 
 mod cli;
+mod collect;
 mod fuzz_regressions;
 mod policy_cases;
 mod policy_cmds;
 mod properties;
 mod reports;
 mod robustness;
+mod sim_faults;

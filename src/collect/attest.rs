@@ -1,0 +1,363 @@
+//! Attestations: facts that no API reports (backup, `/common` usage, provider management,
+//! connection and site-pair health), stated by an operator with `--attest` or in an
+//! `--attestations` file (JSON or TOML). Each one sets the fact, marks it `attested` where
+//! the snapshot has a provenance for it, and is listed in the snapshot's `attestations`
+//! with who stated it and on what evidence. Evidence is required: an attestation without
+//! it would be a silent assumption.
+
+use std::path::Path;
+
+use chrono::{DateTime, Utc};
+use serde::Deserialize;
+
+use super::error::CollectError;
+use crate::snapshot::{
+    AttestationRecord, Backup, Connection, ConnectionKind, Provenance, Provider, Site, SitePair, Snapshot, Status,
+};
+
+/// One stated fact, as given.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Attestation {
+    pub site: String,
+    pub fact: String,
+    pub value: serde_json::Value,
+    #[serde(default)]
+    pub by: Option<String>,
+    #[serde(default)]
+    pub evidence: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AttestationFile {
+    #[serde(alias = "attestation")]
+    attestations: Vec<Attestation>,
+}
+
+fn bad(origin: &str, message: impl Into<String>) -> CollectError {
+    CollectError::Attestation {
+        origin: origin.to_string(),
+        message: message.into(),
+    }
+}
+
+/// Parse `SITE.FACT=VALUE[;by=WHO][;evidence=TEXT]`.
+pub fn parse_cli(text: &str) -> Result<Attestation, CollectError> {
+    let origin = format!("--attest `{text}`");
+    let mut parts = text.split(';');
+    let head = parts.next().unwrap_or_default();
+    let (path, value) = head
+        .split_once('=')
+        .ok_or_else(|| bad(&origin, "expected SITE.FACT=VALUE[;by=WHO][;evidence=TEXT]"))?;
+    let (site, fact) = path
+        .trim()
+        .split_once('.')
+        .ok_or_else(|| bad(&origin, "the fact must start with the site name: SITE.FACT"))?;
+    let mut att = Attestation {
+        site: site.to_string(),
+        fact: fact.to_string(),
+        value: serde_json::Value::String(value.trim().to_string()),
+        by: None,
+        evidence: None,
+    };
+    for part in parts {
+        match part.split_once('=') {
+            Some(("by", v)) => att.by = Some(v.trim().to_string()),
+            Some(("evidence", v)) => att.evidence = Some(v.trim().to_string()),
+            _ => {
+                return Err(bad(
+                    &origin,
+                    format!("unknown part `{part}`: expected by=WHO or evidence=TEXT"),
+                ))
+            }
+        }
+    }
+    Ok(att)
+}
+
+/// Read an attestation file: JSON (`{"attestations": [...]}`) or TOML (`[[attestation]]`).
+pub fn load_file(path: &Path) -> Result<Vec<Attestation>, CollectError> {
+    let origin = path.display().to_string();
+    let text = std::fs::read_to_string(path).map_err(|e| bad(&origin, format!("cannot read it: {e}")))?;
+    let is_json =
+        path.extension().is_some_and(|e| e.eq_ignore_ascii_case("json")) || text.trim_start().starts_with('{');
+    let file: AttestationFile = if is_json {
+        serde_json::from_str(&text).map_err(|e| bad(&origin, e.to_string()))?
+    } else {
+        toml::from_str(&text).map_err(|e| bad(&origin, e.to_string()))?
+    };
+    Ok(file.attestations)
+}
+
+fn value_text(v: &serde_json::Value) -> String {
+    match v {
+        serde_json::Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+fn parse_bool(text: &str) -> Result<bool, String> {
+    match text.to_ascii_lowercase().as_str() {
+        "true" | "yes" => Ok(true),
+        "false" | "no" => Ok(false),
+        _ => Err(format!("`{text}` is not true or false")),
+    }
+}
+
+fn parse_status(text: &str) -> Result<Status, String> {
+    serde_json::from_value(serde_json::Value::String(text.to_ascii_lowercase()))
+        .map_err(|_| format!("`{text}` is not healthy, degraded, unhealthy or unknown"))
+}
+
+fn parse_kind(text: &str) -> Result<ConnectionKind, String> {
+    serde_json::from_value(serde_json::Value::String(text.to_string()))
+        .map_err(|_| format!("`{text}` is not vcenter, nsx, cloud_director, rmq or lookup_service"))
+}
+
+const FACTS: &str = "backup.last_success_at, backup.supported, manager.disk_common_used_percent, \
+manager.provider_managed, manager.provider, connections.KIND.status, site_pairs.REMOTE_NAME.status";
+
+/// Set one attested fact on its site.
+fn set(site: &mut Site, fact: &str, text: &str, evidence: &str) -> Result<(), String> {
+    let segments: Vec<&str> = fact.split('.').collect();
+    match segments.as_slice() {
+        ["backup", field] => {
+            let b = site.backup.get_or_insert_with(Backup::default);
+            match *field {
+                "last_success_at" => {
+                    let at: DateTime<Utc> = DateTime::parse_from_rfc3339(text)
+                        .map_err(|e| format!("`{text}` is not an RFC 3339 time: {e}"))?
+                        .with_timezone(&Utc);
+                    b.last_success_at = Some(at);
+                    // A successful backup shows that backup is supported.
+                    b.supported.get_or_insert(true);
+                }
+                "supported" => b.supported = Some(parse_bool(text)?),
+                other => return Err(format!("unknown backup fact `{other}`")),
+            }
+            b.provenance = Some(Provenance::Attested);
+            b.evidence = Some(evidence.to_string());
+        }
+        ["manager", "disk_common_used_percent"] => {
+            let p: f64 = text.parse().map_err(|_| format!("`{text}` is not a number"))?;
+            if !(0.0..=100.0).contains(&p) {
+                return Err(format!("{p} is not between 0 and 100"));
+            }
+            site.manager.disk_common_used_percent = Some(p);
+        }
+        ["manager", "provider_managed"] => {
+            let b = parse_bool(text)?;
+            if !b && site.manager.provider.is_some() {
+                return Err("a provider is attested for this site".into());
+            }
+            site.manager.provider_managed = Some(b);
+        }
+        ["manager", "provider"] => {
+            let p: Provider = serde_json::from_value(serde_json::Value::String(text.to_string()))
+                .map_err(|_| format!("`{text}` is not vmc-aws, avs, gcve, ocvs, ibm or other"))?;
+            if site.manager.provider_managed == Some(false) {
+                return Err("provider_managed is attested false for this site".into());
+            }
+            site.manager.provider = Some(p);
+            site.manager.provider_managed = Some(true);
+        }
+        ["connections", kind, "status"] => {
+            let kind = parse_kind(kind)?;
+            let status = parse_status(text)?;
+            let list = site.connections.get_or_insert_with(Vec::new);
+            let mut matching: Vec<&mut Connection> = list.iter_mut().filter(|c| c.kind == kind).collect();
+            if matching.is_empty() {
+                list.push(Connection {
+                    kind,
+                    url: None,
+                    version: None,
+                    status: None,
+                    message: None,
+                    provenance: None,
+                    evidence: None,
+                });
+                matching = list.iter_mut().filter(|c| c.kind == kind).collect();
+            }
+            for c in matching {
+                c.status = Some(status);
+                c.message = None;
+                c.provenance = Some(Provenance::Attested);
+                c.evidence = Some(evidence.to_string());
+            }
+        }
+        ["site_pairs", remote, "status"] => {
+            let status = parse_status(text)?;
+            let pair: &mut SitePair = site
+                .site_pairs
+                .as_mut()
+                .and_then(|p| p.iter_mut().find(|p| p.remote_name.as_deref() == Some(*remote)))
+                .ok_or_else(|| format!("the site has no collected site pair named `{remote}`"))?;
+            pair.status = Some(status);
+            pair.message = None;
+            pair.provenance = Some(Provenance::Attested);
+            pair.evidence = Some(evidence.to_string());
+        }
+        _ => return Err(format!("unknown fact `{fact}`; attestable facts: {FACTS}")),
+    }
+    Ok(())
+}
+
+/// Apply attestations to a collected snapshot. The `errors` entries of an attested fact
+/// are dropped, since the fact is no longer unknown.
+pub fn apply(snapshot: &mut Snapshot, attestations: &[Attestation]) -> Result<(), CollectError> {
+    for att in attestations {
+        let origin = format!("{}.{}", att.site, att.fact);
+        let evidence = att
+            .evidence
+            .as_deref()
+            .map(str::trim)
+            .filter(|e| !e.is_empty())
+            .ok_or_else(|| bad(&origin, "evidence is required (evidence=TEXT): what shows this fact"))?;
+        let by = att
+            .by
+            .clone()
+            .filter(|b| !b.trim().is_empty())
+            .unwrap_or_else(whoami::username);
+        let text = value_text(&att.value);
+        let site = snapshot
+            .sites
+            .iter_mut()
+            .find(|s| s.name == att.site)
+            .ok_or_else(|| bad(&origin, format!("no --site named `{}`", att.site)))?;
+        let stated = format!("{evidence} (attested by {by})");
+        set(site, &att.fact, &text, &stated).map_err(|m| bad(&origin, m))?;
+        let covered =
+            |fact: &str| fact == att.fact || fact.starts_with(&format!("{}.", att.fact)) || covers(&att.fact, fact);
+        snapshot
+            .errors
+            .retain(|e| !(e.site.as_deref() == Some(att.site.as_str()) && covered(&e.fact)));
+        snapshot.attestations.push(AttestationRecord {
+            site: att.site.clone(),
+            fact: att.fact.clone(),
+            value: text,
+            by,
+            evidence: evidence.to_string(),
+        });
+    }
+    Ok(())
+}
+
+/// Whether an attested fact settles a collected error entry: `backup.*` settles `backup`,
+/// `site_pairs.east.status` settles `site_pairs[east].status`, `manager.provider` settles
+/// `manager.provider_managed`.
+fn covers(attested: &str, error_fact: &str) -> bool {
+    let segs: Vec<&str> = attested.split('.').collect();
+    match segs.as_slice() {
+        ["backup", _] => error_fact == "backup",
+        ["site_pairs", remote, "status"] => error_fact == format!("site_pairs[{remote}].status"),
+        // Not `connections` itself: a list that could not be read stays flagged, so that
+        // a kind nobody attested does not look unused.
+        ["connections", kind, "status"] => error_fact == format!("connections.{kind}.status"),
+        ["manager", "provider"] => error_fact == "manager.provider_managed",
+        [_, _] => error_fact == attested,
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::snapshot::{Collector, FactError, Manager, Role};
+
+    fn snapshot() -> Snapshot {
+        Snapshot {
+            schema_version: 1,
+            collected_at: Utc::now(),
+            collector: Collector {
+                name: "t".into(),
+                version: "0".into(),
+                insecure_tls: None,
+            },
+            sites: vec![Site {
+                name: "source".into(),
+                role: Role::Connector,
+                manager: Manager::default(),
+                backup: None,
+                connections: None,
+                site_pairs: None,
+                service_meshes: None,
+                updates: None,
+                operations: None,
+            }],
+            errors: vec![FactError {
+                site: Some("source".into()),
+                fact: "backup".into(),
+                message: "no API".into(),
+            }],
+            attestations: vec![],
+        }
+    }
+
+    #[test]
+    fn cli_form() {
+        let a = parse_cli("source.backup.last_success_at=2026-11-29T02:00:00Z;by=a.admin;evidence=job 4711").unwrap();
+        assert_eq!((a.site.as_str(), a.fact.as_str()), ("source", "backup.last_success_at"));
+        assert_eq!(a.by.as_deref(), Some("a.admin"));
+        assert!(parse_cli("nodot=1").is_err());
+        assert!(parse_cli("s.f=1;colour=red").is_err());
+    }
+
+    #[test]
+    fn backup_attestation_is_recorded_and_settles_the_error() {
+        let mut s = snapshot();
+        let a = parse_cli("source.backup.last_success_at=2026-11-29T02:00:00Z;by=ops;evidence=job 4711").unwrap();
+        apply(&mut s, &[a]).unwrap();
+        let b = s.sites[0].backup.as_ref().unwrap();
+        assert_eq!(b.provenance, Some(Provenance::Attested));
+        assert_eq!(b.supported, Some(true));
+        assert!(b.evidence.as_deref().unwrap().contains("job 4711"));
+        assert!(s.errors.is_empty());
+        assert_eq!(s.attestations[0].by, "ops");
+    }
+
+    #[test]
+    fn evidence_is_required_and_values_checked() {
+        let mut s = snapshot();
+        let a = parse_cli("source.manager.disk_common_used_percent=41.5").unwrap();
+        assert!(apply(&mut s, &[a]).unwrap_err().to_string().contains("evidence"));
+        for bad in [
+            "source.manager.disk_common_used_percent=140;evidence=df",
+            "source.connections.vcenter.status=fine;evidence=x",
+            "source.manager.colour=blue;evidence=x",
+            "nosuch.backup.supported=true;evidence=x",
+        ] {
+            assert!(apply(&mut s, &[parse_cli(bad).unwrap()]).is_err(), "{bad}");
+        }
+        let ok = parse_cli("source.connections.nsx.status=healthy;evidence=NSX UI green").unwrap();
+        apply(&mut s, &[ok]).unwrap();
+        let c = &s.sites[0].connections.as_ref().unwrap()[0];
+        assert_eq!(
+            (c.kind, c.status, c.provenance),
+            (ConnectionKind::Nsx, Some(Status::Healthy), Some(Provenance::Attested))
+        );
+        apply(
+            &mut s,
+            &[parse_cli("source.manager.provider=avs;evidence=AVS private cloud").unwrap()],
+        )
+        .unwrap();
+        assert_eq!(s.sites[0].manager.provider_managed, Some(true));
+    }
+
+    #[test]
+    fn toml_and_json_files() {
+        let dir = tempfile::tempdir().unwrap();
+        let t = dir.path().join("a.toml");
+        std::fs::write(
+            &t,
+            "[[attestation]]\nsite = \"source\"\nfact = \"backup.supported\"\nvalue = false\nevidence = \"provider\"\n",
+        )
+        .unwrap();
+        assert_eq!(load_file(&t).unwrap()[0].value, serde_json::Value::Bool(false));
+        let j = dir.path().join("a.json");
+        std::fs::write(&j, r#"{"attestations":[{"site":"source","fact":"manager.disk_common_used_percent","value":41.5,"evidence":"df"}]}"#).unwrap();
+        assert_eq!(load_file(&j).unwrap().len(), 1);
+        std::fs::write(&j, r#"{"attestations":[{"site":"s"}]}"#).unwrap();
+        assert!(load_file(&j).is_err());
+    }
+}

@@ -1,0 +1,374 @@
+//! The collector: reads an HCX site pair through its two APIs and writes a [`Snapshot`].
+//!
+//! One file per resource family (`manager.rs`, `connections.rs`, `pairs.rs`, `mesh.rs`,
+//! `operations.rs`); `session.rs` logs in, `http.rs` does timeouts, retries and body caps,
+//! `envelope.rs` knows the answer shapes, `status.rs` maps words, `attest.rs` adds what an
+//! operator states. Paths are in [`paths`]; every guess is in [`inferred`].
+//!
+//! What it promises: a fact that cannot be read is `null` (or `unknown`) with an `errors`
+//! entry naming the endpoint, never a guess and never `healthy`. What is not its job:
+//! judging the facts (that is `check`), and anything that changes a manager.
+//!
+//! Concurrency: both sites in parallel; per site, the 443 and 9443 APIs in parallel; per
+//! API, every call at once after the login. Only dependent calls wait: login before
+//! everything, the interconnect `cmpId` before the vCenter inventory, the mesh list
+//! before the per-mesh appliance queries.
+
+mod args;
+mod attest;
+mod connections;
+mod envelope;
+mod error;
+mod http;
+pub mod inferred;
+mod manager;
+mod mesh;
+mod notes;
+mod operations;
+mod pairs;
+pub mod paths;
+mod secret;
+mod session;
+mod status;
+
+use std::io::IsTerminal;
+use std::path::Path;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use futures::future::join_all;
+use reqwest::Method;
+
+pub use args::{CollectArgs, SiteSpec};
+pub use attest::Attestation;
+pub use error::CollectError;
+pub use http::{MAX_BODY_BYTES, SSO_NOT_READY};
+pub use secret::{env_site_name, CredentialSource, ProcessEnv, Secret};
+pub use status::{map_status, map_tunnel};
+
+use http::{label, Api, FetchError, HttpOptions};
+use notes::Notes;
+use secret::SiteCredentials;
+use session::AdminAccess;
+
+use crate::snapshot::{Collector, Manager, Site, Snapshot, SCHEMA_VERSION};
+
+/// Collect with the process environment's credentials, on a runtime of its own.
+/// Must not be called from inside an async runtime; use [`collect`] there.
+pub fn collect_blocking(args: &CollectArgs, progress: bool) -> Result<Snapshot, CollectError> {
+    runtime()?.block_on(collect(args, progress))
+}
+
+/// Collect with the process environment's credentials (and a prompt on a terminal).
+pub async fn collect(args: &CollectArgs, progress: bool) -> Result<Snapshot, CollectError> {
+    collect_with(args, progress, &ProcessEnv).await
+}
+
+/// Collect and write the snapshot atomically to `out`. On any error nothing is written.
+pub fn run_collect(args: &CollectArgs, out: &Path) -> Result<(), CollectError> {
+    run_collect_with(args, out, &ProcessEnv)
+}
+
+/// [`run_collect`] with credentials from `creds` instead of the process environment.
+pub fn run_collect_with(args: &CollectArgs, out: &Path, creds: &dyn CredentialSource) -> Result<(), CollectError> {
+    let snapshot = runtime()?.block_on(collect_with(args, true, creds))?;
+    crate::fsutil::write_atomic(out, snapshot.to_json_pretty().as_bytes()).map_err(|source| CollectError::Write {
+        path: out.to_path_buf(),
+        source,
+    })
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime, CollectError> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(CollectError::Runtime)
+}
+
+/// Everything checked before the first request: site names, attestations, CA files.
+fn prepare(args: &CollectArgs) -> Result<(Vec<Attestation>, HttpOptions), CollectError> {
+    if args.sites.is_empty() {
+        return Err(CollectError::Site("at least one --site NAME=URL is required".into()));
+    }
+    let mut names = std::collections::BTreeSet::new();
+    for s in &args.sites {
+        if !names.insert(s.name.as_str()) {
+            return Err(CollectError::Site(format!("site name `{}` is given twice", s.name)));
+        }
+    }
+    let mut attestations = args
+        .attest
+        .iter()
+        .map(|a| attest::parse_cli(a))
+        .collect::<Result<Vec<_>, _>>()?;
+    if let Some(file) = &args.attestations {
+        attestations.extend(attest::load_file(file)?);
+    }
+    let mut ca_pems = Vec::new();
+    for path in &args.ca_cert {
+        let pem = std::fs::read(path).map_err(|e| CollectError::CaCert {
+            path: path.clone(),
+            message: e.to_string(),
+        })?;
+        ca_pems.push((path.display().to_string(), pem));
+    }
+    let opts = HttpOptions {
+        timeout: Duration::from_secs(args.timeout.max(1)),
+        retries: args.retries,
+        insecure: args.insecure,
+        ca_pems,
+    };
+    Ok((attestations, opts))
+}
+
+fn progress_bar(wanted: bool) -> indicatif::ProgressBar {
+    if !(wanted && std::io::stderr().is_terminal()) {
+        return indicatif::ProgressBar::hidden();
+    }
+    let pb = indicatif::ProgressBar::new_spinner();
+    let style =
+        indicatif::ProgressStyle::with_template("{spinner} collecting: {pos} requests answered, last {wide_msg}")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner());
+    pb.set_style(style);
+    pb.enable_steady_tick(Duration::from_millis(120));
+    pb
+}
+
+/// Collect with credentials from `creds`. The core of every other entry point.
+pub async fn collect_with(
+    args: &CollectArgs,
+    progress: bool,
+    creds: &dyn CredentialSource,
+) -> Result<Snapshot, CollectError> {
+    let (attestations, opts) = prepare(args)?;
+    let stdin_password = if args.password_stdin {
+        Some(secret::read_stdin_line()?)
+    } else {
+        None
+    };
+    let credentials = args
+        .sites
+        .iter()
+        .map(|s| secret::resolve(creds, &s.name, stdin_password.as_ref()))
+        .collect::<Result<Vec<_>, _>>()?;
+    if args.insecure {
+        eprintln!(
+            "WARNING: --insecure: TLS certificates are NOT verified; anyone on the network path can read the \
+             credentials and forge every answer. The snapshot records collector.insecure_tls = true."
+        );
+    }
+    let client = http::build_client(&opts).map_err(|message| match args.ca_cert.first() {
+        Some(path) => CollectError::CaCert {
+            path: path.clone(),
+            message,
+        },
+        None => CollectError::Client(message),
+    })?;
+    let pb = progress_bar(progress);
+    let results = join_all(
+        args.sites
+            .iter()
+            .zip(&credentials)
+            .map(|(spec, c)| collect_site(&client, &opts, &pb, spec, c)),
+    )
+    .await;
+    pb.finish_and_clear();
+    let mut sites = Vec::new();
+    let mut errors = Vec::new();
+    for r in results {
+        let (site, notes) = r?;
+        errors.extend(notes.into_errors(&site.name));
+        sites.push(site);
+    }
+    let now = Utc::now();
+    let mut snapshot = Snapshot {
+        schema_version: SCHEMA_VERSION,
+        collected_at: DateTime::from_timestamp(now.timestamp(), 0).unwrap_or(now),
+        collector: Collector {
+            name: env!("CARGO_PKG_NAME").into(),
+            version: env!("CARGO_PKG_VERSION").into(),
+            insecure_tls: args.insecure.then_some(true),
+        },
+        sites,
+        errors,
+        attestations: Vec::new(),
+    };
+    attest::apply(&mut snapshot, &attestations)?;
+    snapshot.normalize();
+    Ok(snapshot)
+}
+
+/// What the HCX Manager API (443) gave.
+struct Hybridity {
+    release: manager::Release,
+    local: Result<pairs::LocalEndpoint, FetchError>,
+    site_pairs: Option<Vec<crate::snapshot::SitePair>>,
+    meshes: Option<Vec<crate::snapshot::ServiceMesh>>,
+    inventory: Result<Vec<serde_json::Value>, (String, FetchError)>,
+    operations: crate::snapshot::Operations,
+    notes: Notes,
+}
+
+/// What appliance management (9443) gave.
+struct Appliance {
+    access: AdminAccess,
+    configs: Option<connections::AdminConfigs>,
+    network: manager::Network,
+    notes: Notes,
+}
+
+async fn read_hybridity(api: &Api, spec: &SiteSpec, creds: &SiteCredentials) -> Result<Hybridity, CollectError> {
+    let api = session::login(api, &spec.name, creds).await?;
+    let (mut n1, mut n2, mut n3, mut n4) = (Notes::default(), Notes::default(), Notes::default(), Notes::default());
+    let (release, local, site_pairs, meshes, inventory, operations) = tokio::join!(
+        manager::release(&api, &mut n1),
+        pairs::local_endpoint(&api),
+        pairs::site_pairs(&api, &mut n2),
+        mesh::service_meshes(&api, &mut n3),
+        connections::vcenter_inventory(&api),
+        operations::operations(&api, &mut n4),
+    );
+    for n in [n2, n3, n4] {
+        n1.extend(n);
+    }
+    Ok(Hybridity {
+        release,
+        local,
+        site_pairs,
+        meshes,
+        inventory,
+        operations,
+        notes: n1,
+    })
+}
+
+async fn read_appliance(api: &Api, spec: &SiteSpec, creds: &SiteCredentials) -> Result<Appliance, CollectError> {
+    let access = session::admin_login(api, &spec.name, creds).await?;
+    let mut notes = Notes::default();
+    let (configs, network) = match &access {
+        AdminAccess::Ready(admin) => {
+            let (configs, network) =
+                tokio::join!(connections::admin_configs(admin), manager::network(admin, &mut notes));
+            (Some(configs), network)
+        }
+        AdminAccess::NoPassword => {
+            let why = format!(
+                "appliance management (port 9443) not read: no password; set HCX_ADMIN_PASSWORD or HCX_{}_ADMIN_PASSWORD",
+                secret::env_site_name(&spec.name)
+            );
+            for fact in ["connections", "manager.dns", "manager.appliance_management_reachable"] {
+                notes.add(fact, why.clone());
+            }
+            (None, manager::Network::default())
+        }
+        AdminAccess::Unavailable(e) => {
+            let endpoint = format!(
+                "appliance management (port 9443) {}",
+                label(&Method::POST, paths::ADMIN_SESSIONS)
+            );
+            for fact in ["connections", "manager.dns"] {
+                notes.fetch(fact, &endpoint, e);
+            }
+            (None, manager::Network::default())
+        }
+    };
+    Ok(Appliance {
+        access,
+        configs,
+        network,
+        notes,
+    })
+}
+
+fn fqdn_from_url(url: &str) -> Option<String> {
+    reqwest::Url::parse(url).ok()?.domain().map(str::to_string)
+}
+
+async fn collect_site(
+    client: &reqwest::Client,
+    opts: &HttpOptions,
+    pb: &indicatif::ProgressBar,
+    spec: &SiteSpec,
+    creds: &SiteCredentials,
+) -> Result<(Site, Notes), CollectError> {
+    let api = Api::new(client.clone(), spec.url.clone(), opts, pb.clone());
+    let admin = Api::new(client.clone(), spec.admin_url.clone(), opts, pb.clone());
+    let (h, a) = tokio::join!(read_hybridity(&api, spec, creds), read_appliance(&admin, spec, creds));
+    let mut h = h?;
+    let a = a?;
+    let mut notes = std::mem::take(&mut h.notes);
+    notes.extend(a.notes);
+
+    let local = h.local.as_ref().ok();
+    let role = match (spec.role, local.and_then(|l| l.role)) {
+        (Some(r), _) | (None, Some(r)) => r,
+        (None, None) => {
+            let detail = match &h.local {
+                Ok(l) => match &l.type_word {
+                    Some(w) => format!("its endpoint type `{w}` is not one we recognise"),
+                    None => "its local endpoint names no endpoint type".into(),
+                },
+                Err(e) => format!("{}: {e}", label(&Method::POST, paths::CLOUD_LIST)),
+            };
+            return Err(CollectError::RoleUnknown {
+                site: spec.name.clone(),
+                detail,
+            });
+        }
+    };
+    let fqdn = a
+        .network
+        .fqdn
+        .clone()
+        .or_else(|| local.and_then(|l| l.url.as_deref()).and_then(fqdn_from_url));
+    if fqdn.is_none() {
+        notes.add(
+            "manager.fqdn",
+            "neither the appliance network settings nor the local endpoint name the manager's host name",
+        );
+    }
+    let reachable = match &a.access {
+        AdminAccess::Ready(_) => Some(true),
+        AdminAccess::Unavailable(FetchError::Transport { .. }) => Some(false),
+        AdminAccess::Unavailable(_) => Some(true),
+        AdminAccess::NoPassword => None,
+    };
+    let connections = connections::assemble(a.configs.as_ref(), &h.inventory, &mut notes);
+    notes.add(
+        "manager.provider_managed",
+        "no API says whether a cloud provider manages this HCX; attest it with --attest SITE.manager.provider_managed=true|false;evidence=...",
+    );
+    notes.add(
+        "manager.disk_common_used_percent",
+        "no API reports /common usage; attest it with --attest SITE.manager.disk_common_used_percent=N;evidence=...",
+    );
+    notes.add(
+        "backup",
+        "no public API reports backup configuration or the last backup; attest it with --attest SITE.backup.last_success_at=TIME;evidence=...",
+    );
+    notes.add(
+        "updates",
+        "no public API lists the available updates; the offered versions are unknown",
+    );
+    let site = Site {
+        name: spec.name.clone(),
+        role,
+        manager: Manager {
+            fqdn,
+            version: h.release.version,
+            build: h.release.build,
+            provider_managed: None,
+            provider: None,
+            appliance_management_reachable: reachable,
+            dns: a.network.dns,
+            disk_common_used_percent: None,
+        },
+        backup: None,
+        connections,
+        site_pairs: h.site_pairs,
+        service_meshes: h.meshes,
+        updates: None,
+        operations: Some(h.operations),
+    };
+    Ok((site, notes))
+}

@@ -1,0 +1,362 @@
+//! The collector against the simulated HCX Manager on loopback: whole snapshots compared
+//! with expected files, the 9.x and provider-managed shapes, credentials and TLS errors,
+//! attestations, and that no secret leaks. Shared helpers for `sim_faults` live here too.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use hcx_preflight::collect::{self, CollectArgs, CollectError, SiteSpec};
+use hcx_preflight::simulator::{Scenario, SimOptions, Simulator};
+use hcx_preflight::snapshot::{Provenance, Snapshot, Status};
+
+/// A running simulator with its CA written to a temporary directory.
+pub struct Run {
+    pub sim: Simulator,
+    pub env: BTreeMap<String, String>,
+    pub dir: tempfile::TempDir,
+    pub ca: PathBuf,
+}
+
+/// A scenario from `fixtures/sim/NAME.json`.
+pub fn scenario(name: &str) -> Scenario {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("fixtures/sim")
+        .join(format!("{name}.json"));
+    Simulator::load_scenario(&path).expect("fixture scenario loads")
+}
+
+/// The environment a user would set for these sites (per-site variables).
+pub fn env_for(s: &Scenario) -> BTreeMap<String, String> {
+    let mut env = BTreeMap::new();
+    for site in &s.sites {
+        let up: String = site
+            .name
+            .chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() {
+                    c.to_ascii_uppercase()
+                } else {
+                    '_'
+                }
+            })
+            .collect();
+        let c = &site.credentials;
+        env.insert(format!("HCX_{up}_USERNAME"), c.username.clone());
+        env.insert(format!("HCX_{up}_PASSWORD"), c.password.clone());
+        env.insert(format!("HCX_{up}_ADMIN_USERNAME"), c.admin_username.clone());
+        env.insert(format!("HCX_{up}_ADMIN_PASSWORD"), c.admin_password.clone());
+    }
+    env
+}
+
+/// Start a scenario.
+pub fn start(s: Scenario) -> Run {
+    let env = env_for(&s);
+    let sim = Simulator::start(s, SimOptions::default()).expect("simulator starts");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let ca = dir.path().join("ca.pem");
+    std::fs::write(&ca, sim.ca_pem()).expect("write CA");
+    Run { sim, env, dir, ca }
+}
+
+impl Run {
+    /// Arguments for every site, trusting the simulator's CA, with short timeouts.
+    pub fn args(&self) -> CollectArgs {
+        let sites = self
+            .sim
+            .sites()
+            .iter()
+            .map(|s| SiteSpec::parse(&s.site_arg()).expect("site arg parses"))
+            .collect();
+        let mut args = CollectArgs::new(sites);
+        args.ca_cert = vec![self.ca.clone()];
+        args.timeout = 5;
+        args.retries = 2;
+        args
+    }
+
+    /// Collect with this run's environment.
+    pub fn collect(&self, args: &CollectArgs) -> Result<Snapshot, CollectError> {
+        collect_with_env(args, &self.env)
+    }
+}
+
+/// Collect on a runtime of its own with the given environment.
+pub fn collect_with_env(args: &CollectArgs, env: &BTreeMap<String, String>) -> Result<Snapshot, CollectError> {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("runtime");
+    rt.block_on(collect::collect_with(args, false, env))
+}
+
+/// The error entries of a site whose fact starts with `fact`.
+pub fn errors_for<'a>(s: &'a Snapshot, site: &str, fact: &str) -> Vec<&'a str> {
+    s.errors
+        .iter()
+        .filter(|e| e.site.as_deref() == Some(site) && e.fact.starts_with(fact))
+        .map(|e| e.message.as_str())
+        .collect()
+}
+
+/// Whether anything in the snapshot claims `healthy`.
+pub fn healthy_anywhere(v: &serde_json::Value) -> bool {
+    match v {
+        serde_json::Value::String(s) => s == "healthy",
+        serde_json::Value::Array(a) => a.iter().any(healthy_anywhere),
+        serde_json::Value::Object(o) => o.values().any(healthy_anywhere),
+        _ => false,
+    }
+}
+
+/// The snapshot as written, with the one timestamp fixed.
+fn normalized_text(s: &Snapshot) -> String {
+    let mut s = s.clone();
+    s.collected_at = "2026-11-29T09:00:00Z".parse().expect("time");
+    s.to_json_pretty()
+}
+
+#[test]
+fn two_site_scenario_gives_the_expected_snapshot() {
+    let run = start(scenario("two-site"));
+    let snap = run.collect(&run.args()).expect("collects");
+    let got = normalized_text(&snap);
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/sim/two-site.expected.json");
+    if std::env::var_os("UPDATE_EXPECTED").is_some() {
+        std::fs::write(&path, &got).expect("write expected");
+    }
+    let expected = std::fs::read_to_string(&path).expect("expected file (UPDATE_EXPECTED=1 writes it)");
+    assert_eq!(got, expected, "snapshot differs from {}", path.display());
+    // The written form is valid for `check`.
+    Snapshot::from_slice(snap.to_json_pretty().as_bytes(), Path::new("x.json")).expect("loads back");
+    // Per site: one login on 443, one session probe on 9443, one appliance query per mesh.
+    let source = run.sim.site("source").expect("site");
+    assert_eq!(source.requests("/hybridity/api/sessions"), 1);
+    assert_eq!(source.requests("/api/admin/v1/sessions"), 1);
+    assert_eq!(source.requests("/hybridity/api/interconnect/appliances/query"), 1);
+    // Collected twice, byte-identical apart from the timestamp.
+    assert_eq!(normalized_text(&run.collect(&run.args()).expect("collects again")), got);
+}
+
+#[test]
+fn nine_x_four_part_version_session_and_dns() {
+    let run = start(scenario("nine-x"));
+    let snap = run.collect(&run.args()).expect("collects");
+    let site = &snap.sites[0];
+    assert_eq!(site.manager.version.as_ref().map(|v| v.as_str()), Some("9.0.0.0"));
+    assert_eq!(site.manager.build.as_deref(), Some("24597083"));
+    assert_eq!(site.manager.fqdn.as_deref(), Some("hcx-mgr01.corp.local"));
+    let dns = site.manager.dns.as_ref().expect("dns read on 9.x");
+    assert_eq!(dns.domain.as_deref(), Some("corp.local"));
+    assert_eq!(
+        dns.search_domains.as_deref(),
+        Some(&["corp.local".to_string(), "lab.local".to_string()][..])
+    );
+    assert_eq!(
+        dns.servers.as_deref(),
+        Some(&["10.0.0.2".to_string(), "10.0.0.3".to_string()][..])
+    );
+    let appliances = site.service_meshes.as_ref().expect("meshes")[0]
+        .appliances
+        .as_ref()
+        .expect("appliances");
+    assert_eq!(appliances[0].version.as_ref().map(|v| v.as_str()), Some("9.0.0.0"));
+    // The 9.x session was used: the config calls carried its token, not Basic.
+    let sim = run.sim.site("mgr9").expect("site");
+    assert_eq!(sim.requests("/api/admin/v1/sessions"), 1);
+    assert!(site
+        .connections
+        .as_ref()
+        .expect("connections")
+        .iter()
+        .any(|c| c.status == Some(Status::Healthy)));
+    assert!(errors_for(&snap, "mgr9", "manager.dns").is_empty());
+}
+
+#[test]
+fn provider_managed_site_without_appliance_management_is_not_an_error() {
+    let run = start(scenario("provider-managed"));
+    let mut args = run.args();
+    args.retries = 1;
+    args.attest = vec!["avs.manager.provider=avs;by=ops;evidence=Azure VMware Solution private cloud pc-01".into()];
+    let snap = run.collect(&args).expect("collects");
+    let site = &snap.sites[0];
+    assert_eq!(site.manager.appliance_management_reachable, Some(false));
+    assert_eq!(site.connections, None);
+    assert_eq!(site.manager.dns, None);
+    let why = errors_for(&snap, "avs", "connections");
+    assert!(
+        why.iter()
+            .any(|m| m.contains("port 9443") && m.contains("/api/admin/v1/sessions")),
+        "{why:?}"
+    );
+    assert_eq!(site.manager.provider_managed, Some(true));
+    assert!(
+        errors_for(&snap, "avs", "manager.provider_managed").is_empty(),
+        "settled by the attestation"
+    );
+    assert_eq!(snap.attestations.len(), 1);
+    assert!(site.manager.version.is_some(), "443 facts are still read");
+}
+
+#[test]
+fn rejected_password_is_a_credentials_error_naming_the_site() {
+    let run = start(scenario("two-site"));
+    let mut env = run.env.clone();
+    env.insert("HCX_CLOUD_EAST_PASSWORD".into(), "wrong".into());
+    let err = collect_with_env(&run.args(), &env).expect_err("must fail");
+    let msg = err.to_string();
+    assert!(matches!(err, CollectError::CredentialsRejected { .. }), "{err:?}");
+    assert!(
+        msg.contains("site cloud-east")
+            && msg.contains("HCX_USERNAME/HCX_PASSWORD")
+            && msg.contains("/hybridity/api/sessions"),
+        "{msg}"
+    );
+    // A rejected appliance management password is just as clear.
+    let mut env = run.env.clone();
+    env.insert("HCX_SOURCE_ADMIN_PASSWORD".into(), "wrong".into());
+    let msg = collect_with_env(&run.args(), &env).expect_err("must fail").to_string();
+    assert!(
+        msg.contains("site source") && msg.contains("HCX_ADMIN_PASSWORD"),
+        "{msg}"
+    );
+}
+
+#[test]
+fn unreachable_manager_is_an_error_and_writes_no_file() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("port")
+        .port();
+    let run = start(scenario("two-site"));
+    let mut args = run.args();
+    args.sites[0] = SiteSpec::parse(&format!("source=https://127.0.0.1:{port},role=connector")).expect("spec");
+    args.retries = 1;
+    let out = run.dir.path().join("snapshot.json");
+    let err = collect::run_collect_with(&args, &out, &run.env).expect_err("must fail");
+    let msg = err.to_string();
+    assert!(matches!(err, CollectError::Unreachable { .. }), "{err:?}");
+    assert!(
+        msg.contains("site source") && msg.contains(&format!("127.0.0.1:{port}")),
+        "{msg}"
+    );
+    assert!(!out.exists(), "no snapshot may be written");
+}
+
+#[test]
+fn self_signed_certificate_without_ca_cert_says_what_to_do() {
+    let run = start(scenario("two-site"));
+    let mut args = run.args();
+    args.ca_cert.clear();
+    let msg = run.collect(&args).expect_err("must fail").to_string();
+    assert!(
+        msg.contains("--ca-cert") && msg.contains("--insecure") && msg.contains("not trusted"),
+        "{msg}"
+    );
+}
+
+#[test]
+fn insecure_is_recorded_in_the_snapshot() {
+    let run = start(scenario("two-site"));
+    let mut args = run.args();
+    args.ca_cert.clear();
+    args.insecure = true;
+    let snap = run.collect(&args).expect("collects");
+    assert_eq!(snap.collector.insecure_tls, Some(true));
+    let secure = run.collect(&run.args()).expect("collects");
+    assert_eq!(secure.collector.insecure_tls, None);
+}
+
+#[test]
+fn run_collect_writes_the_snapshot_atomically() {
+    let run = start(scenario("two-site"));
+    let out = run.dir.path().join("snap.json");
+    collect::run_collect_with(&run.args(), &out, &run.env).expect("collects");
+    let snap = Snapshot::load(&out).expect("loads");
+    assert_eq!(snap.sites.len(), 2);
+    assert_eq!(
+        std::fs::read_dir(run.dir.path()).expect("dir").count(),
+        2,
+        "ca.pem and snap.json only"
+    );
+}
+
+#[test]
+fn attestations_from_a_file_are_recorded_with_evidence() {
+    let run = start(scenario("two-site"));
+    let file = run.dir.path().join("attest.toml");
+    std::fs::write(
+        &file,
+        r#"
+[[attestation]]
+site = "source"
+fact = "backup.last_success_at"
+value = "2026-11-29T02:00:00Z"
+by = "a.admin"
+evidence = "backup job 4711"
+
+[[attestation]]
+site = "source"
+fact = "site_pairs.cloud-east.status"
+value = "healthy"
+evidence = "Site Pairing page shows the pair connected"
+"#,
+    )
+    .expect("write");
+    let mut args = run.args();
+    args.attestations = Some(file);
+    let snap = run.collect(&args).expect("collects");
+    let source = &snap.sites[0];
+    let backup = source.backup.as_ref().expect("attested backup");
+    assert_eq!(backup.provenance, Some(Provenance::Attested));
+    assert_eq!(
+        backup.evidence.as_deref(),
+        Some("backup job 4711 (attested by a.admin)")
+    );
+    let pair = &source.site_pairs.as_ref().expect("pairs")[0];
+    assert_eq!(
+        (pair.status, pair.provenance),
+        (Some(Status::Healthy), Some(Provenance::Attested))
+    );
+    assert!(errors_for(&snap, "source", "backup").is_empty());
+    assert!(errors_for(&snap, "source", "site_pairs[cloud-east].status").is_empty());
+    assert_eq!(snap.attestations.len(), 2);
+}
+
+#[test]
+fn secrets_appear_nowhere() {
+    let mut s = scenario("two-site");
+    let password = "pw-7f3a9c1e-unique-sso";
+    let admin = "pw-c0ffee42-unique-admin";
+    let token = "tok-5eb1d2a8-unique-session";
+    for site in &mut s.sites {
+        site.credentials.password = password.into();
+        site.credentials.admin_password = admin.into();
+        site.credentials.token = Some(token.into());
+    }
+    // A fault so that errors carry answers too.
+    s.sites[0].faults.push(
+        serde_json::from_value(
+            serde_json::json!({"path": "/hybridity/api/cloudConfigs", "kind": "status", "status": 500}),
+        )
+        .expect("fault"),
+    );
+    let run = start(s);
+    let mut args = run.args();
+    args.retries = 0;
+    let snap = run.collect(&args).expect("collects");
+    let text = format!("{} {:?} {:?}", snap.to_json_pretty(), snap, args);
+    for secret in [password, admin, token] {
+        assert!(!text.contains(secret), "{secret} leaked into the snapshot or args");
+    }
+    // Errors: rejected admin password, unreachable site.
+    let mut env = run.env.clone();
+    env.insert("HCX_SOURCE_ADMIN_PASSWORD".into(), format!("{admin}-wrong"));
+    let err = collect_with_env(&args, &env).expect_err("rejected");
+    let text = format!("{err} {err:?}");
+    for secret in [password, admin, token] {
+        assert!(!text.contains(secret), "{secret} leaked into the error: {text}");
+    }
+}
