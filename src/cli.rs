@@ -9,7 +9,11 @@ use std::time::Duration;
 use anyhow::{bail, Context, Result};
 use clap::{Args, Parser, Subcommand};
 
+use std::io::IsTerminal;
+
 use crate::check::{judge, LoadedSnapshot};
+use crate::collect::{self, CollectArgs};
+use crate::snapshot::Snapshot;
 use crate::plan::{self, FailOn, Phase, Plan};
 use crate::policy::{LoadOptions, PolicySet, ENTRYPOINT};
 use crate::report::{self, Format, RenderOptions, ReportContext};
@@ -50,6 +54,12 @@ pub struct Cli {
 pub enum Command {
     /// Judge a snapshot against a target version and gate the upgrade.
     Check(CheckArgs),
+    /// Collect a snapshot from the HCX Managers of a site pair.
+    Collect(CollectCmd),
+    /// Gate and start the upgrade of the managers, wait for their return, verify.
+    Upgrade(UpgradeCmd),
+    /// The post-upgrade checks (phase verify), e.g. after an upgrade done in the UI.
+    Verify(VerifyCmd),
     /// Print the JSON Schema of the snapshot.
     Schema,
     /// Inspect, export and test the policy set.
@@ -119,11 +129,17 @@ fn parse_version(s: &str) -> Result<HcxVersion, String> {
 
 #[derive(Debug, Args)]
 pub struct CheckArgs {
-    /// The snapshot to judge.
-    #[arg(long, value_name = "FILE")]
-    pub snapshot: PathBuf,
+    /// The snapshot to judge (or collect one with --site).
+    #[arg(long, value_name = "FILE", required_unless_present = "sites", conflicts_with = "sites")]
+    pub snapshot: Option<PathBuf>,
     #[command(flatten)]
     pub plan: PlanArgs,
+    /// Collect from the HCX Managers (instead of --snapshot).
+    #[command(flatten)]
+    pub collect: CollectArgs,
+    /// With --site: also write the collected snapshot to FILE (atomically).
+    #[arg(long, value_name = "FILE", requires = "sites")]
+    pub save_snapshot: Option<PathBuf>,
     /// Output format.
     #[arg(long, value_enum, default_value = "table")]
     pub format: Format,
@@ -135,6 +151,102 @@ pub struct CheckArgs {
     pub dump_input: bool,
     #[command(flatten)]
     pub policy: PolicyArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct CollectCmd {
+    #[command(flatten)]
+    pub collect: CollectArgs,
+    /// Where to write the snapshot (atomically; nothing is written on error).
+    #[arg(long, value_name = "FILE")]
+    pub out: PathBuf,
+}
+
+/// The phases `upgrade` gates.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum UpgradePhase {
+    /// Upgrade the HCX Managers (System Upgrade API), then verify.
+    Managers,
+    /// Gate the Service Mesh upgrade (started in the UI: no public API).
+    ServiceMesh,
+}
+
+#[derive(Debug, Args)]
+pub struct UpgradeCmd {
+    #[command(flatten)]
+    pub collect: CollectArgs,
+    /// The HCX version to upgrade to.
+    #[arg(long, value_name = "VERSION", value_parser = parse_version)]
+    pub target: HcxVersion,
+    #[arg(long, value_enum, default_value = "managers")]
+    pub phase: UpgradePhase,
+    #[arg(long, value_enum, default_value = "deny")]
+    pub fail_on: FailOn,
+    /// Judge and show the plan, send nothing to HCX.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Do not ask for confirmation.
+    #[arg(long)]
+    pub yes: bool,
+    /// Upgrade site-paired managers at the same time (the procedure allows it).
+    #[arg(long)]
+    pub parallel: bool,
+    /// An approved decision record (check --format json) that must still match the estate.
+    #[arg(long, value_name = "FILE")]
+    pub decision: Option<PathBuf>,
+    /// The oldest an approved decision may be.
+    #[arg(long, value_name = "DURATION", default_value = "24h", value_parser = crate::upgrade::parse_duration)]
+    pub decision_max_age: Duration,
+    /// How long a manager may stay down after its reboot (the procedure: five minutes).
+    #[arg(long, value_name = "DURATION", default_value = "5m", value_parser = crate::upgrade::parse_duration)]
+    pub return_timeout: Duration,
+    /// How long the whole upgrade of one manager may take.
+    #[arg(long, value_name = "DURATION", default_value = "90m", value_parser = crate::upgrade::parse_duration)]
+    pub upgrade_timeout: Duration,
+    /// How often the upgrade status is polled.
+    #[arg(long, value_name = "DURATION", default_value = "5s", value_parser = crate::upgrade::parse_duration)]
+    pub poll_interval: Duration,
+    /// The audit log (JSON lines, created owner-only).
+    #[arg(long, value_name = "FILE", default_value = crate::audit::DEFAULT_FILE)]
+    pub audit_log: PathBuf,
+    /// Output format of the decisions.
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: Format,
+    #[command(flatten)]
+    pub policy: PolicyArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct VerifyCmd {
+    #[command(flatten)]
+    pub collect: CollectArgs,
+    /// The version the managers must report now.
+    #[arg(long, value_name = "VERSION", value_parser = parse_version)]
+    pub target: HcxVersion,
+    #[arg(long, value_enum, default_value = "deny")]
+    pub fail_on: FailOn,
+    /// Wait up to this long for the managers to answer (e.g. 5m after starting an upgrade).
+    #[arg(long, value_name = "DURATION", default_value = "0s", value_parser = crate::upgrade::parse_duration)]
+    pub wait: Duration,
+    /// How often to try again while waiting.
+    #[arg(long, value_name = "DURATION", default_value = "5s", value_parser = crate::upgrade::parse_duration)]
+    pub poll_interval: Duration,
+    /// The audit log (JSON lines, created owner-only).
+    #[arg(long, value_name = "FILE", default_value = crate::audit::DEFAULT_FILE)]
+    pub audit_log: PathBuf,
+    /// Output format of the decision.
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: Format,
+    #[command(flatten)]
+    pub policy: PolicyArgs,
+}
+
+fn outcome(o: crate::upgrade::Outcome) -> ExitStatus {
+    match o {
+        crate::upgrade::Outcome::Allowed => ExitStatus::Allowed,
+        crate::upgrade::Outcome::Denied => ExitStatus::Denied,
+        crate::upgrade::Outcome::Failed => ExitStatus::Error,
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -191,6 +303,56 @@ fn parse_percent(s: &str) -> Result<f64, String> {
 pub fn run(cli: Cli) -> Result<ExitStatus> {
     match cli.command {
         Command::Check(args) => check(args),
+        Command::Upgrade(cmd) => {
+            if cmd.collect.sites.is_empty() {
+                bail!("name the HCX Managers to upgrade with --site NAME=URL");
+            }
+            let opts = crate::upgrade::UpgradeOptions {
+                policies: cmd.policy.load()?,
+                collect: cmd.collect,
+                target: cmd.target,
+                phase: match cmd.phase {
+                    UpgradePhase::Managers => Phase::Managers,
+                    UpgradePhase::ServiceMesh => Phase::ServiceMesh,
+                },
+                fail_on: cmd.fail_on,
+                format: cmd.format,
+                dry_run: cmd.dry_run,
+                yes: cmd.yes,
+                parallel: cmd.parallel,
+                decision: cmd.decision,
+                decision_max_age: cmd.decision_max_age,
+                return_timeout: cmd.return_timeout,
+                upgrade_timeout: cmd.upgrade_timeout,
+                poll_interval: cmd.poll_interval,
+                audit: crate::audit::AuditLog::new(&cmd.audit_log),
+            };
+            Ok(outcome(crate::upgrade::run_upgrade(&opts)?))
+        }
+        Command::Verify(cmd) => {
+            if cmd.collect.sites.is_empty() {
+                bail!("name the HCX Managers to verify with --site NAME=URL");
+            }
+            let opts = crate::upgrade::VerifyOptions {
+                policies: cmd.policy.load()?,
+                collect: cmd.collect,
+                target: cmd.target,
+                fail_on: cmd.fail_on,
+                format: cmd.format,
+                wait: cmd.wait,
+                poll_interval: cmd.poll_interval,
+                audit: crate::audit::AuditLog::new(&cmd.audit_log),
+            };
+            Ok(outcome(crate::upgrade::run_verify(&opts)?))
+        }
+        Command::Collect(cmd) => {
+            if cmd.collect.sites.is_empty() {
+                bail!("name at least one HCX Manager with --site NAME=URL");
+            }
+            collect::run_collect(&cmd.collect, &cmd.out)?;
+            eprintln!("wrote {}", cmd.out.display());
+            Ok(ExitStatus::Allowed)
+        }
         Command::Schema => {
             let mut text = serde_json::to_string_pretty(&crate::snapshot::Snapshot::json_schema())?;
             text.push('\n');
@@ -201,8 +363,27 @@ pub fn run(cli: Cli) -> Result<ExitStatus> {
     }
 }
 
+/// Collect from the sites of `args`, with progress on stderr when it is a terminal.
+pub fn collect_now(args: &CollectArgs) -> Result<Snapshot> {
+    if args.sites.is_empty() {
+        bail!("name at least one HCX Manager with --site NAME=URL");
+    }
+    let progress = std::io::stderr().is_terminal();
+    Ok(collect::collect_blocking(args, progress)?)
+}
+
 fn check(args: CheckArgs) -> Result<ExitStatus> {
-    let loaded = LoadedSnapshot::from_file(&args.snapshot)?;
+    let (loaded, snapshot_path) = match &args.snapshot {
+        Some(path) => (LoadedSnapshot::from_file(path)?, Some(path.as_path())),
+        None => {
+            let snapshot = collect_now(&args.collect)?;
+            if let Some(p) = &args.save_snapshot {
+                crate::fsutil::write_atomic(p, snapshot.to_json_pretty().as_bytes())
+                    .with_context(|| format!("cannot write the snapshot to {}", p.display()))?;
+            }
+            (LoadedSnapshot::from_snapshot(snapshot), args.save_snapshot.as_deref())
+        }
+    };
     let plan = args.plan.plan();
     if args.dump_input {
         let mut text = serde_json::to_string_pretty(&plan::input_document(&loaded.snapshot, &plan))?;
@@ -212,7 +393,7 @@ fn check(args: CheckArgs) -> Result<ExitStatus> {
     }
     let policies = args.policy.load()?;
     let decision = judge(&loaded, &plan, &policies)?;
-    let ctx = ReportContext::new(&policies, &loaded.snapshot, Some(&args.snapshot));
+    let ctx = ReportContext::new(&policies, &loaded.snapshot, snapshot_path);
     let mut buf = Vec::new();
     let color = args.output.is_none() && report::stdout_wants_color();
     report::render(&decision, args.format, RenderOptions { color }, &ctx, &mut buf)?;

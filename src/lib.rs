@@ -26,4 +26,5 @@ pub mod rego_ast;
 pub mod report;
 pub mod simulator;
 pub mod snapshot;
+pub mod upgrade;
 pub mod version;

@@ -9,3 +9,4 @@ mod properties;
 mod reports;
 mod robustness;
 mod sim_faults;
+mod upgrade;

@@ -143,6 +143,11 @@ impl Api {
         Self { auth, ..self.clone() }
     }
 
+    /// The same API with another retry budget (0: one try; a poll has its own loop).
+    pub fn with_retries(&self, retries: u32) -> Self {
+        Self { retries, ..self.clone() }
+    }
+
     /// The base URL (for messages that must name it).
     pub fn base(&self) -> &Url {
         &self.base

@@ -30,6 +30,7 @@ pub mod paths;
 mod secret;
 mod session;
 mod status;
+pub mod system_upgrade;
 
 use std::io::IsTerminal;
 use std::path::Path;
@@ -86,7 +87,7 @@ fn runtime() -> Result<tokio::runtime::Runtime, CollectError> {
 }
 
 /// Everything checked before the first request: site names, attestations, CA files.
-fn prepare(args: &CollectArgs) -> Result<(Vec<Attestation>, HttpOptions), CollectError> {
+pub(crate) fn prepare(args: &CollectArgs) -> Result<(Vec<Attestation>, HttpOptions), CollectError> {
     if args.sites.is_empty() {
         return Err(CollectError::Site("at least one --site NAME=URL is required".into()));
     }

@@ -1,0 +1,485 @@
+//! The gate in action: `upgrade` and `verify`.
+//!
+//! `upgrade` collects, judges and, only when the gate allows (and an approved decision,
+//! if given, still matches the estate), asks for confirmation and starts the 9.x System
+//! Upgrade on each manager that is below the target, one after the other or together
+//! (`--parallel`, as the procedure allows for site-paired managers). It then follows
+//! each manager down and back up (up to `--return-timeout`, five minutes by default as
+//! in the vendor's procedure) and runs the `verify` phase by itself. `verify` alone is
+//! for upgrades done in the UI. Every run appends to the audit log.
+//!
+//! This is a command layer (like `cli`): failures are `anyhow` errors with context and
+//! become exit code 2; a denial is an outcome, not an error.
+
+use std::collections::BTreeMap;
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use anyhow::{bail, Context, Result};
+
+use crate::approval;
+use crate::audit::{self, AuditLog, Entry};
+use crate::check::{judge, LoadedSnapshot};
+use crate::collect::system_upgrade::{self, Poll, StartOutcome, UpgradeClient, UpgradeStatus};
+use crate::collect::{self, CollectArgs, CollectError};
+use crate::findings::{Decision, Verdict};
+use crate::plan::{self, FailOn, Phase, Plan};
+use crate::policy::{sha256_hex, PolicySet};
+use crate::report::{self, Format, RenderOptions, ReportContext};
+use crate::snapshot::Snapshot;
+use crate::version::HcxVersion;
+
+/// How an `upgrade` or `verify` run ended (mapped to exit codes by the CLI).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// Allowed (and, for an upgrade, done and verified; or a dry run, or the gate alone).
+    Allowed,
+    /// Denied by policy: nothing was sent to HCX (or verify found problems).
+    Denied,
+    /// Could not be done or could not be decided.
+    Failed,
+}
+
+/// Everything `upgrade` needs.
+pub struct UpgradeOptions {
+    pub collect: CollectArgs,
+    pub target: HcxVersion,
+    pub phase: Phase,
+    pub fail_on: FailOn,
+    pub policies: PolicySet,
+    pub format: Format,
+    pub dry_run: bool,
+    pub yes: bool,
+    pub parallel: bool,
+    pub decision: Option<PathBuf>,
+    pub decision_max_age: Duration,
+    pub return_timeout: Duration,
+    pub upgrade_timeout: Duration,
+    pub poll_interval: Duration,
+    pub audit: AuditLog,
+}
+
+/// Everything `verify` needs.
+pub struct VerifyOptions {
+    pub collect: CollectArgs,
+    pub target: HcxVersion,
+    pub fail_on: FailOn,
+    pub policies: PolicySet,
+    pub format: Format,
+    /// How long to wait for the managers to answer (0: try once).
+    pub wait: Duration,
+    pub poll_interval: Duration,
+    pub audit: AuditLog,
+}
+
+/// Credentials resolved once for the whole run (the run collects twice): the `HCX_*`
+/// environment, the `--password-stdin` line, and prompts on a terminal.
+fn credentials(args: &CollectArgs) -> Result<BTreeMap<String, String>> {
+    let mut map: BTreeMap<String, String> = std::env::vars().filter(|(k, _)| k.starts_with("HCX_")).collect();
+    if args.password_stdin {
+        let mut line = String::new();
+        std::io::stdin().read_line(&mut line).context("cannot read the password from stdin")?;
+        let line = line.trim_end_matches(['\r', '\n']).to_string();
+        if line.is_empty() {
+            bail!("--password-stdin: stdin gave an empty password");
+        }
+        map.insert("HCX_PASSWORD".into(), line);
+    }
+    if std::io::stdin().is_terminal() {
+        let asks = [
+            ("HCX_PASSWORD", "HCX Manager password (vSphere SSO user HCX_USERNAME): "),
+            ("HCX_ADMIN_PASSWORD", "Appliance management password (user HCX_ADMIN_USERNAME, default admin): "),
+        ];
+        for (var, question) in asks {
+            let per_site = args.sites.iter().all(|s| {
+                let key = var.replacen("HCX_", &format!("HCX_{}_", collect::env_site_name(&s.name)), 1);
+                map.contains_key(&key)
+            });
+            if !map.contains_key(var) && !per_site {
+                let v = rpassword::prompt_password(question).context("cannot read a password from the terminal")?;
+                map.insert(var.into(), v);
+            }
+        }
+    }
+    Ok(map)
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")
+}
+
+/// Collect, retrying while a manager does not answer (rebooting) until `wait` has passed.
+fn collect_waiting(
+    rt: &tokio::runtime::Runtime,
+    args: &CollectArgs,
+    creds: &BTreeMap<String, String>,
+    wait: Duration,
+    poll: Duration,
+) -> Result<Snapshot> {
+    let deadline = Instant::now() + wait;
+    let mut said = false;
+    loop {
+        match rt.block_on(collect::collect_with(args, std::io::stderr().is_terminal(), creds)) {
+            Ok(s) => return Ok(s),
+            Err(e @ (CollectError::Unreachable { .. } | CollectError::Login { .. })) if Instant::now() < deadline => {
+                if !said {
+                    eprintln!("waiting up to {} for the managers to answer: {e}", humantime::format_duration(wait));
+                    said = true;
+                }
+                std::thread::sleep(poll);
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
+}
+
+fn render(decision: &Decision, snapshot: &Snapshot, policies: &PolicySet, format: Format) -> Result<()> {
+    let ctx = ReportContext::new(policies, snapshot, None);
+    let mut buf = Vec::new();
+    report::render(decision, format, RenderOptions { color: report::stdout_wants_color() }, &ctx, &mut buf)?;
+    crate::cli::write_stdout(&buf)
+}
+
+fn decision_digest(d: &Decision) -> String {
+    sha256_hex(&serde_json::to_vec(d).unwrap_or_default())
+}
+
+struct Audit<'a> {
+    log: &'a AuditLog,
+    command: &'static str,
+    target: String,
+    phase: &'static str,
+    decision: Option<&'a Decision>,
+}
+
+impl Audit<'_> {
+    fn record(&self, site: Option<&str>, result: &str, message: Option<String>) -> Result<()> {
+        let entry = Entry {
+            at: plan::format_time(&plan::now()),
+            who: audit::who(),
+            command: self.command.into(),
+            site: site.map(str::to_string),
+            target: self.target.clone(),
+            phase: self.phase.into(),
+            decision: self.decision.map(|d| match d.decision {
+                Verdict::Allow => "allow".to_string(),
+                Verdict::Deny => "deny".to_string(),
+            }),
+            decision_sha256: self.decision.map(decision_digest),
+            result: result.into(),
+            message,
+        };
+        self.log
+            .append(&entry)
+            .with_context(|| format!("cannot append to the audit log {}", self.log.path().display()))
+    }
+}
+
+/// What happened to one manager's upgrade.
+enum SiteResult {
+    Success(UpgradeStatus),
+    Failed(UpgradeStatus),
+    NotOffered(u16),
+    NotBack(Duration),
+    TimedOut,
+    Error(String),
+}
+
+async fn upgrade_one(c: &UpgradeClient, target: &str, o: &UpgradeOptions) -> SiteResult {
+    match c.start(target).await {
+        Ok(StartOutcome::Started) => eprintln!("{}: upgrade to {target} started", c.site),
+        Ok(StartOutcome::NotOffered(code)) => return SiteResult::NotOffered(code),
+        Err(e) => return SiteResult::Error(e.to_string()),
+    }
+    let started = Instant::now();
+    let mut down_since: Option<Instant> = None;
+    let mut last = String::new();
+    loop {
+        tokio::time::sleep(o.poll_interval).await;
+        match c.status().await {
+            Ok(Poll::Down(detail)) => {
+                let since = *down_since.get_or_insert_with(|| {
+                    eprintln!("{}: the manager is down (rebooting): {detail}", c.site);
+                    Instant::now()
+                });
+                if since.elapsed() > o.return_timeout {
+                    return SiteResult::NotBack(since.elapsed());
+                }
+            }
+            Ok(Poll::Status(s)) => {
+                if let Some(since) = down_since.take() {
+                    eprintln!("{}: the manager is back after {}s", c.site, since.elapsed().as_secs());
+                }
+                let tasks: Vec<String> = s.sub_tasks.iter().map(|t| format!("{} {}", t.state, t.status)).collect();
+                let line = format!(
+                    "{}: {}{} {}",
+                    c.site,
+                    s.status,
+                    s.progress.map(|p| format!(" {p}%")).unwrap_or_default(),
+                    tasks.join(", ")
+                );
+                if line != last {
+                    eprintln!("{line}");
+                    last = line;
+                }
+                match s.status.as_str() {
+                    "SUCCESS" => return SiteResult::Success(s),
+                    "FAILED" => return SiteResult::Failed(s),
+                    _ => {}
+                }
+            }
+            Err(e) => return SiteResult::Error(e.to_string()),
+        }
+        if started.elapsed() > o.upgrade_timeout {
+            return SiteResult::TimedOut;
+        }
+    }
+}
+
+/// `hcx-preflight upgrade`.
+pub fn run_upgrade(o: &UpgradeOptions) -> Result<Outcome> {
+    let creds = credentials(&o.collect)?;
+    let mut args = o.collect.clone();
+    args.password_stdin = false;
+    let rt = runtime()?;
+    let snapshot = rt.block_on(collect::collect_with(&args, std::io::stderr().is_terminal(), &creds))?;
+    let plan = Plan {
+        target_version: o.target.clone(),
+        phase: o.phase,
+        evaluated_at: plan::now(),
+        fail_on: o.fail_on,
+    };
+    let loaded = LoadedSnapshot::from_snapshot(snapshot.clone());
+    let decision = judge(&loaded, &plan, &o.policies)?;
+    render(&decision, &snapshot, &o.policies, o.format)?;
+    let audit = Audit {
+        log: &o.audit,
+        command: "upgrade",
+        target: o.target.to_string(),
+        phase: o.phase.as_str(),
+        decision: Some(&decision),
+    };
+
+    if let Some(path) = &o.decision {
+        let approved = approval::load(path)?;
+        let max_age = chrono::Duration::from_std(o.decision_max_age).unwrap_or(chrono::Duration::MAX);
+        if let Err(e) = approval::verify(&approved, &decision, plan.evaluated_at, max_age, path) {
+            audit.record(None, "decision-refused", Some(e.to_string()))?;
+            return Err(e.into());
+        }
+        eprintln!("the approved decision {} matches the estate collected now", path.display());
+    }
+
+    if decision.decision == Verdict::Deny {
+        for site in &snapshot.sites {
+            audit.record(Some(&site.name), "denied", None)?;
+        }
+        eprintln!("denied: no change was sent to HCX");
+        return Ok(Outcome::Denied);
+    }
+
+    if o.phase != Phase::Managers {
+        audit.record(None, "allowed", Some("gate only: no public API upgrades the Service Mesh".into()))?;
+        eprintln!(
+            "allowed: upgrade the Service Mesh appliances from the source site's HCX Manager UI \
+             (Interconnect > Service Mesh > Update Appliances); no public API starts it, so hcx-preflight does not."
+        );
+        return Ok(Outcome::Allowed);
+    }
+
+    // The managers below the target, in the order given.
+    let todo: Vec<_> = o
+        .collect
+        .sites
+        .iter()
+        .filter(|spec| {
+            snapshot
+                .sites
+                .iter()
+                .find(|s| s.name == spec.name)
+                .and_then(|s| s.manager.version.as_ref())
+                .is_some_and(|v| *v < o.target)
+        })
+        .cloned()
+        .collect();
+    let mut plan_text = format!("\nupgrade plan ({}):\n", if o.parallel { "in parallel" } else { "one after the other" });
+    for spec in &todo {
+        let site = snapshot.sites.iter().find(|s| s.name == spec.name);
+        let current = site.and_then(|s| s.manager.version.as_ref()).map(|v| v.to_string()).unwrap_or_default();
+        let fqdn = site.and_then(|s| s.manager.fqdn.clone()).unwrap_or_else(|| spec.url.to_string());
+        plan_text.push_str(&format!("  {}: {fqdn} {current} -> {} via {}\n", spec.name, o.target, spec.admin_url));
+    }
+    if todo.is_empty() {
+        bail!("no manager is below the target {}; nothing to upgrade", o.target);
+    }
+    eprint!("{plan_text}");
+    if o.dry_run {
+        audit.record(None, "dry-run", Some(plan_text.trim().to_string()))?;
+        eprintln!("dry run: nothing was sent to HCX");
+        return Ok(Outcome::Allowed);
+    }
+    if !o.yes {
+        if !std::io::stdin().is_terminal() {
+            bail!("refusing to start an upgrade without confirmation: run it on a terminal, or pass --yes");
+        }
+        eprint!("Start the upgrade of {} manager(s) to {}? [y/N] ", todo.len(), o.target);
+        std::io::stderr().flush().ok();
+        let mut answer = String::new();
+        std::io::stdin().read_line(&mut answer).context("cannot read the confirmation")?;
+        if !matches!(answer.trim(), "y" | "Y" | "yes") {
+            audit.record(None, "cancelled", None)?;
+            eprintln!("cancelled: nothing was sent to HCX");
+            return Ok(Outcome::Failed);
+        }
+    }
+
+    let mut upgrade_args = args.clone();
+    upgrade_args.sites = todo.clone();
+    let clients = rt.block_on(system_upgrade::connect(&upgrade_args, &creds))?;
+    let target = o.target.to_string();
+    let results: Vec<SiteResult> = if o.parallel {
+        rt.block_on(futures::future::join_all(clients.iter().map(|c| upgrade_one(c, &target, o))))
+    } else {
+        let mut out = Vec::new();
+        for c in &clients {
+            let r = rt.block_on(upgrade_one(c, &target, o));
+            let stop = !matches!(r, SiteResult::Success(_));
+            out.push(r);
+            if stop {
+                break; // do not upgrade the peer when one manager did not make it
+            }
+        }
+        out
+    };
+
+    let mut all_ok = results.len() == clients.len();
+    for (c, r) in clients.iter().zip(&results) {
+        let (result, message) = match r {
+            SiteResult::Success(s) => ("success", s.current_version.as_ref().map(|v| format!("current version {v}"))),
+            SiteResult::Failed(s) => {
+                let failed: Vec<String> = s
+                    .failed_sub_tasks()
+                    .iter()
+                    .map(|t| format!("{} {}{}", t.state, t.status, t.message.as_ref().map(|m| format!(": {m}")).unwrap_or_default()))
+                    .collect();
+                let text = format!(
+                    "the upgrade FAILED: {}{}",
+                    s.message.clone().unwrap_or_default(),
+                    if failed.is_empty() { String::new() } else { format!(" (subtask {})", failed.join("; ")) }
+                );
+                eprintln!("{}: {text}", c.site);
+                ("failed", Some(text))
+            }
+            SiteResult::NotOffered(code) => {
+                let text = format!(
+                    "this release does not offer the System Upgrade API (HTTP {code}); upgrade it in the HCX Manager UI: \
+                     Administration > System Updates > Check for Updates, then Upgrade"
+                );
+                eprintln!("{}: {text}", c.site);
+                ("not-offered", Some(text))
+            }
+            SiteResult::NotBack(waited) => {
+                let text = format!(
+                    "the manager did not return within {} after going down ({}s): the procedure says to contact VMware Support",
+                    humantime::format_duration(o.return_timeout),
+                    waited.as_secs()
+                );
+                eprintln!("{}: {text}", c.site);
+                ("not-back", Some(text))
+            }
+            SiteResult::TimedOut => {
+                let text = format!("the upgrade did not finish within {}", humantime::format_duration(o.upgrade_timeout));
+                eprintln!("{}: {text}", c.site);
+                ("timed-out", Some(text))
+            }
+            SiteResult::Error(e) => {
+                eprintln!("{}: {e}", c.site);
+                ("error", Some(e.clone()))
+            }
+        };
+        all_ok &= result == "success";
+        audit.record(Some(&c.site), result, message)?;
+    }
+    for c in clients.iter().skip(results.len()) {
+        audit.record(Some(&c.site), "not-started", Some("an earlier manager did not finish its upgrade".into()))?;
+        eprintln!("{}: not started, because an earlier manager did not finish its upgrade", c.site);
+    }
+    if !all_ok {
+        return Ok(Outcome::Failed);
+    }
+
+    eprintln!("\nverifying (phase verify) ...");
+    let verified = verify_now(&rt, &args, &creds, &o.target, o.fail_on, &o.policies, o.format, o.return_timeout, o.poll_interval, &o.audit, "upgrade")?;
+    Ok(verified)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn verify_now(
+    rt: &tokio::runtime::Runtime,
+    args: &CollectArgs,
+    creds: &BTreeMap<String, String>,
+    target: &HcxVersion,
+    fail_on: FailOn,
+    policies: &PolicySet,
+    format: Format,
+    wait: Duration,
+    poll: Duration,
+    log: &AuditLog,
+    command: &'static str,
+) -> Result<Outcome> {
+    let snapshot = collect_waiting(rt, args, creds, wait, poll)?;
+    let plan = Plan {
+        target_version: target.clone(),
+        phase: Phase::Verify,
+        evaluated_at: plan::now(),
+        fail_on,
+    };
+    let decision = judge(&LoadedSnapshot::from_snapshot(snapshot.clone()), &plan, policies)?;
+    render(&decision, &snapshot, policies, format)?;
+    let audit = Audit {
+        log,
+        command,
+        target: target.to_string(),
+        phase: "verify",
+        decision: Some(&decision),
+    };
+    let allowed = decision.decision == Verdict::Allow;
+    for site in &snapshot.sites {
+        audit.record(Some(&site.name), if allowed { "verified" } else { "verify-denied" }, None)?;
+    }
+    if allowed {
+        let sites: Vec<String> = args.sites.iter().map(|s| format!("--site {}={}", s.name, s.url)).collect();
+        eprintln!(
+            "verified: the managers report {target} with healthy registered systems and site pairs.\n\
+             The Service Mesh now offers an update; gate it with:\n  hcx-preflight upgrade --phase service-mesh --target {target} {}",
+            sites.join(" ")
+        );
+        Ok(Outcome::Allowed)
+    } else {
+        eprintln!("verify found problems: see the findings above");
+        Ok(Outcome::Denied)
+    }
+}
+
+/// `hcx-preflight verify`.
+pub fn run_verify(o: &VerifyOptions) -> Result<Outcome> {
+    let creds = credentials(&o.collect)?;
+    let mut args = o.collect.clone();
+    args.password_stdin = false;
+    let rt = runtime()?;
+    verify_now(&rt, &args, &creds, &o.target, o.fail_on, &o.policies, o.format, o.wait, o.poll_interval, &o.audit, "verify")
+}
+
+/// Parse a duration such as `300s`, `5m` or `1h 30m`.
+pub fn parse_duration(s: &str) -> Result<Duration, String> {
+    humantime::parse_duration(s).map_err(|e| format!("`{s}` is not a duration such as 300s or 5m: {e}"))
+}
+
+/// The default audit log path.
+pub fn default_audit_log() -> PathBuf {
+    PathBuf::from(audit::DEFAULT_FILE)
+}

@@ -1,0 +1,215 @@
+//! `upgrade` and `verify` against the simulated HCX Manager, running the real binary:
+//! a denied plan sends no upgrade request; an allowed plan upgrades, the manager reboots
+//! and returns on the target, and verify passes; a manager that never returns, a FAILED
+//! upgrade, a 4.x release without the API, and stale or mismatched approved decisions
+//! all end in exit code 2 with a clear message; the audit log records every run.
+
+use std::process::Output;
+
+use assert_cmd::Command;
+use hcx_preflight::collect::inferred::upgrade_api;
+use hcx_preflight::simulator::scenario::UpgradeOutcome;
+
+use super::collect::{scenario, start, Run};
+
+const TARGET: &str = "9.1.1.0";
+
+/// The facts no API gives, attested as an operator would (the backup an hour before the
+/// test process started, so that every run of a test attests the same facts).
+fn attestations() -> Vec<String> {
+    static BACKUP: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    let backup = BACKUP.get_or_init(|| (chrono::Utc::now() - chrono::Duration::hours(1)).format("%Y-%m-%dT%H:%M:%SZ").to_string());
+    vec![
+        format!("mgr9.backup.last_success_at={backup};evidence=backup job 4711"),
+        "mgr9.manager.disk_common_used_percent=40;evidence=df -h /common".into(),
+        "mgr9.site_pairs.cloud9.status=healthy;evidence=Site Pairing page shows connected".into(),
+    ]
+}
+
+fn nine_x(outcome: UpgradeOutcome, reboot_ms: u64) -> Run {
+    let mut s = scenario("nine-x");
+    s.sites[0].upgrade.outcome = outcome;
+    s.sites[0].upgrade.reboot_ms = reboot_ms;
+    start(s)
+}
+
+fn cmd(run: &Run, args: &[&str], attest: bool) -> Output {
+    let mut c = Command::cargo_bin("hcx-preflight").expect("binary");
+    c.current_dir(run.dir.path()).env("NO_COLOR", "1");
+    for (k, v) in &run.env {
+        c.env(k, v);
+    }
+    c.args(args);
+    for s in run.sim.sites() {
+        c.args(["--site", &s.site_arg()]);
+    }
+    c.args(["--ca-cert", run.ca.to_str().expect("utf-8 path")]);
+    if attest {
+        for a in attestations() {
+            c.args(["--attest", &a]);
+        }
+    }
+    c.timeout(std::time::Duration::from_secs(120)).output().expect("run")
+}
+
+fn upgrade(run: &Run, extra: &[&str], attest: bool) -> Output {
+    let mut args = vec!["upgrade", "--target", TARGET, "--yes", "--poll-interval", "100ms", "--return-timeout", "3s"];
+    args.extend_from_slice(extra);
+    cmd(run, &args, attest)
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).to_string()
+}
+
+fn starts(run: &Run) -> u64 {
+    run.sim.sites().iter().map(|s| s.requests(upgrade_api::START)).sum()
+}
+
+fn audit(run: &Run) -> Vec<serde_json::Value> {
+    let text = std::fs::read_to_string(run.dir.path().join("hcx-preflight-audit.jsonl")).unwrap_or_default();
+    text.lines().map(|l| serde_json::from_str(l).expect("audit line is JSON")).collect()
+}
+
+#[test]
+fn a_denied_plan_sends_no_upgrade_request() {
+    let run = nine_x(UpgradeOutcome::Success, 500);
+    let o = upgrade(&run, &[], false);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(stderr(&o).contains("denied: no change was sent to HCX"));
+    assert_eq!(starts(&run), 0);
+    assert_eq!(run.sim.sites()[0].current_version(), "9.0.0.0");
+    let log = audit(&run);
+    assert_eq!(log.len(), 1);
+    assert_eq!(log[0]["result"], "denied");
+    assert_eq!(log[0]["decision"], "deny");
+}
+
+#[test]
+fn an_allowed_plan_upgrades_reboots_returns_and_verifies() {
+    let run = nine_x(UpgradeOutcome::Success, 1200);
+    let o = upgrade(&run, &[], true);
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(0), "{err}");
+    assert_eq!(starts(&run), 1);
+    assert_eq!(run.sim.sites()[0].current_version(), TARGET);
+    assert!(err.contains("mgr9: the manager is down (rebooting)"), "{err}");
+    assert!(err.contains("mgr9: the manager is back after"), "{err}");
+    assert!(err.contains("The Service Mesh now offers an update"), "{err}");
+    assert!(err.contains("hcx-preflight upgrade --phase service-mesh --target 9.1.1.0"), "{err}");
+    let results: Vec<String> = audit(&run).iter().map(|e| format!("{} {}", e["phase"].as_str().unwrap(), e["result"].as_str().unwrap())).collect();
+    assert_eq!(results, ["managers success", "verify verified"]);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(run.dir.path().join("hcx-preflight-audit.jsonl")).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+    // verify on its own now passes too, and fails for a version the manager is not on.
+    let o = cmd(&run, &["verify", "--target", TARGET], true);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let o = cmd(&run, &["verify", "--target", "9.2.0.0"], true);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&o.stdout).contains("version-not-updated"));
+}
+
+#[test]
+fn a_dry_run_shows_the_plan_and_sends_nothing() {
+    let run = nine_x(UpgradeOutcome::Success, 500);
+    let o = upgrade(&run, &["--dry-run"], true);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(stderr(&o).contains("mgr9: hcx-mgr01.corp.local 9.0.0.0 -> 9.1.1.0"), "{}", stderr(&o));
+    assert_eq!(starts(&run), 0);
+}
+
+#[test]
+fn without_yes_and_without_a_terminal_nothing_starts() {
+    let run = nine_x(UpgradeOutcome::Success, 500);
+    let mut args = vec!["upgrade", "--target", TARGET];
+    args.extend(["--poll-interval", "100ms"]);
+    let o = cmd(&run, &args, true);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("refusing to start an upgrade without confirmation"), "{}", stderr(&o));
+    assert_eq!(starts(&run), 0);
+}
+
+#[test]
+fn a_manager_that_never_returns_times_out_with_exit_2() {
+    let run = nine_x(UpgradeOutcome::NeverReturns, 0);
+    let o = cmd(&run, &["upgrade", "--target", TARGET, "--yes", "--poll-interval", "100ms", "--return-timeout", "1s"], true);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("did not return within 1s"), "{}", stderr(&o));
+    assert!(stderr(&o).contains("contact VMware Support"));
+    assert_eq!(audit(&run).last().unwrap()["result"], "not-back");
+}
+
+#[test]
+fn a_failed_upgrade_is_reported_with_its_subtask() {
+    let run = nine_x(UpgradeOutcome::Failed, 0);
+    let o = upgrade(&run, &[], true);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(err.contains("the upgrade FAILED: Pre-upgrade validation failed (subtask PRE_UPGRADE_VALIDATION FAILED: simulated validation failure)"), "{err}");
+    assert_eq!(run.sim.sites()[0].current_version(), "9.0.0.0");
+    assert_eq!(audit(&run).last().unwrap()["result"], "failed");
+}
+
+#[test]
+fn a_release_without_the_system_upgrade_api_points_to_the_ui() {
+    let run = start(scenario("two-site"));
+    std::fs::write(
+        run.dir.path().join("hcx-preflight.toml"),
+        "[rules]\ndisabled = [\"fact-missing\", \"interconnect-unhealthy\", \"connection-unknown\", \"site-pair-unhealthy\"]\n",
+    )
+    .unwrap();
+    let o = cmd(&run, &["upgrade", "--target", "4.11.0", "--yes", "--poll-interval", "100ms"], false);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("does not offer the System Upgrade API"), "{}", stderr(&o));
+    assert!(stderr(&o).contains("Administration > System Updates"));
+}
+
+#[test]
+fn stale_or_mismatched_approved_decisions_are_refused() {
+    let run = nine_x(UpgradeOutcome::Success, 500);
+    let approved = run.dir.path().join("approved.json");
+    let o = cmd(&run, &["check", "--target", TARGET, "--format", "json", "--output", approved.to_str().unwrap()], true);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let decision = approved.to_str().unwrap();
+
+    // Another target.
+    let o = cmd(&run, &["upgrade", "--target", "9.1.2.0", "--yes", "--decision", decision], true);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("it is for target 9.1.1.0, not 9.1.2.0"), "{}", stderr(&o));
+
+    // Facts that changed since the approval (another /common usage).
+    let mut c = Command::cargo_bin("hcx-preflight").unwrap();
+    c.current_dir(run.dir.path());
+    for (k, v) in &run.env {
+        c.env(k, v);
+    }
+    c.args(["upgrade", "--target", TARGET, "--yes", "--decision", decision, "--ca-cert", run.ca.to_str().unwrap()]);
+    c.args(["--site", &run.sim.sites()[0].site_arg()]);
+    for a in attestations() {
+        c.args(["--attest", &a.replace("common_used_percent=40", "common_used_percent=55")]);
+    }
+    let o = c.output().unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("the facts of site mgr9 collected now differ"), "{}", stderr(&o));
+
+    // Too old: the same facts, judged two days ago.
+    let old = run.dir.path().join("old.json");
+    let two_days_ago = (chrono::Utc::now() - chrono::Duration::days(2)).format("%Y-%m-%dT%H:%M:%SZ").to_string();
+    let o = cmd(&run, &["check", "--target", TARGET, "--now", &two_days_ago, "--format", "json", "--output", old.to_str().unwrap()], true);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let o = cmd(&run, &["upgrade", "--target", TARGET, "--yes", "--decision", old.to_str().unwrap()], true);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("more than 1440 minutes ago"), "{}", stderr(&o));
+
+    assert_eq!(starts(&run), 0, "a refused decision must not start anything");
+    assert!(audit(&run).iter().all(|e| e["result"] == "decision-refused"));
+
+    // The same facts, target and phase: accepted, and the upgrade goes ahead.
+    let o = cmd(&run, &["upgrade", "--target", TARGET, "--yes", "--decision", decision, "--poll-interval", "100ms"], true);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(starts(&run), 1);
+}
