@@ -63,3 +63,71 @@ pub fn version(data: &[u8]) {
         assert_eq!(a == b, a.cmp(&b).is_eq());
     }
 }
+
+/// Bytes as attestations: the `--attest` syntax (first line) and a JSON or TOML file.
+pub fn attestations(data: &[u8]) {
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    let first = text.lines().next().unwrap_or("");
+    let _ = crate::collect::attest::parse_cli(first);
+    for is_json in [true, false] {
+        if let Ok(list) = crate::collect::attest::parse_text(text, is_json, "fuzz") {
+            // Applying what parses to a snapshot must not panic either.
+            let mut snapshot = Snapshot::from_slice(SEED_SNAPSHOT.as_bytes(), Path::new("seed.json")).expect("seed snapshot");
+            let _ = crate::collect::attest::apply(&mut snapshot, &list);
+        }
+    }
+}
+
+const SEED_SNAPSHOT: &str = r#"{"schema_version":1,"collected_at":"2026-11-29T09:00:00Z","collector":{"name":"x","version":"1"},
+"sites":[{"name":"source","role":"connector","manager":{"version":"4.10.2"},
+"connections":[{"kind":"vcenter","url":"https://vc","status":"unknown"}],
+"site_pairs":[{"remote_name":"cloud","status":"unknown"}]}],
+"errors":[{"site":"source","fact":"backup","message":"unknown"}]}"#;
+
+/// Bytes as an answer of the HCX APIs: every parser the collector applies to an answer
+/// must return a value or an error, never panic, and never call an unknown word healthy.
+pub fn api_response(data: &[u8]) {
+    use crate::collect::{envelope, notes::Notes};
+    use crate::snapshot::Status;
+    let Ok(v) = crate::collect::http::parse_json(data) else {
+        return;
+    };
+    let mut notes = Notes::default();
+    let _ = crate::collect::manager::parse_support(&v, &mut notes);
+    let _ = crate::collect::manager::parse_network(&v);
+    let _ = crate::collect::connections::parse_appengine(&v);
+    let _ = crate::collect::connections::parse_vc_guid(&v);
+    let _ = crate::collect::operations::count_active_migrations(&v);
+    let _ = crate::collect::operations::count_active_replications(&v);
+    let _ = envelope::admin_config(&v);
+    let _ = envelope::flat(&v);
+    if let Ok(items) = envelope::data_items(&v) {
+        let _ = crate::collect::pairs::parse_pairs(items, &mut notes);
+        let _ = crate::collect::pairs::parse_local(items);
+    }
+    if let Ok(items) = envelope::top_items(&v) {
+        for item in items {
+            let mesh = crate::collect::mesh::parse_mesh(item, &mut notes);
+            let appliance = crate::collect::mesh::parse_appliance(item, "fuzz", &mut notes);
+            let healthy_word = |w: Option<&serde_json::Value>| {
+                w.and_then(|w| w.as_str()).is_some_and(|w| crate::collect::map_status(w) == Status::Healthy)
+            };
+            if mesh.status == Some(Status::Healthy) {
+                assert!(healthy_word(item.get("status")), "a mesh became healthy from {item}");
+            }
+            if appliance.status == Some(Status::Healthy) {
+                let word = item.pointer("/status/summary/overallStatus");
+                assert!(healthy_word(word), "an appliance became healthy from {item}");
+            }
+        }
+    }
+    if let Some(s) = v.as_str() {
+        let status = crate::collect::map_status(s);
+        let word = s.trim().to_ascii_lowercase();
+        if status == Status::Healthy {
+            assert!(!word.is_empty() && !word.contains("unhealthy") && !word.contains("down") && !word.contains("fail"), "`{s}` mapped to healthy");
+        }
+    }
+}

@@ -30,3 +30,13 @@ fn config_inputs() {
 fn version_inputs() {
     replay("version", hcx_preflight::fuzzing::version);
 }
+
+#[test]
+fn attestation_inputs() {
+    replay("attestations", hcx_preflight::fuzzing::attestations);
+}
+
+#[test]
+fn api_response_inputs() {
+    replay("api_response", hcx_preflight::fuzzing::api_response);
+}

@@ -82,10 +82,15 @@ pub fn load_file(path: &Path) -> Result<Vec<Attestation>, CollectError> {
     let text = std::fs::read_to_string(path).map_err(|e| bad(&origin, format!("cannot read it: {e}")))?;
     let is_json =
         path.extension().is_some_and(|e| e.eq_ignore_ascii_case("json")) || text.trim_start().starts_with('{');
+    parse_text(&text, is_json, &origin)
+}
+
+/// Parse the text of an attestation file; `origin` names it in errors.
+pub fn parse_text(text: &str, is_json: bool, origin: &str) -> Result<Vec<Attestation>, CollectError> {
     let file: AttestationFile = if is_json {
-        serde_json::from_str(&text).map_err(|e| bad(&origin, e.to_string()))?
+        serde_json::from_str(text).map_err(|e| bad(origin, e.to_string()))?
     } else {
-        toml::from_str(&text).map_err(|e| bad(&origin, e.to_string()))?
+        toml::from_str(text).map_err(|e| bad(origin, e.to_string()))?
     };
     Ok(file.attestations)
 }

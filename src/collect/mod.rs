@@ -15,17 +15,17 @@
 //! before the per-mesh appliance queries.
 
 mod args;
-mod attest;
-mod connections;
-mod envelope;
+pub(crate) mod attest;
+pub(crate) mod connections;
+pub(crate) mod envelope;
 mod error;
-mod http;
+pub(crate) mod http;
 pub mod inferred;
-mod manager;
-mod mesh;
-mod notes;
-mod operations;
-mod pairs;
+pub(crate) mod manager;
+pub(crate) mod mesh;
+pub(crate) mod notes;
+pub(crate) mod operations;
+pub(crate) mod pairs;
 pub mod paths;
 mod secret;
 mod session;
