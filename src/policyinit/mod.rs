@@ -12,11 +12,11 @@ use std::path::{Path, PathBuf};
 
 /// The files written, relative to DIR, and their contents.
 pub const FILES: &[(&str, &str)] = &[
-    ("acme/change_window.rego", include_str!("../templates/policy-init/acme/change_window.rego")),
-    ("acme/change_window_test.rego", include_str!("../templates/policy-init/acme/change_window_test.rego")),
-    ("hcx/catalog/data.json", include_str!("../templates/policy-init/hcx/catalog/data.json")),
-    ("hcx/params/data.json", include_str!("../templates/policy-init/hcx/params/data.json")),
-    ("hcx-preflight.toml", include_str!("../templates/policy-init/hcx-preflight.toml")),
+    ("acme/change_window.rego", include_str!("template/acme/change_window.rego")),
+    ("acme/change_window_test.rego", include_str!("template/acme/change_window_test.rego")),
+    ("hcx/catalog/data.json", include_str!("template/hcx/catalog/data.json")),
+    ("hcx/params/data.json", include_str!("template/hcx/params/data.json")),
+    ("hcx-preflight.toml", include_str!("template/hcx-preflight.toml")),
 ];
 
 /// Why the folder could not be written.
