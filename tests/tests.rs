@@ -8,5 +8,6 @@ mod policy_cmds;
 mod properties;
 mod reports;
 mod robustness;
+mod secrets;
 mod sim_faults;
 mod upgrade;
