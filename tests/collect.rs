@@ -360,3 +360,51 @@ fn secrets_appear_nowhere() {
         assert!(!text.contains(secret), "{secret} leaked into the error: {text}");
     }
 }
+
+/// End to end with the real binary: `collect` writes a snapshot, `check` judges it, and
+/// `check --site` (collect and judge in one run) reaches the same findings.
+#[test]
+fn collect_then_check_end_to_end() {
+    let run = start(scenario("two-site"));
+    let bin = || {
+        let mut c = assert_cmd::Command::cargo_bin("hcx-preflight").expect("binary");
+        c.current_dir(run.dir.path()).env("NO_COLOR", "1").envs(&run.env);
+        c
+    };
+    let mut sites = Vec::new();
+    for s in run.sim.sites() {
+        sites.push("--site".to_string());
+        sites.push(s.site_arg());
+    }
+    let ca = run.ca.to_str().expect("utf-8").to_string();
+    let o = bin().arg("collect").args(&sites).args(["--ca-cert", &ca, "--out", "snap.json"]).output().expect("collect");
+    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+    let snap = run.dir.path().join("snap.json");
+    hcx_preflight::snapshot::Snapshot::load(&snap).expect("the written snapshot loads");
+
+    let judged = bin()
+        .args(["check", "--snapshot", "snap.json", "--target", "4.11.0", "--format", "json"])
+        .output()
+        .expect("check");
+    // The two-site scenario has a degraded appliance and facts no API gives: denied.
+    assert_eq!(judged.status.code(), Some(1), "{}", String::from_utf8_lossy(&judged.stderr));
+    let one_run = bin()
+        .arg("check")
+        .args(&sites)
+        .args(["--ca-cert", &ca, "--target", "4.11.0", "--format", "json"])
+        .output()
+        .expect("check --site");
+    assert_eq!(one_run.status.code(), Some(1));
+    let ids = |out: &[u8]| -> Vec<(String, String, String)> {
+        let d: serde_json::Value = serde_json::from_slice(out).expect("decision JSON");
+        d["findings"]
+            .as_array()
+            .expect("findings")
+            .iter()
+            .map(|f| (f["id"].to_string(), f["site"].to_string(), f["resource"].to_string()))
+            .collect()
+    };
+    let from_file = ids(&judged.stdout);
+    assert!(from_file.iter().any(|(id, _, _)| id == "\"interconnect-unhealthy\""), "{from_file:?}");
+    assert_eq!(from_file, ids(&one_run.stdout));
+}
