@@ -27,7 +27,8 @@ pub struct Snapshot {
     pub schema_version: u32,
     /// When the facts were read (RFC 3339, UTC).
     pub collected_at: DateTime<Utc>,
-    /// What wrote this snapshot.
+    /// What wrote this snapshot (absent: an empty record).
+    #[serde(default)]
     pub collector: Collector,
     /// One entry per HCX Manager.
     pub sites: Vec<Site>,
@@ -54,9 +55,11 @@ pub struct AttestationRecord {
 }
 
 /// The tool that wrote a snapshot.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Collector {
+    #[serde(default)]
     pub name: String,
+    #[serde(default)]
     pub version: String,
     /// `true` when TLS verification was switched off with `--insecure` (extension).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -79,6 +82,8 @@ pub struct Site {
     /// The operator's name for the site (`source`, `cloud-east`); unique in a snapshot.
     pub name: String,
     pub role: Role,
+    /// Absent: every manager fact unknown.
+    #[serde(default)]
     pub manager: Manager,
     #[serde(default)]
     pub backup: Option<Backup>,
@@ -426,12 +431,6 @@ impl Snapshot {
                         site.name
                     ));
                 }
-            }
-            if site.manager.provider.is_some() && site.manager.provider_managed != Some(true) {
-                return Err(format!(
-                    "site `{}`: provider is set but provider_managed is not true",
-                    site.name
-                ));
             }
         }
         Ok(())

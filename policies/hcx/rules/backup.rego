@@ -7,11 +7,11 @@ _provider_managed(site) if site.manager.provider_managed == true
 
 _ns_per_hour := 3600000000000
 
-# Backup is supported and no successful backup is known within the allowed age.
+# Backup is supported and no successful backup is known within the allowed age
+# (a provider-managed site that says backup is supported is held to it too).
 violation contains lib.finding("backup-missing", site.name, lib.manager_name(site), msg) if {
 	lib.phase == "managers"
 	some site in lib.sites
-	not _provider_managed(site)
 	site.backup.supported == true
 	site.backup.last_success_at == null
 	msg := sprintf("no successful backup of %s is known: back up the manager before upgrading", [lib.manager_name(site)])
@@ -20,7 +20,6 @@ violation contains lib.finding("backup-missing", site.name, lib.manager_name(sit
 violation contains lib.finding("backup-missing", site.name, lib.manager_name(site), msg) if {
 	lib.phase == "managers"
 	some site in lib.sites
-	not _provider_managed(site)
 	site.backup.supported == true
 	is_string(site.backup.last_success_at)
 	max_hours := lib.threshold("backup_max_age_hours")

@@ -34,10 +34,17 @@ test_no_backup_rules_after_the_managers_phase if {
 }
 
 test_backup_unavailable_on_a_provider_managed_site if {
-	s := t.site({"manager": {"provider_managed": true, "provider": "avs"}, "backup": {"last_success_at": null}})
+	s := t.site({"manager": {"provider_managed": true, "provider": "avs"}, "backup": {"supported": null, "last_success_at": null}})
 	[f] := t.of(backup.violation, "backup-unavailable") with input as t.managers([s])
 	contains(f.message, "(avs)")
 	not "backup-missing" in t.ids(backup.violation) with input as t.managers([s])
+}
+
+test_a_provider_managed_site_that_supports_backup_still_needs_one if {
+	s := t.site({"manager": {"provider_managed": true, "provider": "avs"}, "backup": {"supported": true, "last_success_at": null}})
+	ids := t.ids(backup.violation) with input as t.managers([s])
+	"backup-missing" in ids
+	"backup-unavailable" in ids
 }
 
 test_backup_unavailable_names_an_unnamed_provider if {
