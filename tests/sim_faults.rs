@@ -427,3 +427,28 @@ fn simulated_upgrade_can_fail_or_never_return_and_4x_has_no_such_api() {
         assert_eq!(code, 404);
     });
 }
+
+#[test]
+fn appliance_query_refused_falls_back_to_the_full_list() {
+    let run = with_fault(serde_json::json!({"path": "/hybridity/api/interconnect/appliances/query", "kind": "status", "status": 404}));
+    let snap = collect_fast(&run);
+    let meshes = snap.sites[0].service_meshes.as_ref().expect("meshes");
+    assert!(meshes.iter().all(|m| m.appliances.as_ref().is_some_and(|a| !a.is_empty())), "{meshes:#?}");
+    assert!(source_requests(&run, "/hybridity/api/interconnect/appliances") >= 1);
+    assert!(snap.errors.iter().all(|e| !e.fact.ends_with(".appliances")), "{:#?}", snap.errors);
+}
+
+#[test]
+fn appliance_query_and_full_list_refused_leave_the_appliances_null() {
+    let mut s = scenario("two-site");
+    for path in ["/hybridity/api/interconnect/appliances/query", "/hybridity/api/interconnect/appliances"] {
+        s.sites[0].faults.push(serde_json::from_value(serde_json::json!({"path": path, "kind": "status", "status": 404})).expect("fault"));
+    }
+    let run = start(s);
+    let snap = collect_fast(&run);
+    let meshes = snap.sites[0].service_meshes.as_ref().expect("meshes");
+    assert!(meshes.iter().all(|m| m.appliances.is_none()));
+    let msgs: Vec<&str> = snap.errors.iter().filter(|e| e.fact.ends_with(".appliances")).map(|e| e.message.as_str()).collect();
+    assert!(msgs.iter().any(|m| m.contains("POST /hybridity/api/interconnect/appliances/query: HTTP 404")), "{msgs:?}");
+    assert!(msgs.iter().any(|m| m.contains("GET /hybridity/api/interconnect/appliances: HTTP 404")), "{msgs:?}");
+}

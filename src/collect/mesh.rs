@@ -1,5 +1,6 @@
 //! Service meshes (`interconnect/serviceMesh`) and, for each mesh, its appliances
-//! (`interconnect/appliances/query`, all meshes concurrently). Status words go through
+//! (`interconnect/appliances/query`, all meshes concurrently; the full
+//! `interconnect/appliances` list where a query fails). Status words go through
 //! [`super::status`]: an unrecognised or missing word is `unknown`, never `healthy`.
 
 use futures::future::join_all;
@@ -10,7 +11,7 @@ use super::envelope::{self, bool_field, str_field, text_field};
 use super::http::{label, Api};
 use super::inferred::{APPLIANCE_TUNNEL_KEYS, APPLIANCE_UPDATE_KEYS};
 use super::notes::Notes;
-use super::paths::{APPLIANCES_QUERY, SERVICE_MESH};
+use super::paths::{APPLIANCES, APPLIANCES_QUERY, SERVICE_MESH};
 use super::status::{map_status, map_tunnel};
 use crate::snapshot::{Appliance, ServiceMesh, Status};
 use crate::version::HcxVersion;
@@ -121,42 +122,26 @@ pub fn parse_appliance(v: &Value, mesh: &str, notes: &mut Notes) -> Appliance {
     }
 }
 
-async fn appliances(api: &Api, mesh: &ServiceMesh) -> (Option<Vec<Appliance>>, Notes) {
-    let mut notes = Notes::default();
-    let who = mesh
-        .name
-        .clone()
-        .or_else(|| mesh.id.clone())
-        .unwrap_or_else(|| "?".into());
+/// The appliances of one mesh, by `POST .../appliances/query` with the mesh's id; `Err`
+/// is the errors entry, should the fallback fail too.
+async fn appliances(api: &Api, mesh: &ServiceMesh) -> Result<Vec<Value>, String> {
     let Some(id) = &mesh.id else {
-        notes.add(
-            format!("service_meshes[{who}].appliances"),
-            "the mesh has no serviceMeshId to query its appliances",
-        );
-        return (None, notes);
+        return Err("the mesh has no serviceMeshId to query its appliances".into());
     };
     let body = json!({"filter": {"serviceMeshId": id}});
-    let got = api
-        .post(APPLIANCES_QUERY, None, &body)
+    api.post(APPLIANCES_QUERY, None, &body)
         .await
-        .and_then(|v| Ok(envelope::top_items(&v)?.to_vec()));
-    match got {
-        Ok(items) => {
-            let list = items.iter().map(|a| parse_appliance(a, &who, &mut notes)).collect();
-            (Some(list), notes)
-        }
-        Err(e) => {
-            notes.fetch(
-                format!("service_meshes[{who}].appliances"),
-                &label(&Method::POST, APPLIANCES_QUERY),
-                &e,
-            );
-            (None, notes)
-        }
-    }
+        .and_then(|v| Ok(envelope::top_items(&v)?.to_vec()))
+        .map_err(|e| format!("{}: {e}", label(&Method::POST, APPLIANCES_QUERY)))
 }
 
-/// Read all meshes and their appliances.
+fn mesh_name(mesh: &ServiceMesh) -> String {
+    mesh.name.clone().or_else(|| mesh.id.clone()).unwrap_or_else(|| "?".into())
+}
+
+/// Read all meshes and their appliances. Appliances are queried per mesh; where that
+/// query fails, the full list (`GET .../interconnect/appliances`, both shapes are in
+/// public client code) is read once and filtered by `serviceMeshId`.
 pub async fn service_meshes(api: &Api, notes: &mut Notes) -> Option<Vec<ServiceMesh>> {
     let got = api
         .get(SERVICE_MESH)
@@ -171,9 +156,34 @@ pub async fn service_meshes(api: &Api, notes: &mut Notes) -> Option<Vec<ServiceM
     };
     let mut meshes: Vec<ServiceMesh> = items.iter().map(|m| parse_mesh(m, notes)).collect();
     let found = join_all(meshes.iter().map(|m| appliances(api, m))).await;
-    for (mesh, (list, n)) in meshes.iter_mut().zip(found) {
-        mesh.appliances = list;
-        notes.extend(n);
+    let all = if found.iter().any(Result::is_err) {
+        Some(
+            api.get(APPLIANCES)
+                .await
+                .and_then(|v| Ok(envelope::top_items(&v)?.to_vec())),
+        )
+    } else {
+        None
+    };
+    for (mesh, result) in meshes.iter_mut().zip(found) {
+        let who = mesh_name(mesh);
+        let raw = match (result, &all, &mesh.id) {
+            (Ok(list), _, _) => Some(list),
+            (Err(_), Some(Ok(all)), Some(id)) => Some(
+                all.iter()
+                    .filter(|a| str_field(a, "serviceMeshId") == Some(id.as_str()))
+                    .cloned()
+                    .collect(),
+            ),
+            (Err(why), fallback, _) => {
+                notes.add(format!("service_meshes[{who}].appliances"), why);
+                if let Some(Err(e2)) = fallback {
+                    notes.fetch(format!("service_meshes[{who}].appliances"), &label(&Method::GET, APPLIANCES), e2);
+                }
+                None
+            }
+        };
+        mesh.appliances = raw.map(|list| list.iter().map(|a| parse_appliance(a, &who, notes)).collect());
     }
     Some(meshes)
 }
