@@ -51,21 +51,28 @@ pub fn kind(v: &Value) -> &'static str {
     }
 }
 
-/// `{success, completed, data: {items: [...]}}`.
-pub fn data_items(v: &Value) -> Result<&[Value], ShapeError> {
-    check_success(v)?;
-    let data = v.get("data").ok_or_else(|| shape("no `data` object"))?;
-    as_items(data.get("items"), "data.items")
+/// The first list found under `keys` (each a path of object keys) in `v`.
+fn first_list<'a>(v: &'a Value, keys: &[&[&str]]) -> Option<Result<&'a [Value], ShapeError>> {
+    keys.iter().find_map(|path| {
+        let found = path.iter().try_fold(v, |node, k| node.get(*k))?;
+        Some(as_items(Some(found), &path.join(".")))
+    })
 }
 
-/// Top-level `{items: [...]}`, or `{rows: [...]}` (both seen in client code).
+/// `{success, completed, data: {items: [...]}}`; a top-level `items`/`rows` list is
+/// accepted too (implementations differ in which envelope an endpoint uses).
+pub fn data_items(v: &Value) -> Result<&[Value], ShapeError> {
+    check_success(v)?;
+    first_list(v, &[&["data", "items"], &["data", "rows"], &["items"], &["rows"]])
+        .unwrap_or_else(|| Err(shape(format!("no `data.items` list in {}", kind(v)))))
+}
+
+/// Top-level `{items: [...]}`, or `{rows: [...]}` (both seen in client code); the
+/// `{data: {items}}` envelope is accepted too.
 pub fn top_items(v: &Value) -> Result<&[Value], ShapeError> {
     check_success(v)?;
-    match (v.get("items"), v.get("rows")) {
-        (Some(items), _) => as_items(Some(items), "items"),
-        (None, Some(rows)) => as_items(Some(rows), "rows"),
-        (None, None) => Err(shape(format!("no `items` or `rows` list in {}", kind(v)))),
-    }
+    first_list(v, &[&["items"], &["rows"], &["data", "items"], &["data", "rows"]])
+        .unwrap_or_else(|| Err(shape(format!("no `items` or `rows` list in {}", kind(v)))))
 }
 
 /// 9443 global config: `{data: {items: [{config: {...}}]}}`. `Ok(None)` when the list is
@@ -139,7 +146,9 @@ mod tests {
     fn data_envelope() {
         let v = json!({"success": true, "completed": true, "data": {"items": [{"a": 1}]}});
         assert_eq!(data_items(&v).unwrap().len(), 1);
-        assert!(data_items(&json!({"items": []})).is_err());
+        // The other envelope is accepted; anything else is not.
+        assert_eq!(data_items(&json!({"items": [1]})).unwrap().len(), 1);
+        assert!(data_items(&json!({"payload": {"items": [1]}})).is_err());
         assert!(data_items(&json!({"data": {"items": {}}})).is_err());
         let failed = json!({"success": false, "errors": [{"text": "boom"}], "data": {"items": []}});
         assert!(data_items(&failed).unwrap_err().0.contains("boom"));
@@ -149,7 +158,8 @@ mod tests {
     fn top_level_items_or_rows() {
         assert_eq!(top_items(&json!({"items": [1, 2]})).unwrap().len(), 2);
         assert_eq!(top_items(&json!({"rows": [1]})).unwrap().len(), 1);
-        assert!(top_items(&json!({"data": {"items": []}})).is_err());
+        assert_eq!(top_items(&json!({"data": {"items": [1]}})).unwrap().len(), 1);
+        assert!(top_items(&json!({"payload": {"items": [1]}})).is_err());
         assert!(top_items(&json!([1, 2])).is_err());
         assert!(top_items(&json!({"items": "x"})).is_err());
     }
