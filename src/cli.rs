@@ -171,17 +171,52 @@ pub enum UpgradePhase {
     ServiceMesh,
 }
 
+/// What `upgrade` and `verify` share.
+#[derive(Debug, Args)]
+pub struct GateArgs {
+    #[command(flatten)]
+    pub collect: CollectArgs,
+    /// The HCX version to upgrade to (upgrade), or that the managers must report (verify).
+    #[arg(long, value_name = "VERSION", value_parser = parse_version)]
+    pub target: HcxVersion,
+    #[arg(long, value_enum, default_value = "deny")]
+    pub fail_on: FailOn,
+    /// How often to poll the upgrade status, or to try a manager again.
+    #[arg(long, value_name = "DURATION", default_value = "5s", value_parser = crate::upgrade::parse_duration)]
+    pub poll_interval: Duration,
+    /// The audit log (JSON lines, created owner-only).
+    #[arg(long, value_name = "FILE", default_value = crate::audit::DEFAULT_FILE)]
+    pub audit_log: PathBuf,
+    /// Output format of the decisions.
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: Format,
+    #[command(flatten)]
+    pub policy: PolicyArgs,
+}
+
+impl GateArgs {
+    fn options(self, verb: &str) -> Result<crate::upgrade::GateOptions> {
+        if self.collect.sites.is_empty() {
+            bail!("name the HCX Managers to {verb} with --site NAME=URL");
+        }
+        Ok(crate::upgrade::GateOptions {
+            policies: self.policy.load()?,
+            collect: self.collect,
+            target: self.target,
+            fail_on: self.fail_on,
+            format: self.format,
+            poll_interval: self.poll_interval,
+            audit: crate::audit::AuditLog::new(&self.audit_log),
+        })
+    }
+}
+
 #[derive(Debug, Args)]
 pub struct UpgradeCmd {
     #[command(flatten)]
-    pub collect: CollectArgs,
-    /// The HCX version to upgrade to.
-    #[arg(long, value_name = "VERSION", value_parser = parse_version)]
-    pub target: HcxVersion,
+    pub gate: GateArgs,
     #[arg(long, value_enum, default_value = "managers")]
     pub phase: UpgradePhase,
-    #[arg(long, value_enum, default_value = "deny")]
-    pub fail_on: FailOn,
     /// Judge and show the plan, send nothing to HCX.
     #[arg(long)]
     pub dry_run: bool,
@@ -203,42 +238,15 @@ pub struct UpgradeCmd {
     /// How long the whole upgrade of one manager may take.
     #[arg(long, value_name = "DURATION", default_value = "90m", value_parser = crate::upgrade::parse_duration)]
     pub upgrade_timeout: Duration,
-    /// How often the upgrade status is polled.
-    #[arg(long, value_name = "DURATION", default_value = "5s", value_parser = crate::upgrade::parse_duration)]
-    pub poll_interval: Duration,
-    /// The audit log (JSON lines, created owner-only).
-    #[arg(long, value_name = "FILE", default_value = crate::audit::DEFAULT_FILE)]
-    pub audit_log: PathBuf,
-    /// Output format of the decisions.
-    #[arg(long, value_enum, default_value = "table")]
-    pub format: Format,
-    #[command(flatten)]
-    pub policy: PolicyArgs,
 }
 
 #[derive(Debug, Args)]
 pub struct VerifyCmd {
     #[command(flatten)]
-    pub collect: CollectArgs,
-    /// The version the managers must report now.
-    #[arg(long, value_name = "VERSION", value_parser = parse_version)]
-    pub target: HcxVersion,
-    #[arg(long, value_enum, default_value = "deny")]
-    pub fail_on: FailOn,
+    pub gate: GateArgs,
     /// Wait up to this long for the managers to answer (e.g. 5m after starting an upgrade).
     #[arg(long, value_name = "DURATION", default_value = "0s", value_parser = crate::upgrade::parse_duration)]
     pub wait: Duration,
-    /// How often to try again while waiting.
-    #[arg(long, value_name = "DURATION", default_value = "5s", value_parser = crate::upgrade::parse_duration)]
-    pub poll_interval: Duration,
-    /// The audit log (JSON lines, created owner-only).
-    #[arg(long, value_name = "FILE", default_value = crate::audit::DEFAULT_FILE)]
-    pub audit_log: PathBuf,
-    /// Output format of the decision.
-    #[arg(long, value_enum, default_value = "table")]
-    pub format: Format,
-    #[command(flatten)]
-    pub policy: PolicyArgs,
 }
 
 fn outcome(o: crate::upgrade::Outcome) -> ExitStatus {
@@ -304,19 +312,12 @@ pub fn run(cli: Cli) -> Result<ExitStatus> {
     match cli.command {
         Command::Check(args) => check(args),
         Command::Upgrade(cmd) => {
-            if cmd.collect.sites.is_empty() {
-                bail!("name the HCX Managers to upgrade with --site NAME=URL");
-            }
             let opts = crate::upgrade::UpgradeOptions {
-                policies: cmd.policy.load()?,
-                collect: cmd.collect,
-                target: cmd.target,
+                gate: cmd.gate.options("upgrade")?,
                 phase: match cmd.phase {
                     UpgradePhase::Managers => Phase::Managers,
                     UpgradePhase::ServiceMesh => Phase::ServiceMesh,
                 },
-                fail_on: cmd.fail_on,
-                format: cmd.format,
                 dry_run: cmd.dry_run,
                 yes: cmd.yes,
                 parallel: cmd.parallel,
@@ -324,24 +325,13 @@ pub fn run(cli: Cli) -> Result<ExitStatus> {
                 decision_max_age: cmd.decision_max_age,
                 return_timeout: cmd.return_timeout,
                 upgrade_timeout: cmd.upgrade_timeout,
-                poll_interval: cmd.poll_interval,
-                audit: crate::audit::AuditLog::new(&cmd.audit_log),
             };
             Ok(outcome(crate::upgrade::run_upgrade(&opts)?))
         }
         Command::Verify(cmd) => {
-            if cmd.collect.sites.is_empty() {
-                bail!("name the HCX Managers to verify with --site NAME=URL");
-            }
             let opts = crate::upgrade::VerifyOptions {
-                policies: cmd.policy.load()?,
-                collect: cmd.collect,
-                target: cmd.target,
-                fail_on: cmd.fail_on,
-                format: cmd.format,
+                gate: cmd.gate.options("verify")?,
                 wait: cmd.wait,
-                poll_interval: cmd.poll_interval,
-                audit: crate::audit::AuditLog::new(&cmd.audit_log),
             };
             Ok(outcome(crate::upgrade::run_verify(&opts)?))
         }

@@ -41,14 +41,22 @@ pub enum Outcome {
     Failed,
 }
 
-/// Everything `upgrade` needs.
-pub struct UpgradeOptions {
+/// What `upgrade` and `verify` share: where, what to, how to judge and report, the log.
+pub struct GateOptions {
     pub collect: CollectArgs,
     pub target: HcxVersion,
-    pub phase: Phase,
     pub fail_on: FailOn,
     pub policies: PolicySet,
     pub format: Format,
+    /// How often to poll a status or try a manager again.
+    pub poll_interval: Duration,
+    pub audit: AuditLog,
+}
+
+/// Everything `upgrade` needs.
+pub struct UpgradeOptions {
+    pub gate: GateOptions,
+    pub phase: Phase,
     pub dry_run: bool,
     pub yes: bool,
     pub parallel: bool,
@@ -56,21 +64,13 @@ pub struct UpgradeOptions {
     pub decision_max_age: Duration,
     pub return_timeout: Duration,
     pub upgrade_timeout: Duration,
-    pub poll_interval: Duration,
-    pub audit: AuditLog,
 }
 
 /// Everything `verify` needs.
 pub struct VerifyOptions {
-    pub collect: CollectArgs,
-    pub target: HcxVersion,
-    pub fail_on: FailOn,
-    pub policies: PolicySet,
-    pub format: Format,
+    pub gate: GateOptions,
     /// How long to wait for the managers to answer (0: try once).
     pub wait: Duration,
-    pub poll_interval: Duration,
-    pub audit: AuditLog,
 }
 
 /// Credentials resolved once for the whole run (the run collects twice): the `HCX_*`
@@ -199,7 +199,7 @@ async fn upgrade_one(c: &UpgradeClient, target: &str, o: &UpgradeOptions) -> Sit
     let mut down_since: Option<Instant> = None;
     let mut last = String::new();
     loop {
-        tokio::time::sleep(o.poll_interval).await;
+        tokio::time::sleep(o.gate.poll_interval).await;
         match c.status().await {
             Ok(Poll::Down(detail)) => {
                 let since = *down_since.get_or_insert_with(|| {
@@ -242,24 +242,25 @@ async fn upgrade_one(c: &UpgradeClient, target: &str, o: &UpgradeOptions) -> Sit
 
 /// `hcx-preflight upgrade`.
 pub fn run_upgrade(o: &UpgradeOptions) -> Result<Outcome> {
-    let creds = credentials(&o.collect)?;
-    let mut args = o.collect.clone();
+    let g = &o.gate;
+    let creds = credentials(&g.collect)?;
+    let mut args = g.collect.clone();
     args.password_stdin = false;
     let rt = runtime()?;
     let snapshot = rt.block_on(collect::collect_with(&args, std::io::stderr().is_terminal(), &creds))?;
     let plan = Plan {
-        target_version: o.target.clone(),
+        target_version: g.target.clone(),
         phase: o.phase,
         evaluated_at: plan::now(),
-        fail_on: o.fail_on,
+        fail_on: g.fail_on,
     };
     let loaded = LoadedSnapshot::from_snapshot(snapshot.clone());
-    let decision = judge(&loaded, &plan, &o.policies)?;
-    render(&decision, &snapshot, &o.policies, o.format)?;
+    let decision = judge(&loaded, &plan, &g.policies)?;
+    render(&decision, &snapshot, &g.policies, g.format)?;
     let audit = Audit {
-        log: &o.audit,
+        log: &g.audit,
         command: "upgrade",
-        target: o.target.to_string(),
+        target: g.target.to_string(),
         phase: o.phase.as_str(),
         decision: Some(&decision),
     };
@@ -292,7 +293,7 @@ pub fn run_upgrade(o: &UpgradeOptions) -> Result<Outcome> {
     }
 
     // The managers below the target, in the order given.
-    let todo: Vec<_> = o
+    let todo: Vec<_> = g
         .collect
         .sites
         .iter()
@@ -302,7 +303,7 @@ pub fn run_upgrade(o: &UpgradeOptions) -> Result<Outcome> {
                 .iter()
                 .find(|s| s.name == spec.name)
                 .and_then(|s| s.manager.version.as_ref())
-                .is_some_and(|v| *v < o.target)
+                .is_some_and(|v| *v < g.target)
         })
         .cloned()
         .collect();
@@ -311,10 +312,10 @@ pub fn run_upgrade(o: &UpgradeOptions) -> Result<Outcome> {
         let site = snapshot.sites.iter().find(|s| s.name == spec.name);
         let current = site.and_then(|s| s.manager.version.as_ref()).map(|v| v.to_string()).unwrap_or_default();
         let fqdn = site.and_then(|s| s.manager.fqdn.clone()).unwrap_or_else(|| spec.url.to_string());
-        plan_text.push_str(&format!("  {}: {fqdn} {current} -> {} via {}\n", spec.name, o.target, spec.admin_url));
+        plan_text.push_str(&format!("  {}: {fqdn} {current} -> {} via {}\n", spec.name, g.target, spec.admin_url));
     }
     if todo.is_empty() {
-        bail!("no manager is below the target {}; nothing to upgrade", o.target);
+        bail!("no manager is below the target {}; nothing to upgrade", g.target);
     }
     eprint!("{plan_text}");
     if o.dry_run {
@@ -326,7 +327,7 @@ pub fn run_upgrade(o: &UpgradeOptions) -> Result<Outcome> {
         if !std::io::stdin().is_terminal() {
             bail!("refusing to start an upgrade without confirmation: run it on a terminal, or pass --yes");
         }
-        eprint!("Start the upgrade of {} manager(s) to {}? [y/N] ", todo.len(), o.target);
+        eprint!("Start the upgrade of {} manager(s) to {}? [y/N] ", todo.len(), g.target);
         std::io::stderr().flush().ok();
         let mut answer = String::new();
         std::io::stdin().read_line(&mut answer).context("cannot read the confirmation")?;
@@ -340,7 +341,7 @@ pub fn run_upgrade(o: &UpgradeOptions) -> Result<Outcome> {
     let mut upgrade_args = args.clone();
     upgrade_args.sites = todo.clone();
     let clients = rt.block_on(system_upgrade::connect(&upgrade_args, &creds))?;
-    let target = o.target.to_string();
+    let target = g.target.to_string();
     let results: Vec<SiteResult> = if o.parallel {
         rt.block_on(futures::future::join_all(clients.iter().map(|c| upgrade_one(c, &target, o))))
     } else {
@@ -413,35 +414,29 @@ pub fn run_upgrade(o: &UpgradeOptions) -> Result<Outcome> {
     }
 
     eprintln!("\nverifying (phase verify) ...");
-    let verified = verify_now(&rt, &args, &creds, &o.target, o.fail_on, &o.policies, o.format, o.return_timeout, o.poll_interval, &o.audit, "upgrade")?;
-    Ok(verified)
+    verify_now(&rt, &args, &creds, g, o.return_timeout, "upgrade")
 }
 
-#[allow(clippy::too_many_arguments)]
 fn verify_now(
     rt: &tokio::runtime::Runtime,
     args: &CollectArgs,
     creds: &BTreeMap<String, String>,
-    target: &HcxVersion,
-    fail_on: FailOn,
-    policies: &PolicySet,
-    format: Format,
+    g: &GateOptions,
     wait: Duration,
-    poll: Duration,
-    log: &AuditLog,
     command: &'static str,
 ) -> Result<Outcome> {
-    let snapshot = collect_waiting(rt, args, creds, wait, poll)?;
+    let target = &g.target;
+    let snapshot = collect_waiting(rt, args, creds, wait, g.poll_interval)?;
     let plan = Plan {
         target_version: target.clone(),
         phase: Phase::Verify,
         evaluated_at: plan::now(),
-        fail_on,
+        fail_on: g.fail_on,
     };
-    let decision = judge(&LoadedSnapshot::from_snapshot(snapshot.clone()), &plan, policies)?;
-    render(&decision, &snapshot, policies, format)?;
+    let decision = judge(&LoadedSnapshot::from_snapshot(snapshot.clone()), &plan, &g.policies)?;
+    render(&decision, &snapshot, &g.policies, g.format)?;
     let audit = Audit {
-        log,
+        log: &g.audit,
         command,
         target: target.to_string(),
         phase: "verify",
@@ -467,11 +462,11 @@ fn verify_now(
 
 /// `hcx-preflight verify`.
 pub fn run_verify(o: &VerifyOptions) -> Result<Outcome> {
-    let creds = credentials(&o.collect)?;
-    let mut args = o.collect.clone();
+    let creds = credentials(&o.gate.collect)?;
+    let mut args = o.gate.collect.clone();
     args.password_stdin = false;
     let rt = runtime()?;
-    verify_now(&rt, &args, &creds, &o.target, o.fail_on, &o.policies, o.format, o.wait, o.poll_interval, &o.audit, "verify")
+    verify_now(&rt, &args, &creds, &o.gate, o.wait, "verify")
 }
 
 /// Parse a duration such as `300s`, `5m` or `1h 30m`.
