@@ -408,3 +408,25 @@ fn collect_then_check_end_to_end() {
     assert!(from_file.iter().any(|(id, _, _)| id == "\"interconnect-unhealthy\""), "{from_file:?}");
     assert_eq!(from_file, ids(&one_run.stdout));
 }
+
+/// An endpoint type we do not know: a manager that lists site pairs is read as the
+/// connector (noted in the errors); one that lists none cannot be placed, which is a
+/// clear error naming `role=`.
+#[test]
+fn unknown_endpoint_type_uses_site_pairs_or_asks_for_the_role() {
+    let mut s = scenario("two-site");
+    s.sites[0].manager.endpoint_type = Some("HYBRIDITY_NODE".into());
+    let run = start(s);
+    let args = run.args();
+    let mut only_source = args.clone();
+    only_source.sites.retain(|site| site.name == "source");
+    let snap = run.collect(&only_source).expect("collects");
+    assert_eq!(snap.sites[0].role, hcx_preflight::snapshot::Role::Connector);
+    assert!(snap.errors.iter().any(|e| e.fact == "role" && e.message.contains("lists site pairs")), "{:#?}", snap.errors);
+
+    let mut s = scenario("two-site");
+    s.sites[1].manager.endpoint_type = Some("HYBRIDITY_NODE".into());
+    let run = start(s);
+    let err = run.collect(&run.args()).expect_err("the cloud side cannot be placed").to_string();
+    assert!(err.contains("cloud-east") && err.contains("role=connector or role=cloud") && err.contains("HYBRIDITY_NODE"), "{err}");
+}

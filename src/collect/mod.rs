@@ -52,7 +52,7 @@ use notes::Notes;
 use secret::SiteCredentials;
 use session::AdminAccess;
 
-use crate::snapshot::{Collector, Manager, Site, Snapshot, SCHEMA_VERSION};
+use crate::snapshot::{Collector, Manager, Role, Site, Snapshot, SCHEMA_VERSION};
 
 /// Collect with the process environment's credentials, on a runtime of its own.
 /// Must not be called from inside an async runtime; use [`collect`] there.
@@ -301,8 +301,19 @@ async fn collect_site(
     notes.extend(a.notes);
 
     let local = h.local.as_ref().ok();
+    let paired = h.site_pairs.as_ref().is_some_and(|p| !p.is_empty());
     let role = match (spec.role, local.and_then(|l| l.role)) {
         (Some(r), _) | (None, Some(r)) => r,
+        // Site pairs are registered on the source side (inferred): a manager that lists
+        // them is the connector. No rule depends on the role; the inference is noted.
+        (None, None) if paired => {
+            notes.add(
+                "role",
+                "the local endpoint does not say which side this is; read as connector because it lists site pairs \
+                 (inferred); give role= in --site to state it",
+            );
+            Role::Connector
+        }
         (None, None) => {
             let detail = match &h.local {
                 Ok(l) => match &l.type_word {
