@@ -99,6 +99,24 @@ violation contains lib.finding("version-skew", site.name, pair.remote_name, msg)
 	msg := sprintf("%s is on %s but its paired manager %s is on %s: site-paired managers should end on the same version", [lib.manager_name(site), site.manager.version, pair.remote_name, pair.remote_version])
 }
 
+# The same between two collected managers of opposite roles, where the site pairs do not
+# report the peer's version.
+violation contains lib.finding("version-skew", site.name, other.name, msg) if {
+	some site in lib.sites
+	not _pair_reports_a_version(site)
+	some other in lib.sites
+	other.role != site.role
+	lib.manager_parts[site.name] != lib.manager_parts[other.name]
+	msg := sprintf("%s is on %s but %s (site %s) is on %s: site-paired managers should end on the same version", [
+		lib.manager_name(site), site.manager.version, lib.manager_name(other), other.name, other.manager.version,
+	])
+}
+
+_pair_reports_a_version(site) if {
+	some pair in lib.as_list(site.site_pairs)
+	is_string(pair.remote_version)
+}
+
 # Phase verify: the manager must report the target as its current version.
 violation contains lib.finding("version-not-updated", site.name, lib.manager_name(site), msg) if {
 	lib.phase == "verify"

@@ -55,6 +55,16 @@ test_version_skew if {
 	f.resource == "cloud"
 }
 
+test_version_skew_between_collected_sites_without_pair_versions if {
+	pairs := [object.union(t.base_site.site_pairs[0], {"remote_version": null})]
+	src := t.site({"site_pairs": pairs})
+	dst := t.cloud({"manager": {"version": "4.11.0"}, "site_pairs": []})
+	fs := t.of(versions.violation, "version-skew") with input as t.input_for([src, dst], "verify", "4.11.0")
+	{[f.site, f.resource] | some f in fs} == {["source", "cloud"], ["cloud", "source"]}
+	same := t.cloud({"site_pairs": []})
+	count(t.of(versions.violation, "version-skew")) == 0 with input as t.input_for([src, same], "verify", "4.10.3")
+}
+
 test_version_not_updated if {
 	f := t.one(versions.violation) with input as t.input_for([t.base_site], "verify", "4.11.0")
 	f.id == "version-not-updated"
