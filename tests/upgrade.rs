@@ -213,3 +213,46 @@ fn stale_or_mismatched_approved_decisions_are_refused() {
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     assert_eq!(starts(&run), 1);
 }
+
+/// Site-paired managers upgraded together (`--parallel`): both start before either has
+/// finished, both return on the target, and verify passes for the pair.
+#[test]
+fn parallel_upgrades_both_managers_of_a_pair() {
+    let mut s = scenario("nine-x");
+    s.sites[0].upgrade.reboot_ms = 1000;
+    let mut peer = s.sites[0].clone();
+    peer.name = "peer9".into();
+    peer.manager.endpoint_type = Some("CLOUD".into());
+    peer.cloud_configs = vec![];
+    s.sites.push(peer);
+    let run = start(s);
+    let mut extra: Vec<String> = attestations();
+    extra.extend(attestations().iter().filter(|a| !a.contains("site_pairs")).map(|a| a.replacen("mgr9.", "peer9.", 1)));
+    let mut c = Command::cargo_bin("hcx-preflight").unwrap();
+    c.current_dir(run.dir.path());
+    for (k, v) in &run.env {
+        c.env(k, v);
+    }
+    c.args(["upgrade", "--target", TARGET, "--yes", "--parallel", "--poll-interval", "100ms", "--return-timeout", "5s"]);
+    c.args(["--ca-cert", run.ca.to_str().unwrap()]);
+    for site in run.sim.sites() {
+        c.args(["--site", &site.site_arg()]);
+    }
+    for a in &extra {
+        c.args(["--attest", a]);
+    }
+    let o = c.timeout(std::time::Duration::from_secs(120)).output().unwrap();
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(0), "{err}");
+    assert!(err.contains("upgrade plan (in parallel)"), "{err}");
+    for site in run.sim.sites() {
+        assert_eq!(site.requests(upgrade_api::START), 1, "{}", site.name);
+        assert_eq!(site.current_version(), TARGET);
+    }
+    // Both started before the first one came back.
+    let started: Vec<usize> = ["mgr9: upgrade to", "peer9: upgrade to"].iter().map(|m| err.find(m).expect("started")).collect();
+    let first_back = err.find("the manager is back").expect("back");
+    assert!(started.iter().all(|s| *s < first_back), "{err}");
+    let results: Vec<String> = audit(&run).iter().map(|e| format!("{} {}", e["site"].as_str().unwrap_or("-"), e["result"].as_str().unwrap())).collect();
+    assert_eq!(results, ["mgr9 success", "peer9 success", "mgr9 verified", "peer9 verified"]);
+}
