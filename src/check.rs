@@ -16,13 +16,9 @@ pub struct LoadedSnapshot {
 impl LoadedSnapshot {
     /// Read and validate a snapshot file; the digest is that of the file's bytes.
     pub fn from_file(path: &std::path::Path) -> Result<Self, crate::snapshot::SnapshotError> {
-        let snapshot = Snapshot::load(path)?;
-        let bytes = std::fs::read(path).map_err(|source| crate::snapshot::SnapshotError::Io {
-            path: path.to_path_buf(),
-            source,
-        })?;
+        let bytes = Snapshot::read_file(path)?;
         Ok(LoadedSnapshot {
-            snapshot,
+            snapshot: Snapshot::from_slice(&bytes, path)?,
             sha256: sha256_hex(&bytes),
         })
     }

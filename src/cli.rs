@@ -511,16 +511,12 @@ fn policy(cmd: PolicyCommand) -> Result<ExitStatus> {
 /// The Rego files whose text emits `id` (a `"id"` literal in a rules module).
 pub fn rule_sources(set: &PolicySet, id: &str) -> Vec<String> {
     let needle = format!("\"{id}\"");
-    let mut out: Vec<String> = set
+    set
         .modules()
         .iter()
-        .filter(|m| m.text.contains(&needle) && !m.bundle_path.ends_with("preflight.rego"))
+        .filter(|m| m.text.contains(&needle))
         .map(|m| m.origin.clone())
-        .collect();
-    if out.is_empty() && matches!(id, "waiver-expired" | "waiver-unused") {
-        out.push("policies/hcx/preflight.rego".into());
-    }
-    out
+        .collect()
 }
 
 /// Write to a file atomically, or to stdout.

@@ -216,9 +216,7 @@ impl PolicySet {
 
     /// The whole `data` document the policies see (catalog, params, config, org data).
     pub fn data_document(&self) -> serde_json::Value {
-        let mut all = merged(&self.data);
-        merge_into(&mut all, &["hcx".into(), "config".into()], self.config.to_data());
-        all
+        data_tree(&self.data, &self.config)
     }
 
     /// An engine with modules, data and (optionally) the test modules, for `policy test`.
@@ -456,6 +454,13 @@ fn merge_into(root: &mut serde_json::Value, path: &[String], value: serde_json::
     }
 }
 
+/// The whole `data` document: every data file, and the config as `data.hcx.config`.
+fn data_tree(data: &[DataFile], config: &ValidConfig) -> serde_json::Value {
+    let mut all = merged(data);
+    merge_into(&mut all, &["hcx".into(), "config".into()], config.to_data());
+    all
+}
+
 /// All data documents merged into one `data` tree.
 fn merged(data: &[DataFile]) -> serde_json::Value {
     let mut root = serde_json::Value::Object(Default::default());
@@ -512,10 +517,8 @@ fn build_engine(
             message: format!("{e:#}"),
         })?;
     }
-    let mut all = merged(data);
-    merge_into(&mut all, &["hcx".into(), "config".into()], config.to_data());
     engine
-        .add_data(regorus::Value::from(all))
+        .add_data(regorus::Value::from(data_tree(data, config)))
         .map_err(|e| PolicyError::Prepare(format!("{e:#}")))?;
     // Prepare once (analysis, scheduling) so that clones evaluate without it.
     // A rule that reads only the input: it prepares the engine without running any policy rule.

@@ -350,6 +350,11 @@ pub enum SnapshotError {
 impl Snapshot {
     /// Read and validate a snapshot file.
     pub fn load(path: &Path) -> Result<Self, SnapshotError> {
+        Self::from_slice(&Self::read_file(path)?, path)
+    }
+
+    /// The bytes of a snapshot file, refused from its size alone when it is too large.
+    pub fn read_file(path: &Path) -> Result<Vec<u8>, SnapshotError> {
         let io = |source| SnapshotError::Io {
             path: path.to_path_buf(),
             source,
@@ -362,8 +367,7 @@ impl Snapshot {
                 max: MAX_SNAPSHOT_BYTES,
             });
         }
-        let bytes = std::fs::read(path).map_err(io)?;
-        Self::from_slice(&bytes, path)
+        std::fs::read(path).map_err(io)
     }
 
     /// Parse and validate snapshot bytes; `path` is only used in messages.
