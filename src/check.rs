@@ -1,7 +1,8 @@
 //! Judging: a snapshot and a plan, evaluated by a policy set, give a decision.
 
+use crate::engine::EnginePath;
 use crate::findings::Decision;
-use crate::plan::{input_document, Plan};
+use crate::plan::{input_value, Plan};
 use crate::policy::{sha256_hex, PolicyError, PolicySet};
 use crate::snapshot::Snapshot;
 
@@ -32,11 +33,28 @@ impl LoadedSnapshot {
 
 /// Evaluate `plan` on `snapshot` and derive the decision.
 pub fn judge(loaded: &LoadedSnapshot, plan: &Plan, policies: &PolicySet) -> Result<Decision, PolicyError> {
-    let input = input_document(&loaded.snapshot, plan);
-    let findings = policies.evaluate(&input)?;
-    let mut decision = Decision::new(findings, plan, loaded.sha256.clone(), policies.digest().to_string());
+    judge_traced(loaded, plan, policies).map(|(decision, _)| decision)
+}
+
+/// How a decision was evaluated (for `check --verbose`).
+#[derive(Debug, Clone)]
+pub struct EngineUse {
+    pub path: EnginePath,
+    /// Why the RVM did not evaluate, when the set meant it to.
+    pub fallback: Option<String>,
+}
+
+/// [`judge`], also telling which engine path evaluated.
+pub fn judge_traced(loaded: &LoadedSnapshot, plan: &Plan, policies: &PolicySet) -> Result<(Decision, EngineUse), PolicyError> {
+    let input = input_value(&loaded.snapshot, plan).map_err(PolicyError::Eval)?;
+    let evaluation = policies.evaluate_value(input)?;
+    let mut decision = Decision::new(evaluation.findings, plan, loaded.sha256.clone(), policies.digest().to_string());
     decision.facts_sha256 = facts_digests(&loaded.snapshot);
-    Ok(decision)
+    let used = EngineUse {
+        path: evaluation.path,
+        fallback: evaluation.fallback,
+    };
+    Ok((decision, used))
 }
 
 /// SHA-256 of each site's facts, by site name: what the rules look at, without the

@@ -11,7 +11,7 @@ use clap::{Args, Parser, Subcommand};
 
 use std::io::IsTerminal;
 
-use crate::check::{judge, LoadedSnapshot};
+use crate::check::{judge_traced, EngineUse, LoadedSnapshot};
 use crate::collect::{self, CollectArgs};
 use crate::snapshot::Snapshot;
 use crate::plan::{self, FailOn, Phase, Plan};
@@ -79,6 +79,10 @@ pub struct PolicyArgs {
     /// Wall-clock limit of one policy evaluation, in seconds.
     #[arg(long, value_name = "SECS", default_value_t = 10.0)]
     pub eval_timeout: f64,
+    /// Which regorus engine evaluates: the compiled VM where it compiles the set (auto),
+    /// the interpreter, or the compiled VM only (an error where it cannot compile).
+    #[arg(long, value_enum, default_value = "auto")]
+    pub engine: crate::engine::EngineChoice,
 }
 
 impl PolicyArgs {
@@ -91,6 +95,7 @@ impl PolicyArgs {
             config: self.config.clone(),
             discover_config: true,
             timeout: Some(Duration::from_secs_f64(self.eval_timeout)),
+            engine: self.engine,
         })?)
     }
 }
@@ -149,6 +154,9 @@ pub struct CheckArgs {
     /// Print the exact Rego input document instead of judging.
     #[arg(long)]
     pub dump_input: bool,
+    /// Say on stderr which engine evaluated, and why not the compiled VM if it did not.
+    #[arg(long, short)]
+    pub verbose: bool,
     #[command(flatten)]
     pub policy: PolicyArgs,
 }
@@ -382,13 +390,25 @@ fn check(args: CheckArgs) -> Result<ExitStatus> {
         return Ok(ExitStatus::Allowed);
     }
     let policies = args.policy.load()?;
-    let decision = judge(&loaded, &plan, &policies)?;
+    let (decision, used) = judge_traced(&loaded, &plan, &policies)?;
+    if args.verbose {
+        eprintln!("{}", engine_line(&policies, &used));
+    }
     let ctx = ReportContext::new(&policies, &loaded.snapshot, snapshot_path);
     let mut buf = Vec::new();
     let color = args.output.is_none() && report::stdout_wants_color();
     report::render(&decision, args.format, RenderOptions { color }, &ctx, &mut buf)?;
     emit(args.output.as_deref(), &buf)?;
     Ok(if decision.exit_code() == 0 { ExitStatus::Allowed } else { ExitStatus::Denied })
+}
+
+/// What `check --verbose` says about the engine: the path, and why not the RVM.
+fn engine_line(policies: &PolicySet, used: &EngineUse) -> String {
+    let modules = policies.modules().len();
+    match &used.fallback {
+        None => format!("engine: {} ({modules} modules compiled to one RVM program)", used.path.as_str()),
+        Some(reason) => format!("engine: {} (fallback from the RVM: {reason})", used.path.as_str()),
+    }
 }
 
 fn policy(cmd: PolicyCommand) -> Result<ExitStatus> {

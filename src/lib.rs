@@ -13,6 +13,8 @@ pub mod check;
 pub mod cli;
 pub mod collect;
 pub mod config;
+pub mod engine;
+pub mod entrypoint;
 pub mod findings;
 pub mod fsutil;
 #[doc(hidden)]

@@ -90,3 +90,15 @@ pub fn input_document(snapshot: &Snapshot, plan: &Plan) -> serde_json::Value {
         "plan": plan,
     })
 }
+
+/// The same `input` document in regorus' form, serialized once and parsed straight
+/// into a regorus value (no intermediate `serde_json::Value` tree).
+pub fn input_value(snapshot: &Snapshot, plan: &Plan) -> Result<regorus::Value, String> {
+    #[derive(Serialize)]
+    struct Input<'a> {
+        snapshot: &'a Snapshot,
+        plan: &'a Plan,
+    }
+    let text = serde_json::to_string(&Input { snapshot, plan }).map_err(|e| e.to_string())?;
+    regorus::Value::from_json_str(&text).map_err(|e| format!("{e:#}"))
+}

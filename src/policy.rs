@@ -3,21 +3,22 @@
 //!
 //! A [`PolicySet`] is built once per process: every Rego module is parsed, every
 //! data document merged, the organisation config validated against the catalog and
-//! added as `data.hcx.config`, and the engine prepared. Each evaluation then works on
-//! a clone of the prepared engine, with strict builtin errors (a failing builtin is
-//! an error, never a silently undefined expression) and an execution time limit.
-//! Any evaluation error is an error of the tool: the gate never reads it as "allow".
+//! added as `data.hcx.config`, the part of the entrypoint that names the loaded rule
+//! packages generated ([`crate::entrypoint`]), and the engine paths set up
+//! ([`crate::engine`]: the compiled RVM where it compiles the set, else the
+//! interpreter), with strict builtin errors (a failing builtin is an error, never a
+//! silently undefined expression) and an execution time limit. Any evaluation error
+//! is an error of the tool: the gate never reads it as "allow".
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::num::NonZeroU32;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use regorus::utils::limits::ExecutionTimerConfig;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::config::{ConfigError, ConfigFile, ValidConfig};
+use crate::engine::{EngineChoice, EnginePath, Engines, Evaluated};
 use crate::findings::{Finding, Severity};
 
 include!(concat!(env!("OUT_DIR"), "/builtin_policies.rs"));
@@ -57,6 +58,16 @@ pub enum PolicyError {
     Malformed(String),
 }
 
+/// The findings of one evaluation and the engine path that produced them.
+#[derive(Debug)]
+pub struct Evaluation {
+    /// Unsorted.
+    pub findings: Vec<Finding>,
+    pub path: EnginePath,
+    /// Why the RVM did not evaluate, when the set meant it to (for `--verbose`).
+    pub fallback: Option<String>,
+}
+
 /// Metadata of one rule id, from `data.hcx.catalog`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CatalogEntry {
@@ -92,12 +103,13 @@ pub struct DataFile {
 /// The loaded, compiled policy set.
 #[derive(Clone)]
 pub struct PolicySet {
+    /// The Rego modules, the generated entrypoint part ([`crate::entrypoint`]) last.
     modules: Vec<PolicyFile>,
     tests: Vec<PolicyFile>,
     data: Vec<DataFile>,
     config: ValidConfig,
     catalog: BTreeMap<String, CatalogEntry>,
-    engine: regorus::Engine,
+    engines: Engines,
     digest: String,
     timeout: Duration,
 }
@@ -108,6 +120,7 @@ impl std::fmt::Debug for PolicySet {
             .field("modules", &self.modules.len())
             .field("data", &self.data.len())
             .field("digest", &self.digest)
+            .field("engine", &self.engines.path())
             .finish()
     }
 }
@@ -123,6 +136,8 @@ pub struct LoadOptions {
     pub discover_config: bool,
     /// Wall-clock limit of one evaluation.
     pub timeout: Option<Duration>,
+    /// Which engine path evaluates the set.
+    pub engine: EngineChoice,
 }
 
 fn is_test(path: &str) -> bool {
@@ -175,7 +190,16 @@ impl PolicySet {
         };
 
         let timeout = opts.timeout.unwrap_or(DEFAULT_TIMEOUT);
-        let engine = build_engine(&modules, &data, &config, timeout, false)?;
+        let mut modules = modules;
+        let mut engine = new_engine(timeout, false);
+        add_modules(&mut engine, &modules)?;
+        let tree = data_tree(&data, &config);
+        let generated = crate::entrypoint::module(&crate::entrypoint::names(&engine, &modules, &tree)?);
+        add_modules(&mut engine, std::slice::from_ref(&generated))?;
+        modules.push(generated);
+        let data_value = regorus::Value::from(tree);
+        engine.add_data(data_value.clone()).map_err(|e| PolicyError::Prepare(format!("{e:#}")))?;
+        let engines = Engines::new(engine, data_value, REPORT_RULE, timeout, opts.engine).map_err(PolicyError::Prepare)?;
         let digest = digest(&modules, &data, &config);
         Ok(PolicySet {
             modules,
@@ -183,7 +207,7 @@ impl PolicySet {
             data,
             config,
             catalog,
-            engine,
+            engines,
             digest,
             timeout,
         })
@@ -199,7 +223,17 @@ impl PolicySet {
         &self.catalog
     }
 
-    /// The Rego modules (tests excluded).
+    /// The engine path that evaluates the set (unless the RVM fails on an input).
+    pub fn engine_path(&self) -> EnginePath {
+        self.engines.path()
+    }
+
+    /// Why the RVM does not evaluate this set, when it does not.
+    pub fn engine_fallback(&self) -> Option<&str> {
+        self.engines.fallback_reason()
+    }
+
+    /// The Rego modules (tests excluded), the generated entrypoint part included.
     pub fn modules(&self) -> &[PolicyFile] {
         &self.modules
     }
@@ -223,21 +257,46 @@ impl PolicySet {
     pub fn engine_with_tests(&self) -> Result<regorus::Engine, PolicyError> {
         let mut all = self.modules.clone();
         all.extend(self.tests.iter().cloned());
-        build_engine(&all, &self.data, &self.config, self.timeout, true)
+        let mut engine = new_engine(self.timeout, true);
+        add_modules(&mut engine, &all)?;
+        engine
+            .add_data(regorus::Value::from(self.data_document()))
+            .map_err(|e| PolicyError::Prepare(format!("{e:#}")))?;
+        crate::engine::prepare(&mut engine).map_err(PolicyError::Prepare)?;
+        Ok(engine)
     }
 
     /// Evaluate the policies on an input document; the findings are unsorted.
     pub fn evaluate(&self, input: &serde_json::Value) -> Result<Vec<Finding>, PolicyError> {
-        let mut engine = self.engine.clone();
-        engine.set_input(regorus::Value::from(input.clone()));
-        let report = match engine.eval_rule(REPORT_RULE.to_string()) {
-            Ok(r) => r,
-            Err(e) => return Err(self.eval_error(e, input)),
+        Ok(self.evaluate_value(regorus::Value::from(input.clone()))?.findings)
+    }
+
+    /// Evaluate the policies on an input document already in regorus' form (see
+    /// [`crate::plan::input_value`]), by the set's engine path.
+    pub fn evaluate_value(&self, input: regorus::Value) -> Result<Evaluation, PolicyError> {
+        let Evaluated { value, path, fallback } = match self.engines.evaluate(input.clone()) {
+            Ok(e) => e,
+            Err(e) => return Err(self.eval_error(e.message, input)),
         };
-        if report == regorus::Value::Undefined {
+        Ok(Evaluation {
+            findings: self.findings_of(&value)?,
+            path,
+            fallback,
+        })
+    }
+
+    /// The evaluation of the report rule by one given engine path, as regorus returns
+    /// it (the differential tests compare these across paths).
+    pub fn evaluate_raw(&self, path: EnginePath, input: regorus::Value) -> Result<regorus::Value, PolicyError> {
+        self.engines.evaluate_by(path, input).map_err(|e| PolicyError::Eval(e.message))
+    }
+
+    /// The findings in the value of the report rule, or why there is no decision.
+    fn findings_of(&self, report: &regorus::Value) -> Result<Vec<Finding>, PolicyError> {
+        if *report == regorus::Value::Undefined {
             return Err(PolicyError::Eval(format!("{REPORT_RULE} is undefined: a policy overrides or breaks the entrypoint")));
         }
-        let report = serde_json::to_value(&report).map_err(|e| PolicyError::Eval(e.to_string()))?;
+        let report = serde_json::to_value(report).map_err(|e| PolicyError::Eval(e.to_string()))?;
         let ids = |key: &str| -> Vec<String> {
             report[key]
                 .as_array()
@@ -261,8 +320,7 @@ impl PolicySet {
             .collect()
     }
 
-    fn eval_error(&self, e: anyhow::Error, input: &serde_json::Value) -> PolicyError {
-        let message = format!("{e:#}");
+    fn eval_error(&self, message: String, input: regorus::Value) -> PolicyError {
         if !message.contains("exceeded time limit") {
             return PolicyError::Eval(message);
         }
@@ -272,10 +330,8 @@ impl PolicySet {
             let Some(package) = package_of(&m.text).filter(|p| p.starts_with("hcx.rules.")) else {
                 continue;
             };
-            let mut engine = self.engine.clone();
-            engine.set_input(regorus::Value::from(input.clone()));
-            if let Err(e) = engine.eval_rule(format!("data.{package}.violation")) {
-                if format!("{e:#}").contains("exceeded time limit") {
+            if let Err(e) = self.engines.interpret_rule(&format!("data.{package}.violation"), input.clone()) {
+                if e.is_timeout() {
                     slow.push(format!("{} (package {package})", m.origin));
                 }
             }
@@ -494,39 +550,27 @@ fn build_catalog(data: &[DataFile]) -> Result<BTreeMap<String, CatalogEntry>, Po
     Ok(catalog)
 }
 
-fn build_engine(
-    modules: &[PolicyFile],
-    data: &[DataFile],
-    config: &ValidConfig,
-    timeout: Duration,
-    with_coverage: bool,
-) -> Result<regorus::Engine, PolicyError> {
+/// An interpreter with the project's settings: Rego v1, strict builtin errors (a
+/// failing builtin is an error, never a silently undefined expression), the time limit.
+fn new_engine(timeout: Duration, with_coverage: bool) -> regorus::Engine {
     let mut engine = regorus::Engine::new();
     engine.set_rego_v0(false);
     engine.set_strict_builtin_errors(true);
-    engine.set_execution_timer_config(ExecutionTimerConfig {
-        limit: timeout,
-        check_interval: NonZeroU32::new(256).expect("non-zero"),
-    });
+    engine.set_execution_timer_config(crate::engine::timer(timeout));
     if with_coverage {
         engine.set_enable_coverage(true);
     }
+    engine
+}
+
+fn add_modules(engine: &mut regorus::Engine, modules: &[PolicyFile]) -> Result<(), PolicyError> {
     for m in modules {
         engine.add_policy(m.origin.clone(), m.text.clone()).map_err(|e| PolicyError::Compile {
             file: m.origin.clone(),
             message: format!("{e:#}"),
         })?;
     }
-    engine
-        .add_data(regorus::Value::from(data_tree(data, config)))
-        .map_err(|e| PolicyError::Prepare(format!("{e:#}")))?;
-    // Prepare once (analysis, scheduling) so that clones evaluate without it.
-    // A rule that reads only the input: it prepares the engine without running any policy rule.
-    engine.set_input(regorus::Value::new_object());
-    engine
-        .eval_rule("data.hcx.lib.target".to_string())
-        .map_err(|e| PolicyError::Prepare(format!("{e:#}")))?;
-    Ok(engine)
+    Ok(())
 }
 
 fn digest(modules: &[PolicyFile], data: &[DataFile], config: &ValidConfig) -> String {

@@ -130,6 +130,7 @@ pub fn check(policy_dirs: &[PathBuf], config: Option<PathBuf>) -> Result<CheckRe
             config,
             discover_config: true,
             timeout: None,
+            engine: Default::default(),
         });
         match load {
             Ok(_) => {}

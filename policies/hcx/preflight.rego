@@ -1,7 +1,7 @@
 # The entrypoint: data.hcx.preflight.findings
 #
-# Gathers the raw findings of every rule package under data.hcx.rules (built-in and
-# organisation), adds the catalog's metadata (data.hcx.catalog), applies the
+# Takes the raw findings of every rule package under data.hcx.rules (built-in and
+# organisation; gathered by the generated `raw`, see below), adds the catalog's metadata (data.hcx.catalog), applies the
 # organisation's config (data.hcx.config: disabled rules, severity overrides,
 # waivers) and reports waivers that expired or matched nothing. The decision
 # (allow/deny) is derived from these findings by hcx-preflight, and the same
@@ -21,11 +21,10 @@ _waivers := object.get(_config, "waivers", [])
 # Ids that waivers, overrides and disabling can never touch.
 _meta_ids := {"waiver-expired", "waiver-unused"}
 
-# Every raw finding of every rule package.
-raw contains v if {
-	some name
-	some v in data.hcx.rules[name].violation
-}
+# `raw`, every raw finding of every rule package under data.hcx.rules, is generated
+# by hcx-preflight from the rule packages it loads (built-in and organisation): one
+# `raw contains v if some v in data.hcx.rules.<name>.violation` per package, in
+# hcx/preflight_raw.rego, which `hcx-preflight policy export` writes into the bundle.
 
 # Emitted ids that the catalog does not know: hcx-preflight refuses to decide.
 uncatalogued contains v.id if {
@@ -42,8 +41,12 @@ _severity(v) := v.severity if {
 
 _severity(v) := data.hcx.catalog[v.id].severity if {
 	not _has_override(v)
-	not is_string(v.severity)
+	not _has_severity(v)
 }
+
+# In a helper, not inline: OPA takes `v.severity` out of `not is_string(v.severity)`, so
+# that negation is undefined (not true) for a finding without a severity.
+_has_severity(v) if is_string(v.severity)
 
 _has_override(v) if {
 	not v.id in _meta_ids

@@ -1,0 +1,241 @@
+//! The engine paths that evaluate a loaded policy set: regorus's compiled VM (RVM)
+//! and its tree-walking interpreter.
+//!
+//! The RVM runs a program compiled once per process from the entrypoint rule; it
+//! memoizes rules and is several times faster than the interpreter. It is used only
+//! where the differential tests (`tests/differential.rs`: every policy case, fixture
+//! and fuzz input, against the interpreter and OPA) show the same results. A set the
+//! RVM cannot compile falls back to the interpreter, and the reason is kept for
+//! `check --verbose`; so does an evaluation that the RVM fails for another reason
+//! than the time limit: the interpreter then decides (and fails the same way when the
+//! policies are at fault). Nothing here turns an error into a result.
+//!
+//! This module does not know what the policies mean: [`crate::policy`] loads them
+//! and reads the findings out of the value evaluated here.
+
+use std::num::NonZeroU32;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use regorus::languages::rego::compiler::Compiler;
+use regorus::rvm::{Program, RegoVM};
+use regorus::utils::limits::ExecutionTimerConfig;
+
+/// Which engine evaluated (or is to evaluate) a policy set.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum EnginePath {
+    /// regorus's compiled VM.
+    Rvm,
+    /// regorus's tree-walking interpreter.
+    Interpreter,
+}
+
+impl EnginePath {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EnginePath::Rvm => "rvm",
+            EnginePath::Interpreter => "interpreter",
+        }
+    }
+}
+
+/// Which engine path the user asks for (`--engine`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum EngineChoice {
+    /// The RVM where it compiles the set, else the interpreter.
+    #[default]
+    Auto,
+    /// Always the interpreter.
+    Interpreter,
+    /// The RVM; a set it cannot compile is an error.
+    Rvm,
+}
+
+/// Why the evaluation of one rule failed.
+#[derive(Debug, Clone)]
+pub struct EvalFailure {
+    pub message: String,
+}
+
+impl EvalFailure {
+    /// The evaluation ran out of time (both engines say "exceeded time limit").
+    pub fn is_timeout(&self) -> bool {
+        self.message.contains("exceeded time limit")
+    }
+}
+
+/// One evaluation: the value of the rule and the path that produced it.
+#[derive(Debug)]
+pub struct Evaluated {
+    pub value: regorus::Value,
+    pub path: EnginePath,
+    /// Why the RVM did not evaluate it, when it was meant to.
+    pub fallback: Option<String>,
+}
+
+/// The engines of one policy set, ready to evaluate one rule (the entrypoint).
+pub struct Engines {
+    rule: String,
+    /// The interpreter, with modules and data; kept (not cloned) between evaluations,
+    /// so that its preparation is paid once per process.
+    interpreter: Mutex<regorus::Engine>,
+    /// The RVM program, or why there is none.
+    rvm: Result<Arc<Program>, String>,
+    data: regorus::Value,
+    timer: ExecutionTimerConfig,
+}
+
+impl Clone for Engines {
+    fn clone(&self) -> Self {
+        Engines {
+            rule: self.rule.clone(),
+            interpreter: Mutex::new(self.lock().clone()),
+            rvm: self.rvm.clone(),
+            data: self.data.clone(),
+            timer: self.timer,
+        }
+    }
+}
+
+/// The time limit of one evaluation, checked every 256 steps by either engine.
+pub fn timer(limit: Duration) -> ExecutionTimerConfig {
+    ExecutionTimerConfig {
+        limit,
+        check_interval: NonZeroU32::new(256).expect("non-zero"),
+    }
+}
+
+impl Engines {
+    /// Set up the engine paths for `rule` on an interpreter that holds the modules and
+    /// the data document `data`. With [`EngineChoice::Rvm`], a set the RVM cannot
+    /// compile is an error (the reason); otherwise it falls back to the interpreter.
+    pub fn new(
+        mut interpreter: regorus::Engine,
+        data: regorus::Value,
+        rule: &str,
+        timeout: Duration,
+        choice: EngineChoice,
+    ) -> Result<Self, String> {
+        let rvm = match choice {
+            EngineChoice::Interpreter => Err("the interpreter was asked for (--engine interpreter)".to_string()),
+            EngineChoice::Auto | EngineChoice::Rvm => compile(&mut interpreter, rule),
+        };
+        match (&rvm, choice) {
+            (Err(reason), EngineChoice::Rvm) => return Err(format!("the RVM cannot compile the policy set: {reason}")),
+            (Err(_), _) => prepare(&mut interpreter)?,
+            _ => {}
+        }
+        Ok(Engines {
+            rule: rule.to_string(),
+            interpreter: Mutex::new(interpreter),
+            rvm,
+            data,
+            timer: timer(timeout),
+        })
+    }
+
+    /// The path an evaluation takes unless the RVM fails at run time.
+    pub fn path(&self) -> EnginePath {
+        if self.rvm.is_ok() {
+            EnginePath::Rvm
+        } else {
+            EnginePath::Interpreter
+        }
+    }
+
+    /// Why the RVM is not used for this set, if it is not.
+    pub fn fallback_reason(&self) -> Option<&str> {
+        self.rvm.as_ref().err().map(String::as_str)
+    }
+
+    /// Evaluate the rule on `input` by the set's path. An RVM failure other than the
+    /// time limit is evaluated again by the interpreter, which decides.
+    pub fn evaluate(&self, input: regorus::Value) -> Result<Evaluated, EvalFailure> {
+        let Ok(program) = &self.rvm else {
+            return Ok(Evaluated {
+                value: self.interpret(input)?,
+                path: EnginePath::Interpreter,
+                fallback: self.rvm.as_ref().err().cloned(),
+            });
+        };
+        match self.run_vm(program, input.clone()) {
+            Ok(value) => Ok(Evaluated {
+                value,
+                path: EnginePath::Rvm,
+                fallback: None,
+            }),
+            Err(e) if e.is_timeout() => Err(e),
+            Err(e) => Ok(Evaluated {
+                value: self.interpret(input)?,
+                path: EnginePath::Interpreter,
+                fallback: Some(format!("the RVM failed on this input, the interpreter decided: {}", e.message)),
+            }),
+        }
+    }
+
+    /// Evaluate by one given path (differential tests, benchmarks).
+    pub fn evaluate_by(&self, path: EnginePath, input: regorus::Value) -> Result<regorus::Value, EvalFailure> {
+        match (path, &self.rvm) {
+            (EnginePath::Interpreter, _) => self.interpret(input),
+            (EnginePath::Rvm, Ok(program)) => self.run_vm(program, input),
+            (EnginePath::Rvm, Err(reason)) => Err(EvalFailure {
+                message: format!("no RVM program: {reason}"),
+            }),
+        }
+    }
+
+    /// Evaluate another rule with the interpreter (e.g. to find which package is slow).
+    pub fn interpret_rule(&self, rule: &str, input: regorus::Value) -> Result<regorus::Value, EvalFailure> {
+        let mut engine = self.lock();
+        engine.set_input(input);
+        engine.eval_rule(rule.to_string()).map_err(failure)
+    }
+
+    fn interpret(&self, input: regorus::Value) -> Result<regorus::Value, EvalFailure> {
+        self.interpret_rule(&self.rule, input)
+    }
+
+    fn run_vm(&self, program: &Arc<Program>, input: regorus::Value) -> Result<regorus::Value, EvalFailure> {
+        let mut vm = RegoVM::new();
+        vm.load_program(program.clone());
+        vm.set_data(self.data.clone()).map_err(failure)?;
+        vm.set_input(input);
+        vm.set_strict_builtin_errors(true);
+        vm.set_execution_timer_config(Some(self.timer));
+        // The time limit bounds the work; the RVM's default instruction budget
+        // (25,000) would refuse a large estate.
+        vm.set_max_instructions(usize::MAX);
+        vm.execute_entry_point_by_name(&self.rule).map_err(failure)
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, regorus::Engine> {
+        // A panic during an evaluation leaves nothing half-written that matters: the
+        // next evaluation sets its own input.
+        self.interpreter.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+fn failure(e: impl std::fmt::Display) -> EvalFailure {
+    EvalFailure {
+        message: format!("{e:#}"),
+    }
+}
+
+/// Compile `rule` to an RVM program.
+fn compile(interpreter: &mut regorus::Engine, rule: &str) -> Result<Arc<Program>, String> {
+    let compiled = interpreter
+        .compile_with_entrypoint(&rule.into())
+        .map_err(|e| format!("{e:#}"))?;
+    Compiler::compile_from_policy(&compiled, &[rule]).map_err(|e| format!("{e}"))
+}
+
+/// Prepare the interpreter (analysis, scheduling) once, so that evaluations do not
+/// pay for it: evaluate a rule that reads only the input.
+pub fn prepare(interpreter: &mut regorus::Engine) -> Result<(), String> {
+    interpreter.set_input(regorus::Value::new_object());
+    interpreter
+        .eval_rule("data.hcx.lib.target".to_string())
+        .map(|_| ())
+        .map_err(|e| format!("{e:#}"))
+}
