@@ -4,11 +4,14 @@
 //! The RVM runs a program compiled once per process from the entrypoint rule; it
 //! memoizes rules and is several times faster than the interpreter. It is used only
 //! where the differential tests (`tests/differential.rs`: every policy case, fixture
-//! and fuzz input, against the interpreter and OPA) show the same results. A set the
-//! RVM cannot compile falls back to the interpreter, and the reason is kept for
-//! `check --verbose`; so does an evaluation that the RVM fails for another reason
-//! than the time limit: the interpreter then decides (and fails the same way when the
-//! policies are at fault). Nothing here turns an error into a result.
+//! and fuzz input, against the interpreter and OPA) show the same results: on the
+//! built-in modules, with any data and config. Organisation modules go to the
+//! interpreter unless `--engine rvm` asks otherwise, because regorus 0.14.1's RVM
+//! skips a rule body whose builtin fails where the interpreter (strict builtin errors)
+//! fails the evaluation ([`UNVERIFIED`]). A set the RVM cannot compile falls back to
+//! the interpreter, and the reason is kept for `check --verbose`; so does an
+//! evaluation that the RVM fails for another reason than the time limit: the
+//! interpreter then decides. Nothing here turns an error into a result.
 //!
 //! This module does not know what the policies mean: [`crate::policy`] loads them
 //! and reads the findings out of the value evaluated here.
@@ -20,6 +23,12 @@ use std::time::Duration;
 use regorus::languages::rego::compiler::Compiler;
 use regorus::rvm::{Program, RegoVM};
 use regorus::utils::limits::ExecutionTimerConfig;
+
+/// Why a set with organisation modules is not evaluated by the RVM unless asked for.
+pub const UNVERIFIED: &str = "the set has organisation modules, and regorus 0.14.1's RVM skips a rule body \
+whose builtin fails (or a complete rule whose definitions conflict) instead of failing the evaluation, which \
+could hide a finding; the RVM evaluates only the built-in modules, which the differential tests cover \
+(--engine rvm forces it)";
 
 /// Which engine evaluated (or is to evaluate) a policy set.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
@@ -43,12 +52,13 @@ impl EnginePath {
 /// Which engine path the user asks for (`--engine`).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum)]
 pub enum EngineChoice {
-    /// The RVM where it compiles the set, else the interpreter.
+    /// The RVM for the built-in modules (with any data and config), where it compiles
+    /// them; the interpreter for a set with organisation modules.
     #[default]
     Auto,
     /// Always the interpreter.
     Interpreter,
-    /// The RVM; a set it cannot compile is an error.
+    /// The RVM, organisation modules too; a set it cannot compile is an error.
     Rvm,
 }
 
@@ -108,17 +118,21 @@ pub fn timer(limit: Duration) -> ExecutionTimerConfig {
 
 impl Engines {
     /// Set up the engine paths for `rule` on an interpreter that holds the modules and
-    /// the data document `data`. With [`EngineChoice::Rvm`], a set the RVM cannot
-    /// compile is an error (the reason); otherwise it falls back to the interpreter.
+    /// the data document `data`. `verified` says that the differential tests cover these
+    /// modules (the built-in ones, with any data and config): [`EngineChoice::Auto`] uses
+    /// the RVM only then. With [`EngineChoice::Rvm`], a set the RVM cannot compile is an
+    /// error (the reason); otherwise it falls back to the interpreter.
     pub fn new(
         mut interpreter: regorus::Engine,
         data: regorus::Value,
         rule: &str,
         timeout: Duration,
         choice: EngineChoice,
+        verified: bool,
     ) -> Result<Self, String> {
         let rvm = match choice {
             EngineChoice::Interpreter => Err("the interpreter was asked for (--engine interpreter)".to_string()),
+            EngineChoice::Auto if !verified => Err(UNVERIFIED.to_string()),
             EngineChoice::Auto | EngineChoice::Rvm => compile(&mut interpreter, rule),
         };
         match (&rvm, choice) {

@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 use clap::ValueEnum;
-use hcx_preflight::engine::EnginePath;
+use hcx_preflight::engine::{EngineChoice, EnginePath};
 use hcx_preflight::plan::{input_document, input_value, parse_time, FailOn, Phase, Plan};
 use hcx_preflight::policy::{LoadOptions, PolicySet};
 use hcx_preflight::snapshot::Snapshot;
@@ -63,9 +63,11 @@ fn regorus_outcome(set: &PolicySet, path: EnginePath, s: &Subject) -> Result<ser
 /// The organisation policy set that `policy init` writes, with its config.
 fn org_set(dir: &Path) -> PolicySet {
     hcx_preflight::policyinit::init(dir).expect("policy init");
+    // The RVM too (by default a set with organisation modules goes to the interpreter).
     PolicySet::load(&LoadOptions {
         policy_dirs: vec![dir.to_path_buf()],
         config: Some(dir.join("hcx-preflight.toml")),
+        engine: EngineChoice::Rvm,
         ..Default::default()
     })
     .expect("the policy init example loads")
@@ -250,6 +252,13 @@ fn a_set_the_rvm_cannot_compile_falls_back_to_the_interpreter_with_the_reason() 
     })
     .expect("loads");
     assert_eq!(set.engine_path(), EnginePath::Interpreter);
+    let forced = PolicySet::load(&LoadOptions {
+        policy_dirs: vec![dir.path().to_path_buf()],
+        engine: EngineChoice::Rvm,
+        ..Default::default()
+    });
+    let err = forced.expect_err("--engine rvm cannot fall back").to_string();
+    assert!(err.contains("the RVM cannot compile"), "{err}");
     let reason = set.engine_fallback().expect("a reason");
     assert!(!reason.is_empty());
     let snapshot = Snapshot::from_slice(
@@ -260,4 +269,47 @@ fn a_set_the_rvm_cannot_compile_falls_back_to_the_interpreter_with_the_reason() 
     let evaluation = set.evaluate_value(input_value(&snapshot, &fixture_plan("4.11.0", Phase::Managers)).expect("input")).expect("evaluates");
     assert_eq!(evaluation.path, EnginePath::Interpreter);
     assert_eq!(evaluation.fallback.as_deref(), Some(reason));
+}
+
+#[test]
+fn organisation_modules_go_to_the_interpreter_unless_the_rvm_is_asked_for() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    hcx_preflight::policyinit::init(&dir.path().join("org")).expect("policy init");
+    let load = |engine| {
+        PolicySet::load(&LoadOptions {
+            policy_dirs: vec![dir.path().join("org")],
+            engine,
+            ..Default::default()
+        })
+        .expect("loads")
+    };
+    let auto = load(EngineChoice::Auto);
+    assert_eq!(auto.engine_path(), EnginePath::Interpreter);
+    assert_eq!(auto.engine_fallback(), Some(hcx_preflight::engine::UNVERIFIED));
+    assert_eq!(load(EngineChoice::Rvm).engine_path(), EnginePath::Rvm);
+    assert_eq!(load(EngineChoice::Interpreter).engine_path(), EnginePath::Interpreter);
+    assert_eq!(PolicySet::builtin().expect("built-in").engine_path(), EnginePath::Rvm);
+}
+
+#[test]
+fn check_verbose_names_the_engine_and_why_not_the_rvm() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    hcx_preflight::policyinit::init(&dir.path().join("org")).expect("policy init");
+    let snapshot = root().join("fixtures/snapshots/two-site-healthy.json");
+    let stderr = |extra: &[&str]| {
+        let out = Command::new(env!("CARGO_BIN_EXE_hcx-preflight"))
+            .current_dir(dir.path())
+            .args(["check", "--verbose", "--format", "json", "--target", "4.11.0", "--now", "2026-11-29T09:05:00Z", "--snapshot"])
+            .arg(&snapshot)
+            .args(extra)
+            .output()
+            .expect("run hcx-preflight");
+        String::from_utf8_lossy(&out.stderr).into_owned()
+    };
+    let builtin = stderr(&[]);
+    assert!(builtin.starts_with("engine: rvm ("), "{builtin}");
+    let org = stderr(&["--policy-dir", "org"]);
+    assert!(org.starts_with("engine: interpreter (fallback from the RVM: the set has organisation modules"), "{org}");
+    let forced = stderr(&["--engine", "interpreter"]);
+    assert!(forced.starts_with("engine: interpreter (fallback from the RVM: the interpreter was asked for"), "{forced}");
 }
