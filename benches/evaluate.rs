@@ -96,9 +96,10 @@ fn opa_ms(bundle: &Path, input: &Path, runs: usize) -> Result<f64, String> {
         return Err("OPA is not installed: run .ci/install-opa.sh (installs the OPA engine into target/opa-venv)".into());
     }
     let out = Command::new(python)
-        .arg(root.join("tests/differential/opa_driver.py"))
-        .args(["time", "data.hcx.preflight.report"])
+        .arg(root.join("tests/opa/driver.py"))
+        .arg("time")
         .arg(bundle)
+        .arg("data.hcx.preflight.report")
         .arg(input)
         .arg(runs.to_string())
         .output()

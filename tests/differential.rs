@@ -4,8 +4,8 @@
 //! an organisation policy set, and must give the same value (or all fail). The RVM is
 //! the default path only because these agree.
 //!
-//! OPA runs through `tests/differential/opa_driver.py` with the Python of
-//! `target/opa-venv` (`.ci/install-opa.sh`). Without it the OPA side is skipped with a
+//! OPA runs through `tests/opa/driver.py` with the Python of `target/opa-venv`
+//! (`.ci/install-opa.sh`). Without it the OPA side is skipped with a
 //! loud line, except under `CI=true`, where a missing OPA fails the test.
 
 use std::collections::BTreeMap;
@@ -19,7 +19,7 @@ use hcx_preflight::plan::{input_document, input_value, parse_time, FailOn, Phase
 use hcx_preflight::policy::{LoadOptions, PolicySet};
 use hcx_preflight::snapshot::Snapshot;
 
-use super::policy_cases::{case_input, load_cases, set_with_config};
+use super::policy_cases::{builtin_with_config, load_cases, prepare};
 
 const REPORT: &str = "data.hcx.preflight.report";
 
@@ -86,11 +86,11 @@ fn subjects(sets: &mut Vec<(String, PolicySet)>, org_dir: &Path) -> Vec<Subject>
     let mut out = Vec::new();
     let mut by_config: BTreeMap<String, usize> = BTreeMap::new();
     for (file, case) in load_cases() {
-        let (snapshot, plan) = case_input(&case).unwrap_or_else(|e| panic!("[{file}] {}: {e}", case.name));
+        let (snapshot, plan) = prepare(&case).unwrap_or_else(|e| panic!("[{file}] {}: {e}", case.name));
         let set = match &case.config {
             None => 0,
             Some(text) => *by_config.entry(text.clone()).or_insert_with(|| {
-                sets.push((format!("config of case {:?}", case.name), set_with_config(text).expect("case config")));
+                sets.push((format!("config of case {:?}", case.name), builtin_with_config(text).expect("case config")));
                 sets.len() - 1
             }),
         };
@@ -153,41 +153,41 @@ fn opa_python() -> Option<PathBuf> {
     None
 }
 
-/// OPA's outcome for every subject, in one run of the driver.
+/// OPA's outcome for every subject: one run of `tests/opa/driver.py` per policy set.
 fn opa_outcomes(python: &Path, sets: &[(String, PolicySet)], subjects: &[Subject]) -> Vec<Result<serde_json::Value, &'static str>> {
     let dir = tempfile::tempdir().expect("tempdir");
-    let mut bundles = serde_json::Map::new();
-    for (i, (_, set)) in sets.iter().enumerate() {
+    let mut out = vec![Err("not evaluated"); subjects.len()];
+    for (i, (name, set)) in sets.iter().enumerate() {
         let bundle = dir.path().join(format!("bundle-{i}"));
         set.export(&bundle).expect("export");
-        bundles.insert(i.to_string(), bundle.display().to_string().into());
+        let mine: Vec<usize> = (0..subjects.len()).filter(|&j| subjects[j].set == i).collect();
+        let lines: String = mine
+            .iter()
+            .map(|&j| format!("{}\n", serde_json::to_string(&input_document(&subjects[j].snapshot, &subjects[j].plan)).expect("json")))
+            .collect();
+        let mut child = Command::new(python)
+            .arg(root().join("tests/opa/driver.py"))
+            .arg("eval")
+            .arg(&bundle)
+            .arg(REPORT)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("run the OPA driver");
+        let mut stdin = child.stdin.take().expect("stdin");
+        // Written from a thread: the driver answers while it reads.
+        let writer = std::thread::spawn(move || stdin.write_all(lines.as_bytes()).expect("write inputs"));
+        let result = child.wait_with_output().expect("OPA driver");
+        writer.join().expect("writer");
+        assert!(result.status.success(), "the OPA driver failed on set {name}");
+        let answers: Vec<serde_json::Value> =
+            String::from_utf8_lossy(&result.stdout).lines().map(|l| serde_json::from_str(l).expect("driver line")).collect();
+        assert_eq!(answers.len(), mine.len(), "set {name}: one answer per input");
+        for (&j, answer) in mine.iter().zip(answers) {
+            out[j] = answer.get("ok").map(|v| canonical(v.clone())).ok_or("error");
+        }
     }
-    let mut evals = Vec::new();
-    for (i, s) in subjects.iter().enumerate() {
-        let file = dir.path().join(format!("input-{i}.json"));
-        std::fs::write(&file, serde_json::to_vec(&input_document(&s.snapshot, &s.plan)).expect("json")).expect("write input");
-        evals.push(serde_json::json!([s.set.to_string(), file.display().to_string()]));
-    }
-    let request = serde_json::json!({"bundles": bundles, "evals": evals});
-    let mut child = Command::new(python)
-        .arg(root().join("tests/differential/opa_driver.py"))
-        .args(["eval", REPORT])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("run the OPA driver");
-    child.stdin.take().expect("stdin").write_all(request.to_string().as_bytes()).expect("write request");
-    let out = child.wait_with_output().expect("OPA driver");
-    assert!(out.status.success(), "the OPA driver failed: {}", String::from_utf8_lossy(&out.stdout));
-    let results: Vec<serde_json::Value> = serde_json::from_slice(&out.stdout).expect("driver output");
-    assert_eq!(results.len(), subjects.len());
-    results
-        .into_iter()
-        .map(|r| match r.get("value") {
-            Some(v) => Ok(canonical(v.clone())),
-            None => Err("error"),
-        })
-        .collect()
+    out
 }
 
 #[test]

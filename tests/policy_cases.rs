@@ -91,8 +91,8 @@ struct Outcome {
     fired: BTreeSet<String>,
 }
 
-/// The snapshot (fixture and patches) and the plan of a case.
-pub(crate) fn case_input(case: &Case) -> Result<(Snapshot, Plan), String> {
+/// The snapshot (the fixture with the case's patches) and the plan of a case.
+pub(crate) fn prepare(case: &Case) -> Result<(Snapshot, Plan), String> {
     let path = root().join("fixtures/snapshots").join(&case.snapshot);
     let mut doc: serde_json::Value = serde_json::from_slice(&std::fs::read(&path).map_err(|e| e.to_string())?).map_err(|e| e.to_string())?;
     for p in &case.patch {
@@ -115,8 +115,8 @@ pub(crate) fn case_input(case: &Case) -> Result<(Snapshot, Plan), String> {
     Ok((snapshot, plan))
 }
 
-/// The policy set of a case with an organisation config.
-pub(crate) fn set_with_config(text: &str) -> Result<PolicySet, String> {
+/// The built-in policies with an organisation config given as TOML text.
+pub(crate) fn builtin_with_config(text: &str) -> Result<PolicySet, String> {
     let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
     let cfg = dir.path().join("hcx-preflight.toml");
     std::fs::write(&cfg, text).map_err(|e| e.to_string())?;
@@ -128,12 +128,12 @@ pub(crate) fn set_with_config(text: &str) -> Result<PolicySet, String> {
 }
 
 fn run_case(file: &str, case: &Case, builtin: &PolicySet) -> Result<Outcome, String> {
-    let (snapshot, plan) = case_input(case)?;
+    let (snapshot, plan) = prepare(case)?;
     let owned;
     let policies = match &case.config {
         None => builtin,
         Some(text) => {
-            owned = set_with_config(text)?;
+            owned = builtin_with_config(text)?;
             &owned
         }
     };
