@@ -432,6 +432,9 @@ fn policy(cmd: PolicyCommand) -> Result<ExitStatus> {
                 text.push_str(&format!("when:        {when}\n"));
             }
             text.push_str(&format!("remediation: {}\n", e.remediation));
+            for (i, r) in e.references.iter().enumerate() {
+                text.push_str(&format!("{}{r}\n", if i == 0 { "references:  " } else { "             " }));
+            }
             text.push_str(&format!("source:      {}\n", rule_sources(&set, &id).join(", ")));
             if set.config().disabled.contains(&id) {
                 text.push_str("status:      disabled by the config\n");
