@@ -140,10 +140,9 @@ mod tests {
         assert_eq!(
             base.verify_mesh(),
             "hcx-preflight verify --phase mesh --target 9.0.0.0 \
-             --site source=https://hcx.corp.example/,admin=https://hcx.corp.example:9443 \
-             --site cloud-east=https://hcx.east.example:8443,admin=https://adm.east.example:9443,role=cloud \
+             --site 'source=https://hcx.corp.example,admin=https://hcx.corp.example:9443' \
+             --site 'cloud-east=https://hcx.east.example:8443,admin=https://adm.east.example:9443,role=cloud' \
              --ca-cert '/tmp/my certs/ca.pem' --policy-dir org"
-                .replace("example/,", "example,")
         );
         let words = shlex::split(&base.verify_mesh()).unwrap();
         assert!(words.contains(&"/tmp/my certs/ca.pem".to_string()));

@@ -118,7 +118,8 @@ pub fn parse_appliance(v: &Value, mesh: &str, notes: &mut Notes) -> Appliance {
         notes.add(
             format!("service_meshes.{mesh}.appliances.{who}.ha_group"),
             format!(
-                "no public API reports Network Extension HA groups: attest it as                  service_meshes.{mesh}.appliances.{who}.ha_group=GROUP (or =none)"
+                "no public API reports Network Extension HA groups: attest it as \
+                 service_meshes.{mesh}.appliances.{who}.ha_group=GROUP (or =none)"
             ),
         );
     }

@@ -4,11 +4,11 @@ package hcx.lib
 
 # Every site-paired manager the snapshot knows of: each collected manager, and each peer
 # seen only through a site pair (with the version that pair reports; null if unknown).
-paired_managers contains {"site": site.name, "name": manager_name(site), "label": manager_name(site), "version": site.manager.version} if {
+paired_managers contains {"site": site.name, "name": manager_name(site), "label": manager_name(site), "version": object.get(site.manager, "version", null)} if {
 	some site in sites
 }
 
-paired_managers contains {"site": site.name, "name": name, "label": label, "version": pair.remote_version} if {
+paired_managers contains {"site": site.name, "name": name, "label": label, "version": object.get(pair, "remote_version", null)} if {
 	some site in sites
 	some pair in as_list(site.site_pairs)
 	not pair_collected(site, pair)

@@ -11,7 +11,7 @@ _site[site.name] := site if some site in lib.sites
 # Appliances that the mesh upgrade to the target still has to update.
 _to_upgrade contains x if {
 	some x in lib.appliances
-	not lib.on_target(x.appliance.version)
+	not lib.on_target(object.get(x.appliance, "version", null))
 }
 
 _name(x) := lib.appliance_name(x.mesh, x.appliance)
@@ -65,7 +65,7 @@ violation contains lib.finding("appliance-version-lag", x.site, _name(x), msg) i
 	lib.phase == "verify-mesh"
 	some x in lib.appliances
 	manager := _site[x.site].manager
-	not _same_version(x.appliance.version, manager.version)
+	not _same_version(object.get(x.appliance, "version", null), object.get(manager, "version", null))
 	msg := sprintf("appliance %s is on %s, its manager %s on %s: the Service Mesh upgrade is not complete; %s", [
 		_name(x), lib.version_text(x.appliance.version), lib.manager_name(_site[x.site]),
 		lib.version_text(manager.version), _how(x.appliance),

@@ -77,7 +77,7 @@ violation contains lib.finding("upgrade-path-unsupported", site.name, lib.manage
 violation contains lib.finding("managers-first", m.site, m.name, msg) if {
 	lib.phase == "service-mesh"
 	some m in lib.paired_managers
-	not lib.on_target(m.version)
+	not lib.on_target(object.get(m, "version", null))
 	msg := sprintf("%s is %s: the Service Mesh upgrade needs the site-paired managers on the same version, the target %s (now: %s); finish the managers' upgrade first (phases managers, then verify)", [
 		m.label, _standing(m.version), lib.target, _managers_now,
 	])
