@@ -124,3 +124,43 @@ violation contains lib.finding("version-not-updated", site.name, lib.manager_nam
 	lib.manager_parts[site.name] != lib.target_parts
 	msg := sprintf("%s reports %s as its current version, not the target %s", [lib.manager_name(site), site.manager.version, lib.target])
 }
+
+# Phase verify, a paired manager seen only through its site pair: its known version must
+# be the target, and an unknown one fails closed.
+violation contains lib.finding("version-not-updated", site.name, name, msg) if {
+	lib.phase == "verify"
+	some site in lib.sites
+	some pair in lib.as_list(site.site_pairs)
+	not _collected(pair)
+	name := lib.either(pair.remote_name, pair.remote_url)
+	not _pair_on_target(pair)
+	msg := sprintf("the paired manager %s (%s), seen through the site pair from %s, reports %s, not the target %s: upgrade it, or collect it too (--site) to verify it directly", [
+		name, lib.either(pair.remote_url, "url unknown"), lib.manager_name(site), _pair_version(pair), lib.target,
+	])
+}
+
+_pair_on_target(pair) if {
+	is_string(pair.remote_version)
+	lib.version_parts(pair.remote_version) == lib.target_parts
+}
+
+_pair_version(pair) := pair.remote_version if is_string(object.get(pair, "remote_version", null))
+
+_pair_version(pair) := "no version (unknown)" if not is_string(object.get(pair, "remote_version", null))
+
+# The remote manager of a site pair is itself in the snapshot (by site name or host).
+_collected(pair) if {
+	some other in lib.sites
+	other.name == pair.remote_name
+}
+
+_collected(pair) if {
+	some other in lib.sites
+	is_string(other.manager.fqdn)
+	lower(other.manager.fqdn) == _host(pair.remote_url)
+}
+
+_host(url) := lower(split(split(split(url, "://")[1], "/")[0], ":")[0]) if {
+	is_string(url)
+	contains(url, "://")
+}
