@@ -100,7 +100,7 @@ fn an_allowed_plan_upgrades_reboots_returns_and_verifies_without_the_earlier_att
     assert_eq!(run.sim.sites()[0].current_version(), TARGET);
     assert!(err.contains("mgr9: the manager is down (rebooting)"), "{err}");
     assert!(err.contains("mgr9: the manager is back after"), "{err}");
-    assert!(err.contains("verify found problems"), "{err}");
+    assert!(err.contains("found problems: see the findings above"), "{err}");
     assert!(!err.contains("verified:"), "{err}");
     assert!(out.contains("made while the manager ran 9.0.0.0, and it now reports 9.1.1.0"), "{out}");
     assert!(out.contains("--attest 'mgr9.site_pairs.cloud9.status=healthy;evidence=WHAT SHOWS IT'"), "{out}");
