@@ -38,6 +38,7 @@ fn appliance() -> impl Strategy<Value = Appliance> {
         kind: Some("HCX-WAN-IX".into()),
         version: v.map(|v| v.parse().expect("version")),
         status: s,
+        message: None,
         tunnel_status: t,
         update_available: Some(false),
     })
@@ -49,6 +50,7 @@ fn mesh() -> impl Strategy<Value = ServiceMesh> {
         name: Some(n),
         state: Some(if failed { "UPDATE_FAILED" } else { "COMMITTED" }.into()),
         status: s,
+        message: None,
         backing: Some("PHOTON".into()),
         update_available: Some(false),
         services: Some(vec!["INTERCONNECT".into()]),

@@ -121,7 +121,8 @@ fn parse_kind(text: &str) -> Result<ConnectionKind, String> {
 }
 
 const FACTS: &str = "backup.last_success_at, backup.supported, manager.disk_common_used_percent, \
-manager.provider_managed, manager.provider, connections.KIND.status, site_pairs.REMOTE_NAME.status";
+manager.provider_managed, manager.provider, connections.KIND.status, site_pairs.PEER.status \
+(PEER: the pair's remote name, or its endpoint id where the manager gives no name)";
 
 /// Set one attested fact on its site.
 fn set(site: &mut Site, fact: &str, text: &str, evidence: &str) -> Result<(), String> {
@@ -191,12 +192,19 @@ fn set(site: &mut Site, fact: &str, text: &str, evidence: &str) -> Result<(), St
                 c.evidence = Some(evidence.to_string());
             }
         }
-        ["site_pairs", remote, "status"] => {
+        // The peer as the collector names it in `errors`: its `cloudName`, else its
+        // `endpointId` (the vendor's reference shows no name); a name may contain dots.
+        ["site_pairs", remote @ .., "status"] if !remote.is_empty() => {
+            let remote = remote.join(".");
             let status = parse_status(text)?;
+            let named = |p: &SitePair| {
+                p.remote_name.as_deref() == Some(remote.as_str())
+                    || (p.remote_name.is_none() && p.endpoint_id.as_deref() == Some(remote.as_str()))
+            };
             let pair: &mut SitePair = site
                 .site_pairs
                 .as_mut()
-                .and_then(|p| p.iter_mut().find(|p| p.remote_name.as_deref() == Some(*remote)))
+                .and_then(|p| p.iter_mut().find(|p| named(p)))
                 .ok_or_else(|| format!("the site has no collected site pair named `{remote}`"))?;
             pair.status = Some(status);
             pair.message = None;
@@ -248,19 +256,15 @@ pub fn apply(snapshot: &mut Snapshot, attestations: &[Attestation]) -> Result<()
     Ok(())
 }
 
-/// Whether an attested fact settles a collected error entry: `backup.*` settles `backup`,
-/// `site_pairs.east.status` settles `site_pairs[east].status`, `manager.provider` settles
-/// `manager.provider_managed`.
+/// Whether an attested fact settles a collected error entry beyond the same fact path
+/// (the collector writes `errors` in the same dotted form `--attest` takes): `backup.*`
+/// settles `backup`, `manager.provider` settles `manager.provider_managed`. Not
+/// `connections` itself: a list that could not be read stays flagged, so that a kind
+/// nobody attested does not look unused.
 fn covers(attested: &str, error_fact: &str) -> bool {
-    let segs: Vec<&str> = attested.split('.').collect();
-    match segs.as_slice() {
+    match attested.split('.').collect::<Vec<_>>().as_slice() {
         ["backup", _] => error_fact == "backup",
-        ["site_pairs", remote, "status"] => error_fact == format!("site_pairs[{remote}].status"),
-        // Not `connections` itself: a list that could not be read stays flagged, so that
-        // a kind nobody attested does not look unused.
-        ["connections", kind, "status"] => error_fact == format!("connections.{kind}.status"),
         ["manager", "provider"] => error_fact == "manager.provider_managed",
-        [_, _] => error_fact == attested,
         _ => false,
     }
 }
@@ -347,6 +351,39 @@ mod tests {
         )
         .unwrap();
         assert_eq!(s.sites[0].manager.provider_managed, Some(true));
+    }
+
+    #[test]
+    fn site_pairs_by_name_dotted_or_by_endpoint_id() {
+        let pair = |name: Option<&str>, id: &str| SitePair {
+            endpoint_id: Some(id.into()),
+            remote_name: name.map(String::from),
+            remote_url: None,
+            remote_version: None,
+            remote_build: None,
+            status: Some(Status::Unknown),
+            message: None,
+            provenance: None,
+            evidence: None,
+        };
+        let mut s = snapshot();
+        s.sites[0].site_pairs = Some(vec![pair(Some("hcx.east.example"), "e-1"), pair(None, "e-2"), pair(Some("west"), "e-3")]);
+        s.errors.push(FactError {
+            site: Some("source".into()),
+            fact: "site_pairs.e-2.status".into(),
+            message: "unknown".into(),
+        });
+        for a in [
+            "source.site_pairs.hcx.east.example.status=healthy;evidence=UI",
+            "source.site_pairs.e-2.status=degraded;evidence=UI",
+        ] {
+            apply(&mut s, &[parse_cli(a).unwrap()]).unwrap();
+        }
+        let statuses: Vec<_> = s.sites[0].site_pairs.as_ref().unwrap().iter().map(|p| p.status).collect();
+        assert_eq!(statuses, [Some(Status::Healthy), Some(Status::Degraded), Some(Status::Unknown)]);
+        assert!(s.errors.iter().all(|e| e.fact != "site_pairs.e-2.status"), "settled");
+        // A named pair is attested by its name, not its endpoint id.
+        assert!(apply(&mut s, &[parse_cli("source.site_pairs.e-3.status=healthy;evidence=UI").unwrap()]).is_err());
     }
 
     #[test]

@@ -16,6 +16,7 @@ use axum::Router;
 use serde_json::{json, Value};
 
 use super::scenario::{FaultKind, Port};
+use super::shapes;
 use super::state::SiteState;
 use super::upgrade;
 use crate::collect::inferred::upgrade_api;
@@ -92,8 +93,14 @@ async fn interconnect(State(ctx): Shared) -> Response {
     ok(json!([{"cloudManagementPlatforms": [{"cmpId": guid}]}]))
 }
 
+/// The site pairs in the site's family of shapes.
+fn site_pairs(ctx: &Ctx) -> Vec<Value> {
+    let s = &ctx.site.scenario;
+    s.cloud_configs.iter().map(|c| shapes::cloud_config(c, s.shapes)).collect()
+}
+
 async fn cloud_configs(State(ctx): Shared) -> Response {
-    ok(data_envelope(ctx.site.scenario.cloud_configs.clone()))
+    ok(data_envelope(site_pairs(&ctx)))
 }
 
 async fn cloud_list(State(ctx): Shared, body: Bytes) -> Response {
@@ -105,7 +112,7 @@ async fn cloud_list(State(ctx): Shared, body: Bytes) -> Response {
             "url": s.manager.url, "endpointType": s.manager.endpoint_type}),
         ]
     } else {
-        s.cloud_configs.clone()
+        site_pairs(&ctx)
     };
     ok(data_envelope(items))
 }
@@ -126,7 +133,7 @@ async fn meshes(State(ctx): Shared) -> Response {
         .scenario
         .service_meshes
         .iter()
-        .map(|m| Value::Object(m.raw.clone()))
+        .map(|m| shapes::mesh(&m.raw, ctx.site.scenario.shapes))
         .collect();
     ok(json!({"items": items}))
 }
@@ -136,8 +143,8 @@ fn appliances_of(ctx: &Ctx, mesh_id: Option<&str>) -> Vec<Value> {
         .scenario
         .service_meshes
         .iter()
-        .filter(|m| mesh_id.is_none_or(|id| m.raw.get("serviceMeshId").and_then(Value::as_str) == Some(id)))
-        .flat_map(|m| m.appliances.iter().cloned())
+        .filter(|m| mesh_id.is_none_or(|id| shapes::mesh_id(&m.raw) == Some(id)))
+        .flat_map(|m| m.appliances.iter().map(|a| shapes::appliance(a, ctx.site.scenario.shapes)))
         .collect()
 }
 

@@ -27,6 +27,18 @@ test_names if {
 	lib.appliance_name({"name": null, "id": "sm-9"}, {"name": "IX", "id": "a"}) == "sm-9/IX"
 }
 
+test_appliance_service_from_the_type_as_printed if {
+	lib.appliance_service({"type": "HCX-WAN-IX"}) == "interconnect"
+	lib.appliance_service({"type": "HCX-WAN-IX-EDGE"}) == "interconnect"
+	lib.appliance_service({"type": "hcx-net-ext"}) == "network_extension"
+	lib.appliance_service({"type": "HCX-SGW"}) == "sgw"
+	lib.appliance_service({"type": "HCX-SDR"}) == "sdr"
+	lib.appliance_service({"type": "HCX-WAN-OPT"}) == "wan_optimization"
+	count({s | s := lib.appliance_service({"type": "HCX-WAN-IXX"})}) == 0
+	count({s | s := lib.appliance_service({"type": null})}) == 0
+	count({s | s := lib.appliance_service({})}) == 0
+}
+
 test_as_list if {
 	lib.as_list(null) == []
 	lib.as_list([1]) == [1]

@@ -21,9 +21,15 @@ _resource(c) := c.url if is_string(c.url)
 
 _resource(c) := c.kind if not is_string(c.url)
 
-_detail(x) := sprintf(" (%s)", [x.message]) if is_string(x.message)
+# A message in brackets, or nothing. Meshes and appliances carry `message` only when the
+# manager gave a reason, so it is read with a default: under OPA, `not is_string(x.message)`
+# is undefined (not true) when the key is absent.
+_detail(x) := sprintf(" (%s)", [m]) if {
+	m := object.get(x, "message", null)
+	is_string(m)
+}
 
-_detail(x) := "" if not is_string(x.message)
+_detail(x) := "" if not is_string(object.get(x, "message", null))
 
 violation contains lib.finding("connection-unhealthy", site.name, _resource(c), msg) if {
 	some site in lib.sites
@@ -55,7 +61,7 @@ violation contains lib.finding("interconnect-unhealthy", site.name, name, msg) i
 	some mesh in lib.as_list(site.service_meshes)
 	_mesh_unhealthy(mesh)
 	name := lib.either(mesh.name, mesh.id)
-	msg := sprintf("Service Mesh %s is %s (state %s)", [name, lib.either(mesh.status, "of unknown status"), lib.either(mesh.state, "unknown")])
+	msg := sprintf("Service Mesh %s is %s (state %s)%s", [name, lib.either(mesh.status, "of unknown status"), lib.either(mesh.state, "unknown"), _detail(mesh)])
 }
 
 _mesh_unhealthy(mesh) if not lib.healthy(mesh.status)
@@ -66,7 +72,7 @@ violation contains lib.finding("interconnect-unhealthy", x.site, name, msg) if {
 	some x in lib.appliances
 	not lib.healthy(x.appliance.status)
 	name := lib.appliance_name(x.mesh, x.appliance)
-	msg := sprintf("appliance %s (%s) is %s", [name, lib.either(x.appliance.type, "type unknown"), lib.either(x.appliance.status, "of unknown status")])
+	msg := sprintf("appliance %s (%s) is %s%s", [name, lib.either(x.appliance.type, "type unknown"), lib.either(x.appliance.status, "of unknown status"), _detail(x.appliance)])
 }
 
 violation contains lib.finding("interconnect-unhealthy", x.site, name, msg) if {
