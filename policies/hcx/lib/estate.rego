@@ -41,7 +41,7 @@ as_list(x) := [] if not is_array(x)
 # A readable name for a manager: its FQDN, else the site name.
 manager_name(site) := site.manager.fqdn if is_string(site.manager.fqdn)
 
-manager_name(site) := site.name if not is_string(site.manager.fqdn)
+manager_name(site) := site.name if not is_string(object.get(site, ["manager", "fqdn"], null))
 
 # The service an appliance provides, from its type as the manager prints it. Some releases
 # add suffixes (on 9.1.1, EDGE-backed meshes show `HCX-WAN-IX-EDGE`, an Interconnect
