@@ -605,7 +605,7 @@ fn tunnel_state_from_the_metrics_summary(#[case] transports: &[&str], #[case] en
 }
 
 /// `HCX-WAN-IX-EDGE` (9.1.1, EDGE-backed meshes) is kept as the manager prints it; the
-/// policies read it as an Interconnect appliance (`data.hcx.lib.appliance_service`).
+/// policies read it as an Interconnect appliance (`data.hcx.lib.appliance_of(a, "interconnect")`).
 #[rstest]
 fn appliance_type_as_printed(#[values(Shapes::ClientCode, Shapes::Reference)] shapes: Shapes) {
     let (run, snap) = two_site_in(shapes, |s| {
@@ -620,7 +620,7 @@ fn appliance_type_as_printed(#[values(Shapes::ClientCode, Shapes::Reference)] sh
     std::fs::create_dir_all(&dir).expect("dir");
     std::fs::write(
         dir.join("ix.rego"),
-        "package hcx.rules.acme_ix\nimport data.hcx.lib\nviolation contains lib.finding(\"acme-ix\", x.site, x.appliance.name, x.appliance.type) if {\n\tsome x in lib.appliances\n\tlib.appliance_service(x.appliance) == \"interconnect\"\n}\n",
+        "package hcx.rules.acme_ix\nimport data.hcx.lib\nviolation contains lib.finding(\"acme-ix\", x.site, x.appliance.name, x.appliance.type) if {\n\tsome x in lib.appliances\n\tlib.appliance_of(x.appliance, \"interconnect\")\n}\n",
     )
     .expect("rego");
     std::fs::create_dir_all(dir.join("hcx/catalog")).expect("dir");

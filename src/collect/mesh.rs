@@ -17,7 +17,9 @@ use serde_json::{json, Value};
 
 use super::envelope::{self, bool_field, first_text, shape_excerpt, str_field, text_field};
 use super::http::{label, Api};
-use super::inferred::{APPLIANCE_METRICS_KEY, APPLIANCE_TUNNEL_KEYS, APPLIANCE_UPDATE_KEYS};
+use super::inferred::{
+    APPLIANCE_METRICS_KEY, APPLIANCE_TUNNEL_KEYS, APPLIANCE_UPDATE_KEYS, NETWORK_EXTENSION_TYPE_PREFIX,
+};
 use super::notes::Notes;
 use super::paths::{APPLIANCES, APPLIANCES_QUERY, SERVICE_MESH};
 use super::status::{map_status, map_tunnel};
@@ -300,16 +302,34 @@ pub fn parse_appliance(v: &Value, mesh: &str, endpoint: &str, notes: &mut Notes)
         }
     };
     let tunnel = tunnel_state(v, &format!("{fact}.tunnel_status"), endpoint, notes);
+    let kind = str_field(v, "applianceType").map(String::from);
+    if kind.as_deref().is_some_and(is_network_extension) {
+        // No public API tells whether an NE appliance is in an HA group.
+        let who = name.clone().or_else(|| id.clone()).unwrap_or_else(|| "?".into());
+        notes.add(
+            format!("service_meshes.{mesh}.appliances.{who}.ha_group"),
+            format!(
+                "no public API reports Network Extension HA groups: attest it as \
+                 service_meshes.{mesh}.appliances.{who}.ha_group=GROUP (or =none)"
+            ),
+        );
+    }
     Appliance {
         id,
         name,
-        kind: str_field(v, "applianceType").map(String::from),
+        kind,
         version,
         status: Some(status),
         message,
         tunnel_status: tunnel,
         update_available: APPLIANCE_UPDATE_KEYS.iter().find_map(|k| bool_field(v, k)),
+        ha_group: None,
     }
+}
+
+/// Whether an appliance type is Network Extension (`HCX-NET-EXT`, and variants such as `-EDGE`).
+pub fn is_network_extension(kind: &str) -> bool {
+    kind.to_ascii_uppercase().starts_with(NETWORK_EXTENSION_TYPE_PREFIX)
 }
 
 /// The appliances of one mesh, by `POST .../appliances/query` with the mesh's id; `Err`
@@ -468,6 +488,15 @@ mod tests {
         assert_eq!((a.status, a.message.as_deref()), (Some(Status::Unhealthy), Some("disk full")));
         assert_eq!(a.tunnel_status, Some(TunnelStatus::Up));
         assert_eq!(a.update_available, Some(true));
+        assert_eq!(a.ha_group, None);
+        let mut notes = Notes::default();
+        let ne = json!({"applianceId": "n-1", "applianceName": "NE-1", "applianceType": "HCX-NET-EXT",
+            "applianceVersion": "4.10.3", "status": {"summary": {"overallStatus": "up"}}, "tunnelStatus": "UP"});
+        let a = parse_appliance(&ne, "m", "x", &mut notes);
+        assert_eq!(a.ha_group, None);
+        let ne_errors = notes.into_errors("s");
+        assert_eq!(ne_errors.len(), 1);
+        assert_eq!(ne_errors[0].fact, "service_meshes.m.appliances.NE-1.ha_group");
         let mut notes = Notes::default();
         let a = parse_appliance(&json!({"applianceId": "a", "applianceVersion": "x"}), "m", "POST x", &mut notes);
         assert_eq!((a.version, a.status, a.tunnel_status), (None, Some(Status::Unknown), None));

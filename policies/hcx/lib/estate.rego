@@ -43,28 +43,6 @@ manager_name(site) := site.manager.fqdn if is_string(site.manager.fqdn)
 
 manager_name(site) := site.name if not is_string(object.get(site, ["manager", "fqdn"], null))
 
-# The service an appliance provides, from its type as the manager prints it. Some releases
-# add suffixes (on 9.1.1, EDGE-backed meshes show `HCX-WAN-IX-EDGE`, an Interconnect
-# appliance), so a type matches a known one exactly or followed by "-suffix". An unknown
-# type has no service (the function is undefined). The IX/OPT type names are inferred.
-appliance_service(appliance) := service if {
-	is_string(appliance.type)
-	some [known, service] in _appliance_types
-	_type_is(upper(appliance.type), known)
-}
-
-_appliance_types := [
-	["HCX-WAN-IX", "interconnect"],
-	["HCX-NET-EXT", "network_extension"],
-	["HCX-WAN-OPT", "wan_optimization"],
-	["HCX-SGW", "sgw"],
-	["HCX-SDR", "sdr"],
-]
-
-_type_is(printed, known) if printed == known
-
-_type_is(printed, known) if startswith(printed, concat("", [known, "-"]))
-
 # A readable name for an appliance: "mesh/appliance".
 appliance_name(mesh, appliance) := sprintf("%s/%s", [either(mesh.name, mesh.id), either(appliance.name, appliance.id)])
 
