@@ -133,7 +133,11 @@ violation contains lib.finding("site-pair-unhealthy", site.name, name, msg) if {
 	msg := sprintf("the site pair from %s to %s (%s) is %s%s%s", [lib.manager_name(site), name, lib.either(pair.remote_url, "url unknown"), lib.either(pair.status, "of unknown status"), _detail(pair), _pair_hint(site, pair, name)])
 }
 
-_pair_hint(site, pair, name) := sprintf(": if the Site Pairing page shows it connected, attest it: %s", [lib.attest_hint(site, sprintf("site_pairs.%s.status", [name]), "healthy")]) if {
+# The key `--attest` takes for a pair (and the collector writes in `errors`): its remote
+# name, else its endpoint id (the vendor's reference answers without a name).
+_pair_key(pair) := lib.either(pair.remote_name, pair.endpoint_id)
+
+_pair_hint(site, pair, name) := sprintf(": if the Site Pairing page shows it connected, attest it: %s", [lib.attest_hint(site, sprintf("site_pairs.%s.status", [_pair_key(pair)]), "healthy")]) if {
 	not object.get(pair, "status", null) in {"degraded", "unhealthy"}
 }
 
@@ -148,6 +152,6 @@ violation contains lib.finding("site-pair-unhealthy", site.name, name, msg) if {
 	name := lib.either(pair.remote_name, pair.remote_url)
 	msg := sprintf("the site pair from %s to %s was %s as healthy, which no longer holds: %s; verify it again and attest it: %s", [
 		lib.manager_name(site), name, lib.attested_by(pair), lapse,
-		lib.attest_hint(site, sprintf("site_pairs.%s.status", [name]), "healthy"),
+		lib.attest_hint(site, sprintf("site_pairs.%s.status", [_pair_key(pair)]), "healthy"),
 	])
 }
