@@ -56,6 +56,8 @@ pub enum Command {
     Check(CheckArgs),
     /// Collect a snapshot from the HCX Managers of a site pair.
     Collect(CollectCmd),
+    /// Plan the whole route to a version, hop by hop, every hop gated.
+    Plan(PlanCmd),
     /// Gate and start the upgrade of the managers, wait for their return, verify.
     Upgrade(UpgradeCmd),
     /// The post-upgrade checks (phase verify), e.g. after an upgrade done in the UI.
@@ -154,6 +156,33 @@ pub struct CheckArgs {
 }
 
 #[derive(Debug, Args)]
+pub struct PlanCmd {
+    /// The snapshot to plan from (or collect one with --site).
+    #[arg(long, value_name = "FILE", required_unless_present = "sites", conflicts_with = "sites")]
+    pub snapshot: Option<PathBuf>,
+    /// The final HCX version (4.10.3, 9.0.0.0).
+    #[arg(long, value_name = "VERSION", value_parser = parse_version)]
+    pub to: HcxVersion,
+    /// Evaluation time (RFC 3339) of every judgement; default: now.
+    #[arg(long, value_name = "RFC3339", value_parser = plan::parse_time)]
+    pub now: Option<chrono::DateTime<chrono::Utc>>,
+    /// Which findings deny: `deny` only, or `warn` too.
+    #[arg(long, value_enum, default_value = "deny")]
+    pub fail_on: FailOn,
+    /// Collect from the HCX Managers (instead of --snapshot).
+    #[command(flatten)]
+    pub collect: CollectArgs,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: crate::route::render::RouteFormat,
+    /// Write the route atomically to FILE instead of stdout.
+    #[arg(long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    #[command(flatten)]
+    pub policy: PolicyArgs,
+}
+
+#[derive(Debug, Args)]
 pub struct CollectCmd {
     #[command(flatten)]
     pub collect: CollectArgs,
@@ -178,7 +207,7 @@ pub struct GateArgs {
     pub collect: CollectArgs,
     /// The HCX version to upgrade to (upgrade), or that the managers must report (verify).
     #[arg(long, value_name = "VERSION", value_parser = parse_version)]
-    pub target: HcxVersion,
+    pub target: Option<HcxVersion>,
     #[arg(long, value_enum, default_value = "deny")]
     pub fail_on: FailOn,
     /// How often to poll the upgrade status, or to try a manager again.
@@ -195,14 +224,18 @@ pub struct GateArgs {
 }
 
 impl GateArgs {
-    fn options(self, verb: &str) -> Result<crate::upgrade::GateOptions> {
+    /// The options, with the target given (`--to` of `upgrade`, else `--target`).
+    fn options(self, verb: &str, to: Option<HcxVersion>) -> Result<crate::upgrade::GateOptions> {
         if self.collect.sites.is_empty() {
             bail!("name the HCX Managers to {verb} with --site NAME=URL");
         }
+        let Some(target) = to.or(self.target) else {
+            bail!("{verb} needs --target VERSION{}", if verb == "upgrade" { " (one step) or --to VERSION (the whole route)" } else { "" });
+        };
         Ok(crate::upgrade::GateOptions {
             policies: self.policy.load()?,
             collect: self.collect,
-            target: self.target,
+            target,
             fail_on: self.fail_on,
             format: self.format,
             poll_interval: self.poll_interval,
@@ -215,6 +248,10 @@ impl GateArgs {
 pub struct UpgradeCmd {
     #[command(flatten)]
     pub gate: GateArgs,
+    /// Follow the whole route to VERSION hop by hop (see `plan`), resuming from the live
+    /// versions; instead of --target.
+    #[arg(long, value_name = "VERSION", value_parser = parse_version, conflicts_with_all = ["target", "phase"])]
+    pub to: Option<HcxVersion>,
     #[arg(long, value_enum, default_value = "managers")]
     pub phase: UpgradePhase,
     /// Judge and show the plan, send nothing to HCX.
@@ -311,9 +348,11 @@ fn parse_percent(s: &str) -> Result<f64, String> {
 pub fn run(cli: Cli) -> Result<ExitStatus> {
     match cli.command {
         Command::Check(args) => check(args),
+        Command::Plan(cmd) => plan_cmd(cmd),
         Command::Upgrade(cmd) => {
+            let route = cmd.to.is_some();
             let opts = crate::upgrade::UpgradeOptions {
-                gate: cmd.gate.options("upgrade")?,
+                gate: cmd.gate.options("upgrade", cmd.to)?,
                 phase: match cmd.phase {
                     UpgradePhase::Managers => Phase::Managers,
                     UpgradePhase::ServiceMesh => Phase::ServiceMesh,
@@ -326,11 +365,14 @@ pub fn run(cli: Cli) -> Result<ExitStatus> {
                 return_timeout: cmd.return_timeout,
                 upgrade_timeout: cmd.upgrade_timeout,
             };
+            if route {
+                return Ok(outcome(crate::route::execute::run_route(&opts)?));
+            }
             Ok(outcome(crate::upgrade::run_upgrade(&opts)?))
         }
         Command::Verify(cmd) => {
             let opts = crate::upgrade::VerifyOptions {
-                gate: cmd.gate.options("verify")?,
+                gate: cmd.gate.options("verify", None)?,
                 wait: cmd.wait,
             };
             Ok(outcome(crate::upgrade::run_verify(&opts)?))
@@ -389,6 +431,26 @@ fn check(args: CheckArgs) -> Result<ExitStatus> {
     report::render(&decision, args.format, RenderOptions { color }, &ctx, &mut buf)?;
     emit(args.output.as_deref(), &buf)?;
     Ok(if decision.exit_code() == 0 { ExitStatus::Allowed } else { ExitStatus::Denied })
+}
+
+fn plan_cmd(cmd: PlanCmd) -> Result<ExitStatus> {
+    let loaded = match &cmd.snapshot {
+        Some(path) => LoadedSnapshot::from_file(path)?,
+        None => LoadedSnapshot::from_snapshot(collect_now(&cmd.collect)?),
+    };
+    let policies = cmd.policy.load()?;
+    let req = crate::route::RouteRequest {
+        target: cmd.to,
+        evaluated_at: cmd.now.unwrap_or_else(plan::now),
+        fail_on: cmd.fail_on,
+        sites: cmd.collect.sites.clone(),
+        ca_certs: cmd.collect.ca_cert.clone(),
+    };
+    let route = crate::route::plan_route(&loaded, &req, &policies)?;
+    let mut buf = Vec::new();
+    crate::route::render::render(&route, cmd.format, &mut buf)?;
+    emit(cmd.output.as_deref(), &buf)?;
+    Ok(if route.exit_code() == 0 { ExitStatus::Allowed } else { ExitStatus::Denied })
 }
 
 fn policy(cmd: PolicyCommand) -> Result<ExitStatus> {

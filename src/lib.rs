@@ -24,6 +24,7 @@ pub mod policyinit;
 pub mod policytest;
 pub mod rego_ast;
 pub mod report;
+pub mod route;
 pub mod simulator;
 pub mod snapshot;
 pub mod upgrade;

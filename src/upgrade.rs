@@ -75,7 +75,7 @@ pub struct VerifyOptions {
 
 /// Credentials resolved once for the whole run (the run collects twice): the `HCX_*`
 /// environment, the `--password-stdin` line, and prompts on a terminal.
-fn credentials(args: &CollectArgs) -> Result<BTreeMap<String, String>> {
+pub(crate) fn credentials(args: &CollectArgs) -> Result<BTreeMap<String, String>> {
     let mut map: BTreeMap<String, String> = std::env::vars().filter(|(k, _)| k.starts_with("HCX_")).collect();
     if args.password_stdin {
         let mut line = String::new();
@@ -105,7 +105,7 @@ fn credentials(args: &CollectArgs) -> Result<BTreeMap<String, String>> {
     Ok(map)
 }
 
-fn runtime() -> Result<tokio::runtime::Runtime> {
+pub(crate) fn runtime() -> Result<tokio::runtime::Runtime> {
     tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -137,7 +137,7 @@ fn collect_waiting(
     }
 }
 
-fn render(decision: &Decision, snapshot: &Snapshot, policies: &PolicySet, format: Format) -> Result<()> {
+pub(crate) fn render(decision: &Decision, snapshot: &Snapshot, policies: &PolicySet, format: Format) -> Result<()> {
     let ctx = ReportContext::new(policies, snapshot, None);
     let mut buf = Vec::new();
     report::render(decision, format, RenderOptions { color: report::stdout_wants_color() }, &ctx, &mut buf)?;
@@ -148,16 +148,17 @@ fn decision_digest(d: &Decision) -> String {
     sha256_hex(&serde_json::to_vec(d).unwrap_or_default())
 }
 
-struct Audit<'a> {
-    log: &'a AuditLog,
-    command: &'static str,
-    target: String,
-    phase: &'static str,
-    decision: Option<&'a Decision>,
+/// One run's audit context: each `record` appends one line.
+pub(crate) struct Audit<'a> {
+    pub(crate) log: &'a AuditLog,
+    pub(crate) command: &'static str,
+    pub(crate) target: String,
+    pub(crate) phase: &'static str,
+    pub(crate) decision: Option<&'a Decision>,
 }
 
 impl Audit<'_> {
-    fn record(&self, site: Option<&str>, result: &str, message: Option<String>) -> Result<()> {
+    pub(crate) fn record(&self, site: Option<&str>, result: &str, message: Option<String>) -> Result<()> {
         let entry = Entry {
             at: plan::format_time(&plan::now()),
             who: audit::who(),
@@ -242,12 +243,23 @@ async fn upgrade_one(c: &UpgradeClient, target: &str, o: &UpgradeOptions) -> Sit
 
 /// `hcx-preflight upgrade`.
 pub fn run_upgrade(o: &UpgradeOptions) -> Result<Outcome> {
-    let g = &o.gate;
-    let creds = credentials(&g.collect)?;
-    let mut args = g.collect.clone();
+    let creds = credentials(&o.gate.collect)?;
+    let mut args = o.gate.collect.clone();
     args.password_stdin = false;
     let rt = runtime()?;
-    let snapshot = rt.block_on(collect::collect_with(&args, std::io::stderr().is_terminal(), &creds))?;
+    run_upgrade_with(o, &rt, &args, &creds)
+}
+
+/// `upgrade` with the runtime, the arguments (stdin already read) and the credentials
+/// resolved once: `upgrade --to` runs it for one hop of a route.
+pub(crate) fn run_upgrade_with(
+    o: &UpgradeOptions,
+    rt: &tokio::runtime::Runtime,
+    args: &CollectArgs,
+    creds: &BTreeMap<String, String>,
+) -> Result<Outcome> {
+    let g = &o.gate;
+    let snapshot = rt.block_on(collect::collect_with(args, std::io::stderr().is_terminal(), creds))?;
     let plan = Plan {
         target_version: g.target.clone(),
         phase: o.phase,
@@ -340,7 +352,7 @@ pub fn run_upgrade(o: &UpgradeOptions) -> Result<Outcome> {
 
     let mut upgrade_args = args.clone();
     upgrade_args.sites = todo.clone();
-    let clients = rt.block_on(system_upgrade::connect(&upgrade_args, &creds))?;
+    let clients = rt.block_on(system_upgrade::connect(&upgrade_args, creds))?;
     let target = g.target.to_string();
     let results: Vec<SiteResult> = if o.parallel {
         rt.block_on(futures::future::join_all(clients.iter().map(|c| upgrade_one(c, &target, o))))
@@ -414,7 +426,7 @@ pub fn run_upgrade(o: &UpgradeOptions) -> Result<Outcome> {
     }
 
     eprintln!("\nverifying (phase verify) ...");
-    verify_now(&rt, &args, &creds, g, o.return_timeout, "upgrade")
+    verify_now(rt, args, creds, g, o.return_timeout, "upgrade")
 }
 
 fn verify_now(

@@ -8,6 +8,8 @@ mod policy_cmds;
 mod properties;
 mod reports;
 mod robustness;
+mod route_cases;
+mod route_upgrade;
 mod secrets;
 mod sim_faults;
 mod upgrade;

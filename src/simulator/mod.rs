@@ -77,6 +77,12 @@ impl SimSite {
     pub fn current_version(&self) -> String {
         self.state.release().0
     }
+
+    /// Simulate the operator's Service Mesh update (started in the UI): every appliance
+    /// of this site now reports the manager's current version.
+    pub fn update_service_mesh(&self) {
+        self.state.set_mesh_release(self.state.release().0);
+    }
 }
 
 /// A running simulator. Dropping it stops every listener.

@@ -132,13 +132,30 @@ async fn meshes(State(ctx): Shared) -> Response {
 }
 
 fn appliances_of(ctx: &Ctx, mesh_id: Option<&str>) -> Vec<Value> {
+    let updated = ctx.site.mesh_release();
     ctx.site
         .scenario
         .service_meshes
         .iter()
         .filter(|m| mesh_id.is_none_or(|id| m.raw.get("serviceMeshId").and_then(Value::as_str) == Some(id)))
         .flat_map(|m| m.appliances.iter().cloned())
+        .map(|mut a| {
+            if let Some(v) = &updated {
+                a["applianceVersion"] = appliance_version(v, &a["applianceVersion"]["build"]);
+            }
+            a
+        })
         .collect()
+}
+
+/// `applianceVersion{major,minor,patch[,revision],build}` for a version string.
+fn appliance_version(version: &str, build: &Value) -> Value {
+    let parts: Vec<u64> = version.split('.').map(|p| p.parse().unwrap_or(0)).collect();
+    let mut v = json!({"major": parts.first(), "minor": parts.get(1), "patch": parts.get(2).unwrap_or(&0), "build": build});
+    if let Some(r) = parts.get(3) {
+        v["revision"] = json!(r);
+    }
+    v
 }
 
 async fn all_appliances(State(ctx): Shared) -> Response {

@@ -47,6 +47,9 @@ pub struct SiteState {
     /// Bumped to close every open connection (the "reboot").
     pub epoch: tokio::sync::watch::Sender<u64>,
     release: Mutex<(String, String)>,
+    /// The version every Service Mesh appliance reports after a simulated mesh update
+    /// (`None`: the scenario's own versions).
+    mesh_release: Mutex<Option<String>>,
     pub upgrade: Mutex<UpgradeState>,
 }
 
@@ -79,6 +82,7 @@ impl SiteState {
             down: AtomicBool::new(false),
             epoch: tokio::sync::watch::Sender::new(0),
             release: Mutex::new(release),
+            mesh_release: Mutex::new(None),
             upgrade: Mutex::new(UpgradeState::default()),
         }
     }
@@ -161,6 +165,16 @@ impl SiteState {
     }
 
     /// Whether the manager is "rebooting" (connections refused).
+    /// The version the appliances report after a simulated mesh update, if any.
+    pub fn mesh_release(&self) -> Option<String> {
+        lock(&self.mesh_release).clone()
+    }
+
+    /// Simulate the Service Mesh update: every appliance now reports `version`.
+    pub fn set_mesh_release(&self, version: String) {
+        *lock(&self.mesh_release) = Some(version);
+    }
+
     pub fn is_down(&self) -> bool {
         self.down.load(Ordering::SeqCst)
     }
