@@ -82,7 +82,7 @@ violation contains lib.finding("upgrade-path-unverified", site.name, lib.manager
 	lib.manager_below_target(site)
 	not _forced_via(site)
 	not path_verified(site.manager.version, lib.target)
-	msg := sprintf("no row of the upgrade path table (data.hcx.params.upgrade_path_table) vouches for %s -> %s at %s: the path is not verified by the data; read the release notes of %s for its supported upgrade paths, and add a row when it is known", [
+	msg := sprintf("no row of the upgrade path table vouches for %s -> %s at %s: the path is not verified by the data; read the release notes of %s for its supported upgrade paths", [
 		site.manager.version, lib.target, lib.manager_name(site), lib.target,
 	])
 }
