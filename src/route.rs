@@ -886,11 +886,12 @@ fn mesh_steps(
     let behind: Vec<String> = estate.appliances_below(to).into_iter().map(describe_appliance).collect();
     let gate = judge.gate(snapshot, Phase::ServiceMesh, to)?;
     let from_site = source.map_or("the source (connector) site".to_string(), |s| format!("the source site {s}"));
+    // The vendor starts the mesh update from the source site only; each peer follows.
     let action = if behind.is_empty() {
         format!("no Service Mesh appliance is below {to}; redeploy the SGW if OSAM is in use, then confirm every tunnel is up")
     } else {
         format!(
-            "upgrade the Service Mesh appliances to {to} from {from_site}'s HCX Manager UI (Interconnect > Service Mesh > View Appliances > Update Appliance; each peer follows); no public API starts it"
+            "upgrade the Service Mesh appliances to {to} from the HCX Manager UI of {from_site} (Interconnect > Service Mesh > View Appliances > Update Appliance; each peer follows); no public API starts it"
         )
     };
     let steps = vec![

@@ -5,6 +5,7 @@ mod collect;
 mod fuzz_regressions;
 mod policy_cases;
 mod policy_cmds;
+mod plan_cli;
 mod properties;
 mod reports;
 mod robustness;
