@@ -80,8 +80,9 @@ violation contains lib.finding("upgrade-path-unverified", site.name, lib.manager
 	lib.phase == "managers"
 	some site in lib.sites
 	lib.manager_below_target(site)
+	from := object.get(site, ["manager", "version"], null)
 	not _forced_via(site)
-	not path_verified(site.manager.version, lib.target)
+	not path_verified(from, lib.target)
 	msg := sprintf("no row of the upgrade path table vouches for %s -> %s at %s: the path is not verified by the data; read the release notes of %s for its supported upgrade paths", [
 		site.manager.version, lib.target, lib.manager_name(site), lib.target,
 	])
@@ -130,7 +131,7 @@ _below(v, bound) if {
 
 _note(row) := row.note if is_string(row.note)
 
-_note(row) := "" if not is_string(row.note)
+_note(row) := "" if not is_string(object.get(row, "note", null))
 
 # Phase service-mesh: every site-paired manager must already be on the target.
 violation contains lib.finding("managers-first", site.name, lib.manager_name(site), msg) if {
