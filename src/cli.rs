@@ -60,7 +60,8 @@ pub enum Command {
     Plan(PlanCmd),
     /// Gate and start the upgrade of the managers, wait for their return, verify.
     Upgrade(UpgradeCmd),
-    /// The post-upgrade checks (phase verify), e.g. after an upgrade done in the UI.
+    /// The checks after an upgrade: of the managers (phase verify, e.g. after an upgrade
+    /// done in the UI) or, with --phase mesh, of the Service Mesh (phase verify-mesh).
     Verify(VerifyCmd),
     /// Print the JSON Schema of the snapshot.
     Schema,
@@ -84,6 +85,18 @@ pub struct PolicyArgs {
 }
 
 impl PolicyArgs {
+    /// `--policy-dir`/`--config` as given, as words for a printed command.
+    pub fn words(&self) -> Vec<String> {
+        let mut words = Vec::new();
+        for dir in &self.policy_dirs {
+            words.extend(["--policy-dir".to_string(), dir.display().to_string()]);
+        }
+        if let Some(config) = &self.config {
+            words.extend(["--config".to_string(), config.display().to_string()]);
+        }
+        words
+    }
+
     pub fn load(&self) -> Result<PolicySet> {
         if !(self.eval_timeout.is_finite() && self.eval_timeout > 0.0) {
             bail!("--eval-timeout must be a positive number of seconds");
@@ -232,7 +245,9 @@ impl GateArgs {
         let Some(target) = to.or(self.target) else {
             bail!("{verb} needs --target VERSION{}", if verb == "upgrade" { " (one step) or --to VERSION (the whole route)" } else { "" });
         };
+        let policy_words = self.policy.words();
         Ok(crate::upgrade::GateOptions {
+            policy_words,
             policies: self.policy.load()?,
             collect: self.collect,
             target,
@@ -277,10 +292,23 @@ pub struct UpgradeCmd {
     pub upgrade_timeout: Duration,
 }
 
+/// What `verify` checks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum VerifyPhase {
+    /// After the managers' upgrade (phase verify): the managers on the target, healthy.
+    Managers,
+    /// After the Service Mesh upgrade (phase verify-mesh): every appliance on its
+    /// manager's version, tunnels up.
+    Mesh,
+}
+
 #[derive(Debug, Args)]
 pub struct VerifyCmd {
     #[command(flatten)]
     pub gate: GateArgs,
+    /// Which upgrade to verify: the managers', or the Service Mesh's.
+    #[arg(long, value_enum, default_value = "managers")]
+    pub phase: VerifyPhase,
     /// Wait up to this long for the managers to answer (e.g. 5m after starting an upgrade).
     #[arg(long, value_name = "DURATION", default_value = "0s", value_parser = crate::upgrade::parse_duration)]
     pub wait: Duration,
@@ -373,6 +401,10 @@ pub fn run(cli: Cli) -> Result<ExitStatus> {
         Command::Verify(cmd) => {
             let opts = crate::upgrade::VerifyOptions {
                 gate: cmd.gate.options("verify", None)?,
+                phase: match cmd.phase {
+                    VerifyPhase::Managers => Phase::Verify,
+                    VerifyPhase::Mesh => Phase::VerifyMesh,
+                },
                 wait: cmd.wait,
             };
             Ok(outcome(crate::upgrade::run_verify(&opts)?))
@@ -443,8 +475,8 @@ fn plan_cmd(cmd: PlanCmd) -> Result<ExitStatus> {
         target: cmd.to,
         evaluated_at: cmd.now.unwrap_or_else(plan::now),
         fail_on: cmd.fail_on,
-        sites: cmd.collect.sites.clone(),
-        ca_certs: cmd.collect.ca_cert.clone(),
+        collect: cmd.collect.clone(),
+        policy_words: cmd.policy.words(),
     };
     let route = crate::route::plan_route(&loaded, &req, &policies)?;
     let mut buf = Vec::new();
@@ -494,6 +526,9 @@ fn policy(cmd: PolicyCommand) -> Result<ExitStatus> {
                 text.push_str(&format!("when:        {when}\n"));
             }
             text.push_str(&format!("remediation: {}\n", e.remediation));
+            for (i, r) in e.references.iter().enumerate() {
+                text.push_str(&format!("{}{r}\n", if i == 0 { "references:  " } else { "             " }));
+            }
             text.push_str(&format!("source:      {}\n", rule_sources(&set, &id).join(", ")));
             if set.config().disabled.contains(&id) {
                 text.push_str("status:      disabled by the config\n");

@@ -17,6 +17,7 @@ pub mod findings;
 pub mod fsutil;
 #[doc(hidden)]
 pub mod fuzzing;
+pub mod meshstep;
 pub mod plan;
 pub mod policy;
 pub mod policycheck;

@@ -24,7 +24,8 @@ pub mod render;
 use serde::{Deserialize, Serialize};
 
 use crate::check::{judge, LoadedSnapshot};
-use crate::collect::SiteSpec;
+use crate::collect::{CollectArgs, SiteSpec};
+use crate::meshstep::CommandBase;
 use crate::findings::{Decision, Finding, Summary, Verdict};
 use crate::plan::{FailOn, Phase, Plan};
 use crate::policy::{PolicyError, PolicySet};
@@ -346,10 +347,11 @@ pub struct RouteRequest {
     pub target: HcxVersion,
     pub evaluated_at: chrono::DateTime<chrono::Utc>,
     pub fail_on: FailOn,
-    /// The `--site` options (with `--ca-cert`) to put in the commands; when empty, the
-    /// commands name each collected site by its FQDN.
-    pub sites: Vec<SiteSpec>,
-    pub ca_certs: Vec<std::path::PathBuf>,
+    /// The collection options to repeat in the commands (`--site`, `--ca-cert`, ...); with
+    /// no `--site`, the commands name each collected site by its FQDN.
+    pub collect: CollectArgs,
+    /// `--policy-dir`/`--config` as given, repeated in the commands.
+    pub policy_words: Vec<String>,
 }
 
 /// Whether the path table vouches for a hop.
@@ -450,9 +452,9 @@ pub struct Route {
     pub snapshot_sha256: String,
     pub policy_sha256: String,
     pub tool: crate::findings::ToolRecord,
-    /// The `--site`/`--ca-cert` options the commands carry (not part of the document).
+    /// `hcx-preflight upgrade --to TARGET ...` with the run's options (not part of the document).
     #[serde(skip)]
-    pub site_args: String,
+    pub continue_command: String,
 }
 
 impl Route {
@@ -504,26 +506,42 @@ pub fn waypoints(table: &PathTable, from: &HcxVersion, target: &HcxVersion) -> R
     Ok(out)
 }
 
-fn spec_args(req: &RouteRequest, snapshot: &Snapshot) -> String {
-    let mut out: Vec<String> = if req.sites.is_empty() {
-        snapshot
-            .sites
-            .iter()
-            .map(|s| format!("--site {}=https://{}", s.name, s.manager.fqdn.as_deref().unwrap_or("HOST")))
-            .collect()
-    } else {
-        req.sites
-            .iter()
-            .map(|s| {
-                let url = s.url.as_str().trim_end_matches('/');
-                let admin = s.admin_url.as_str().trim_end_matches('/');
-                let role = s.role.map(|r| format!(",role={}", if r == Role::Connector { "connector" } else { "cloud" })).unwrap_or_default();
-                format!("--site {}={url},admin={admin}{role}", s.name)
-            })
-            .collect()
-    };
-    out.extend(req.ca_certs.iter().map(|p| format!("--ca-cert {}", p.display())));
-    out.join(" ")
+/// The pasteable commands of the route (quoted; every option the run was given).
+struct Commands {
+    collect: CollectArgs,
+    policy_words: Vec<String>,
+}
+
+impl Commands {
+    fn new(req: &RouteRequest, snapshot: &Snapshot) -> Self {
+        let mut collect = req.collect.clone();
+        if collect.sites.is_empty() {
+            collect.sites = snapshot
+                .sites
+                .iter()
+                .filter_map(|s| SiteSpec::parse(&format!("{}=https://{}", s.name, s.manager.fqdn.as_deref()?)).ok())
+                .collect();
+        }
+        Commands {
+            collect,
+            policy_words: req.policy_words.clone(),
+        }
+    }
+
+    /// `hcx-preflight VERB ARGS... --target TO ...`.
+    fn at(&self, to: &HcxVersion, verb_and_args: &[&str]) -> String {
+        CommandBase {
+            collect: &self.collect,
+            target: to,
+            policy_words: &self.policy_words,
+        }
+        .command(verb_and_args)
+    }
+
+    /// `hcx-preflight upgrade --to FINAL ...`: follow (or resume) the route.
+    fn follow(&self, target: &HcxVersion) -> String {
+        self.at(target, &["upgrade"]).replacen(" --target ", " --to ", 1)
+    }
 }
 
 /// Move every manager (collected, and seen through a site pair) below `to` up to `to`.
@@ -640,7 +658,7 @@ pub fn plan_route(loaded: &LoadedSnapshot, req: &RouteRequest, policies: &Policy
             ahead,
         });
     }
-    let sites = spec_args(req, &loaded.snapshot);
+    let sites = Commands::new(req, &loaded.snapshot);
     let mut judge = Judge {
         policies,
         req,
@@ -757,9 +775,9 @@ pub fn plan_route(loaded: &LoadedSnapshot, req: &RouteRequest, policies: &Policy
         let gate = judge.gate(&snapshot, Phase::Managers, to)?;
         let all_api = moves.iter().all(|m| m.method == "api" || !m.collected);
         let names: Vec<String> = moves.iter().map(|m| format!("{} ({} {})", m.name, m.site, m.from)).collect();
-        let mut commands = vec![format!("hcx-preflight check --phase managers --target {to} {sites}")];
+        let mut commands = vec![sites.at(to, &["check", "--phase", "managers"])];
         let action = if all_api {
-            commands.push(format!("hcx-preflight upgrade --target {to} {sites}"));
+            commands.push(sites.at(to, &["upgrade"]));
             format!(
                 "back up every HCX Manager and take vSphere snapshots, then upgrade {} to {to} through the appliance management System Upgrade API (site-paired managers may go together: --parallel)",
                 names.join(", ")
@@ -794,7 +812,7 @@ pub fn plan_route(loaded: &LoadedSnapshot, req: &RouteRequest, policies: &Policy
                 action: format!("every manager reports {to}, with healthy registered systems and site pairs"),
                 managers: Vec::new(),
                 appliances: Vec::new(),
-                commands: vec![format!("hcx-preflight verify --target {to} {sites}")],
+                commands: vec![sites.at(to, &["verify"])],
                 gate: None,
                 deferred: None,
             },
@@ -870,7 +888,7 @@ pub fn plan_route(loaded: &LoadedSnapshot, req: &RouteRequest, policies: &Policy
         snapshot_sha256: loaded.sha256.clone(),
         policy_sha256: policies.digest().to_string(),
         tool: crate::findings::ToolRecord::this(),
-        site_args: sites,
+        continue_command: sites.follow(target),
     })
 }
 
@@ -880,7 +898,7 @@ fn mesh_steps(
     snapshot: &Snapshot,
     estate: &Estate,
     to: &HcxVersion,
-    sites: &str,
+    sites: &Commands,
     source: Option<&str>,
 ) -> Result<(Vec<Step>, Snapshot), RouteError> {
     let behind: Vec<String> = estate.appliances_below(to).into_iter().map(describe_appliance).collect();
@@ -894,13 +912,17 @@ fn mesh_steps(
             "upgrade the Service Mesh appliances to {to} from the HCX Manager UI of {from_site} (Interconnect > Service Mesh > View Appliances > Update Appliance; each peer follows); no public API starts it"
         )
     };
+    // The mesh verify is judged on the projection after the mesh step (appliances on
+    // `to`, tunnels as collected): what would still block it shows before the route starts.
+    let after = project_appliances(snapshot, to);
+    let verify = judge.gate(&after, Phase::VerifyMesh, to)?;
     let steps = vec![
         Step {
             phase: "service-mesh".into(),
             action,
             managers: Vec::new(),
             appliances: behind,
-            commands: vec![format!("hcx-preflight check --phase service-mesh --target {to} {sites}")],
+            commands: vec![sites.at(to, &["check", "--phase", "service-mesh"])],
             gate: Some(gate),
             deferred: None,
         },
@@ -909,12 +931,12 @@ fn mesh_steps(
             action: format!("every appliance (and its peer) reports {to} and its tunnels are up"),
             managers: Vec::new(),
             appliances: Vec::new(),
-            commands: vec![format!("hcx-preflight verify --phase mesh --target {to} {sites}")],
-            gate: None,
+            commands: vec![sites.at(to, &["verify", "--phase", "mesh"])],
+            gate: Some(verify),
             deferred: None,
         },
     ];
-    Ok((steps, project_appliances(snapshot, to)))
+    Ok((steps, after))
 }
 
 #[cfg(test)]

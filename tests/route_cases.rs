@@ -253,8 +253,8 @@ fn route_cases() {
                 target: case.to.parse().map_err(|e| format!("{e}"))?,
                 evaluated_at: parse_time("2026-11-29T09:05:00Z")?,
                 fail_on: FailOn::Deny,
-                sites: Vec::new(),
-                ca_certs: Vec::new(),
+                collect: hcx_preflight::collect::CollectArgs::new(Vec::new()),
+                policy_words: Vec::new(),
             };
             match (plan_route(&snapshot_of(case)?, &req, policies), &case.error) {
                 (Ok(route), None) => Ok(check(case, &route)),

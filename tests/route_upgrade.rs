@@ -79,8 +79,8 @@ fn a_4x_route_stops_at_its_first_hop_with_the_ui_procedure() {
         "hop 1 to 4.4.2 goes through the HCX Manager UI",
         "4.x has no upgrade API, so hcx-preflight does not start it",
         "Administration > System Updates > Check for Updates, then Upgrade to 4.4.2",
-        &format!("hcx-preflight verify --target 4.4.2 --site {source}"),
-        &format!("hcx-preflight upgrade --to 4.9.0 --site {source}"),
+        &format!("hcx-preflight verify --target 4.4.2 --site '{source}'"),
+        &format!("hcx-preflight upgrade --to 4.9.0 --site '{source}'"),
     ] {
         assert!(err.contains(want), "missing {want:?} in:\n{err}");
     }
@@ -120,8 +120,8 @@ fn a_9x_route_runs_hop_by_hop_through_the_api_and_resumes_from_the_live_versions
     for want in [
         "hop 1 managers are on 9.0.1.0",
         "no public API starts the Service Mesh upgrade",
-        &format!("hcx-preflight verify --phase mesh --target 9.0.1.0 --site {site}"),
-        &format!("hcx-preflight upgrade --to 9.1.1.0 --site {site}"),
+        &format!("hcx-preflight verify --phase mesh --target 9.0.1.0 --site '{site}'"),
+        &format!("hcx-preflight upgrade --to 9.1.1.0 --site '{site}'"),
     ] {
         assert!(err.contains(want), "missing {want:?} in:\n{err}");
     }
@@ -136,7 +136,7 @@ fn a_9x_route_runs_hop_by_hop_through_the_api_and_resumes_from_the_live_versions
     assert_eq!(starts(&run), 1);
 
     // The operator updates the mesh; the route resumes with hop 2 (hop 1 is not repeated).
-    run.sim.sites()[0].update_service_mesh();
+    run.sim.update_service_mesh("mgr9").expect("mesh update from the source site");
     let o = go(&run);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     assert!(String::from_utf8_lossy(&o.stdout).contains("route to 9.1.1.0: 9.0.1.0 -> 9.1.1.0 (1 hop)"));
@@ -145,7 +145,7 @@ fn a_9x_route_runs_hop_by_hop_through_the_api_and_resumes_from_the_live_versions
     assert_eq!(starts(&run), 2);
 
     // Mesh updated again: the route is complete, nothing sent.
-    run.sim.sites()[0].update_service_mesh();
+    run.sim.update_service_mesh("mgr9").expect("mesh update from the source site");
     let o = go(&run);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     assert!(stderr(&o).contains("the route is complete"), "{}", stderr(&o));

@@ -38,8 +38,8 @@ pub fn run_route(o: &UpgradeOptions) -> Result<Outcome> {
         target: g.target.clone(),
         evaluated_at: plan::now(),
         fail_on: g.fail_on,
-        sites: g.collect.sites.clone(),
-        ca_certs: g.collect.ca_cert.clone(),
+        collect: g.collect.clone(),
+        policy_words: g.policy_words.clone(),
     };
     let route = plan_route(&LoadedSnapshot::from_snapshot(snapshot), &req, &g.policies)?;
     let mut buf = Vec::new();
@@ -62,7 +62,7 @@ pub fn run_route(o: &UpgradeOptions) -> Result<Outcome> {
         if o.dry_run { "route-dry-run" } else { "route-planned" },
         format!("{}; first step {}", route.summary(), verdict_word(route.decision)),
     )?;
-    let continue_cmd = format!("hcx-preflight upgrade --to {final_version} {}", route.site_args);
+    let continue_cmd = route.continue_command.clone();
 
     let Some(hop) = route.hops.first() else {
         eprintln!("the route is complete: every manager and appliance is on {final_version}");
@@ -129,6 +129,7 @@ pub fn run_route(o: &UpgradeOptions) -> Result<Outcome> {
             format: g.format,
             poll_interval: g.poll_interval,
             audit: g.audit.clone(),
+            policy_words: g.policy_words.clone(),
         },
         phase: plan::Phase::Managers,
         dry_run: false,
