@@ -224,3 +224,13 @@ fn the_built_in_set_passes_policy_check() {
     let want = format!("ok: {modules} modules, {tests} test modules, {ids} catalog ids\n");
     assert_eq!((r.code, r.stdout.as_str(), r.stderr.as_str()), (0, want.as_str(), ""));
 }
+
+/// The Service Mesh rules name the vendor pages they rest on.
+#[test]
+fn policy_explain_names_the_sources_of_the_mesh_rules() {
+    for id in ["managers-first", "appliance-version-lag", "osam-redeploy", "ne-ha-failover-upgrade", "active-operations"] {
+        let r = run(&["policy", "explain", id], None);
+        assert_eq!(r.code, 0, "{id}: {}", r.stderr);
+        assert!(r.stdout.contains("\nreferences:  ") && r.stdout.contains("https://docs.vmware.com/en/VMware-HCX/"), "{id}:\n{}", r.stdout);
+    }
+}
