@@ -2,6 +2,7 @@
 
 mod cli;
 mod collect;
+mod fleet;
 mod fuzz_regressions;
 mod policy_cases;
 mod policy_cmds;
