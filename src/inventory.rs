@@ -138,10 +138,27 @@ impl CredentialNames {
         }
     }
 
+    /// `username from VAR, password from VAR, ...` for the names that are set.
+    pub fn describe(&self) -> String {
+        self.entries()
+            .iter()
+        .filter_map(|(key, var)| var.as_ref().map(|v| format!("{key} from {v}")))
+        .collect::<Vec<_>>()
+        .join(", ")
+    }
+
+    /// Each inventory key with the variable it names.
+    fn entries(&self) -> [(&'static str, &Option<String>); 4] {
+        [
+            ("username", &self.username),
+            ("password", &self.password),
+            ("admin_username", &self.admin_username),
+            ("admin_password", &self.admin_password),
+        ]
+    }
+
     fn names(&self) -> impl Iterator<Item = &str> {
-        [&self.username, &self.password, &self.admin_username, &self.admin_password]
-            .into_iter()
-            .filter_map(|n| n.as_deref())
+        self.entries().into_iter().filter_map(|(_, n)| n.as_deref())
     }
 
     /// `self` with the unset names taken from `base` (site over estate).
@@ -223,12 +240,7 @@ impl Estate {
     pub fn missing_variables(&self, env: &dyn CredentialSource) -> Vec<String> {
         let mut out = Vec::new();
         for (site, names) in &self.credentials {
-            for (key, var) in [
-                ("username", &names.username),
-                ("password", &names.password),
-                ("admin_username", &names.admin_username),
-                ("admin_password", &names.admin_password),
-            ] {
+            for (key, var) in names.entries() {
                 if let Some(var) = var {
                     if env.var(var).is_none_or(|v| v.is_empty()) {
                         out.push(format!("{var} (credentials.{key} of site {site})"));

@@ -64,7 +64,7 @@ fn fleet(args: &Args, n: usize, dir: &std::path::Path) -> ExitCode {
     let exports: Vec<String> = fleet.env().iter().map(|(k, v)| format!("{k}='{v}'")).collect();
     println!("export {}", exports.join(" "));
     println!(
-        "\n# Then, in another terminal:\nhcx-preflight check --inventory {} --ca-cert {} --format html --output fleet.html",
+        "\n# Then, in another terminal:\nhcx-preflight check --inventory {} --ca-cert {} --target 4.11.0 --format html --output fleet.html",
         inventory.display(),
         dir.join("ca.pem").display()
     );

@@ -178,9 +178,17 @@ async fn collect_estate(
     args.sites = estate.sites.clone();
     args.attestations = estate.attestations.clone();
     args.max_requests_per_manager = args.max_requests_per_manager.or(Some(DEFAULT_PER_MANAGER));
-    let snapshot = collect_with(&args, false, &estate.credential_source(creds))
-        .await
-        .map_err(|e: CollectError| e.to_string())?;
+    let snapshot = collect_with(&args, false, &estate.credential_source(creds)).await.map_err(|e| {
+        // The collector's hint names the contract's variables; the inventory may name others.
+        let names = match &e {
+            CollectError::CredentialsRejected { site, .. } => estate.credentials.get(site).map(|n| n.describe()),
+            _ => None,
+        };
+        match names {
+            Some(names) if !names.is_empty() => format!("{e}; for this estate the inventory names {names}"),
+            _ => e.to_string(),
+        }
+    })?;
     let text = snapshot.to_json_pretty();
     let path = match &opts.out_dir {
         Some(dir) => {
