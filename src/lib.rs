@@ -24,6 +24,7 @@ pub mod plan;
 pub mod policy;
 pub mod policycheck;
 pub mod policyinit;
+pub mod portability;
 pub mod policytest;
 pub mod rego_ast;
 pub mod report;

@@ -7,7 +7,9 @@
 //!    evaluated, which may be never in a test and only in production);
 //! 3. every finding id a rule module emits (the string literal first argument of
 //!    `lib.finding`/`lib.finding_with_severity`, or an `"id": "..."` field) is in the
-//!    catalog.
+//!    catalog;
+//! 4. every module and test means the same under OPA as under regorus
+//!    ([`crate::portability`]: each construct that differs, with the portable form).
 //!
 //! Problems are data: the caller lists them and exits 1. Only a failure to read the
 //! files is an error.
@@ -123,6 +125,7 @@ pub fn check(policy_dirs: &[PathBuf], config: Option<PathBuf>) -> Result<CheckRe
         Err(e) => problems.push(problem_of(&e)),
     }
     // With a file that does not parse, its functions are unknown: no function check.
+    problems.extend(crate::portability::check(&parsed));
     if parse_errors.is_empty() {
         problems.extend(unknown_functions(&parsed));
         let load = PolicySet::load(&LoadOptions {
@@ -158,7 +161,7 @@ pub fn check(policy_dirs: &[PathBuf], config: Option<PathBuf>) -> Result<CheckRe
 
 /// The absolute path a call refers to, as regorus resolves it: an import alias, an
 /// absolute `data.` path, or a rule of the calling package.
-fn resolve(m: &Module, path: &str) -> String {
+pub(crate) fn resolve(m: &Module, path: &str) -> String {
     if path.starts_with("data.") {
         return path.to_string();
     }

@@ -216,7 +216,8 @@ pub fn expression_lines(rule: &Value) -> BTreeSet<u64> {
     lines
 }
 
-fn walk(v: &Value, f: &mut dyn FnMut(&str, &Value)) {
+/// Call `f` with every key and value of an AST fragment, depth first.
+pub fn walk(v: &Value, f: &mut dyn FnMut(&str, &Value)) {
     match v {
         Value::Object(map) => {
             for (k, child) in map {

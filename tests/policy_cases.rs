@@ -22,8 +22,8 @@ struct CaseFile {
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct Case {
-    name: String,
+pub(crate) struct Case {
+    pub(crate) name: String,
     snapshot: String,
     target: String,
     #[serde(default)]
@@ -35,7 +35,7 @@ struct Case {
     #[serde(default)]
     patch: Vec<Patch>,
     #[serde(default)]
-    config: Option<String>,
+    pub(crate) config: Option<String>,
     #[serde(default)]
     decision: Option<String>,
     #[serde(default)]
@@ -70,7 +70,7 @@ fn to_json(v: &toml::Value) -> serde_json::Value {
     }
 }
 
-fn load_cases() -> Vec<(String, Case)> {
+pub(crate) fn load_cases() -> Vec<(String, Case)> {
     let mut files: Vec<PathBuf> = std::fs::read_dir(root().join("tests/cases"))
         .expect("tests/cases")
         .map(|e| e.expect("entry").path())
@@ -91,7 +91,8 @@ struct Outcome {
     fired: BTreeSet<String>,
 }
 
-fn run_case(file: &str, case: &Case, builtin: &PolicySet) -> Result<Outcome, String> {
+/// The snapshot (the fixture with the case's patches) and the plan of a case.
+pub(crate) fn prepare(case: &Case) -> Result<(Snapshot, Plan), String> {
     let path = root().join("fixtures/snapshots").join(&case.snapshot);
     let mut doc: serde_json::Value = serde_json::from_slice(&std::fs::read(&path).map_err(|e| e.to_string())?).map_err(|e| e.to_string())?;
     for p in &case.patch {
@@ -111,18 +112,28 @@ fn run_case(file: &str, case: &Case, builtin: &PolicySet) -> Result<Outcome, Str
         evaluated_at: parse_time(case.now.as_deref().unwrap_or("2026-11-29T09:05:00Z"))?,
         fail_on: if case.fail_on.as_deref() == Some("warn") { FailOn::Warn } else { FailOn::Deny },
     };
+    Ok((snapshot, plan))
+}
+
+/// The built-in policies with an organisation config given as TOML text.
+pub(crate) fn builtin_with_config(text: &str) -> Result<PolicySet, String> {
+    let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
+    let cfg = dir.path().join("hcx-preflight.toml");
+    std::fs::write(&cfg, text).map_err(|e| e.to_string())?;
+    PolicySet::load(&LoadOptions {
+        config: Some(cfg),
+        ..Default::default()
+    })
+    .map_err(|e| e.to_string())
+}
+
+fn run_case(file: &str, case: &Case, builtin: &PolicySet) -> Result<Outcome, String> {
+    let (snapshot, plan) = prepare(case)?;
     let owned;
     let policies = match &case.config {
         None => builtin,
         Some(text) => {
-            let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
-            let cfg = dir.path().join("hcx-preflight.toml");
-            std::fs::write(&cfg, text).map_err(|e| e.to_string())?;
-            owned = PolicySet::load(&LoadOptions {
-                config: Some(cfg),
-                ..Default::default()
-            })
-            .map_err(|e| e.to_string())?;
+            owned = builtin_with_config(text)?;
             &owned
         }
     };

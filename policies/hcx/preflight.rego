@@ -33,7 +33,7 @@ uncatalogued contains v.id if {
 	not data.hcx.catalog[v.id]
 }
 
-_severity(v) := _overrides[v.id] if not v.id in _meta_ids
+_severity(v) := _overrides[v.id] if not object.get(v, "id", null) in _meta_ids
 
 _severity(v) := v.severity if {
 	not _has_override(v)
@@ -42,11 +42,11 @@ _severity(v) := v.severity if {
 
 _severity(v) := data.hcx.catalog[v.id].severity if {
 	not _has_override(v)
-	not is_string(v.severity)
+	not is_string(object.get(v, "severity", null))
 }
 
 _has_override(v) if {
-	not v.id in _meta_ids
+	not object.get(v, "id", null) in _meta_ids
 	_overrides[v.id]
 }
 
@@ -72,7 +72,7 @@ _enrich(v) := {
 # Findings of the rules, with their metadata, before waivers.
 _rule_findings contains _enrich(v) if {
 	some v in raw
-	not v.id in _disabled
+	not object.get(v, "id", null) in _disabled
 	data.hcx.catalog[v.id]
 }
 
@@ -92,7 +92,7 @@ findings contains object.union(f, {"waived": false}) if {
 _active(w) if time.parse_rfc3339_ns(w.expires) > lib.now_ns
 
 _applies(w, f) if {
-	not f.id in _meta_ids
+	not object.get(f, "id", null) in _meta_ids
 	w.id == f.id
 	_optional_match(w, "site", f.site)
 	_optional_match(w, "resource", f.resource)

@@ -41,7 +41,7 @@ as_list(x) := [] if not is_array(x)
 # A readable name for a manager: its FQDN, else the site name.
 manager_name(site) := site.manager.fqdn if is_string(site.manager.fqdn)
 
-manager_name(site) := site.name if not is_string(site.manager.fqdn)
+manager_name(site) := site.name if not is_string(object.get(site, ["manager", "fqdn"], null))
 
 # A readable name for an appliance: "mesh/appliance".
 appliance_name(mesh, appliance) := sprintf("%s/%s", [either(mesh.name, mesh.id), either(appliance.name, appliance.id)])

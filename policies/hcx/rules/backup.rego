@@ -49,7 +49,7 @@ violation contains lib.finding("backup-unavailable", site.name, lib.manager_name
 
 _provider(site) := site.manager.provider if is_string(site.manager.provider)
 
-_provider(site) := "provider not named" if not is_string(site.manager.provider)
+_provider(site) := "provider not named" if not is_string(object.get(site, ["manager", "provider"], null))
 
 # Always, before the managers are upgraded: optional vSphere snapshots at both sites.
 violation contains lib.finding("snapshot-recommended", site.name, lib.manager_name(site), msg) if {

@@ -23,7 +23,7 @@ violation contains lib.finding("photon-mesh-upgrade", site.name, lib.manager_nam
 
 _version(appliance) := appliance.version if is_string(appliance.version)
 
-_version(appliance) := "version unknown" if not is_string(appliance.version)
+_version(appliance) := "version unknown" if not is_string(object.get(appliance, "version", null))
 
 _list_or_none(names) := concat(", ", names) if count(names) > 0
 

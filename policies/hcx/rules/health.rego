@@ -15,15 +15,15 @@ _kind_names := {
 
 _conn_name(c) := sprintf("%s %s", [_kind_names[c.kind], c.url]) if is_string(c.url)
 
-_conn_name(c) := _kind_names[c.kind] if not is_string(c.url)
+_conn_name(c) := _kind_names[c.kind] if not is_string(object.get(c, "url", null))
 
 _resource(c) := c.url if is_string(c.url)
 
-_resource(c) := c.kind if not is_string(c.url)
+_resource(c) := c.kind if not is_string(object.get(c, "url", null))
 
 _detail(x) := sprintf(" (%s)", [x.message]) if is_string(x.message)
 
-_detail(x) := "" if not is_string(x.message)
+_detail(x) := "" if not is_string(object.get(x, "message", null))
 
 violation contains lib.finding("connection-unhealthy", site.name, _resource(c), msg) if {
 	some site in lib.sites
@@ -40,7 +40,7 @@ _unknown_severity(site) := "deny" if site.manager.provider_managed != true
 violation contains lib.finding_with_severity("connection-unknown", site.name, _resource(c), msg, _unknown_severity(site)) if {
 	some site in lib.sites
 	some c in lib.as_list(site.connections)
-	not c.status in {"healthy", "degraded", "unhealthy"}
+	not object.get(c, "status", null) in {"healthy", "degraded", "unhealthy"}
 	msg := sprintf("the health of %s's connection to %s could not be read%s: verify it on the appliance management dashboard, or attest it", [lib.manager_name(site), _conn_name(c), _detail(c)])
 }
 
@@ -58,13 +58,13 @@ violation contains lib.finding("interconnect-unhealthy", site.name, name, msg) i
 	msg := sprintf("Service Mesh %s is %s (state %s)", [name, lib.either(mesh.status, "of unknown status"), lib.either(mesh.state, "unknown")])
 }
 
-_mesh_unhealthy(mesh) if not lib.healthy(mesh.status)
+_mesh_unhealthy(mesh) if not lib.healthy(object.get(mesh, "status", null))
 
 _mesh_unhealthy(mesh) if contains(upper(mesh.state), "FAIL")
 
 violation contains lib.finding("interconnect-unhealthy", x.site, name, msg) if {
 	some x in lib.appliances
-	not lib.healthy(x.appliance.status)
+	not lib.healthy(object.get(x.appliance, "status", null))
 	name := lib.appliance_name(x.mesh, x.appliance)
 	msg := sprintf("appliance %s (%s) is %s", [name, lib.either(x.appliance.type, "type unknown"), lib.either(x.appliance.status, "of unknown status")])
 }
@@ -79,7 +79,7 @@ violation contains lib.finding("interconnect-unhealthy", x.site, name, msg) if {
 violation contains lib.finding("site-pair-unhealthy", site.name, name, msg) if {
 	some site in lib.sites
 	some pair in lib.as_list(site.site_pairs)
-	not lib.healthy(pair.status)
+	not lib.healthy(object.get(pair, "status", null))
 	name := lib.either(pair.remote_name, pair.remote_url)
 	msg := sprintf("the site pair from %s to %s (%s) is %s%s", [lib.manager_name(site), name, lib.either(pair.remote_url, "url unknown"), lib.either(pair.status, "of unknown status"), _detail(pair)])
 }
