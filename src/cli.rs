@@ -67,7 +67,8 @@ pub enum Command {
     Collect(CollectCmd),
     /// Gate and start the upgrade of the managers, wait for their return, verify.
     Upgrade(UpgradeCmd),
-    /// The post-upgrade checks (phase verify), e.g. after an upgrade done in the UI.
+    /// The checks after an upgrade: of the managers (phase verify, e.g. after an upgrade
+    /// done in the UI) or, with --phase mesh, of the Service Mesh (phase verify-mesh).
     Verify(VerifyCmd),
     /// Print the JSON Schema of the snapshot.
     Schema,
@@ -253,7 +254,15 @@ impl GateArgs {
         if self.collect.sites.is_empty() {
             bail!("name the HCX Managers to {verb} with --site NAME=URL");
         }
+        let mut policy_words = Vec::new();
+        for dir in &self.policy.policy_dirs {
+            policy_words.extend(["--policy-dir".to_string(), dir.display().to_string()]);
+        }
+        if let Some(config) = &self.policy.config {
+            policy_words.extend(["--config".to_string(), config.display().to_string()]);
+        }
         Ok(crate::upgrade::GateOptions {
+            policy_words,
             policies: self.policy.load()?,
             collect: self.collect,
             target: self.target,
@@ -294,10 +303,23 @@ pub struct UpgradeCmd {
     pub upgrade_timeout: Duration,
 }
 
+/// What `verify` checks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum VerifyPhase {
+    /// After the managers' upgrade (phase verify): the managers on the target, healthy.
+    Managers,
+    /// After the Service Mesh upgrade (phase verify-mesh): every appliance on its
+    /// manager's version, tunnels up.
+    Mesh,
+}
+
 #[derive(Debug, Args)]
 pub struct VerifyCmd {
     #[command(flatten)]
     pub gate: GateArgs,
+    /// Which upgrade to verify: the managers', or the Service Mesh's.
+    #[arg(long, value_enum, default_value = "managers")]
+    pub phase: VerifyPhase,
     /// Wait up to this long for the managers to answer (e.g. 5m after starting an upgrade).
     #[arg(long, value_name = "DURATION", default_value = "0s", value_parser = crate::upgrade::parse_duration)]
     pub wait: Duration,
@@ -385,6 +407,10 @@ pub fn run(cli: Cli) -> Result<ExitStatus> {
         Command::Verify(cmd) => {
             let opts = crate::upgrade::VerifyOptions {
                 gate: cmd.gate.options("verify")?,
+                phase: match cmd.phase {
+                    VerifyPhase::Managers => Phase::Verify,
+                    VerifyPhase::Mesh => Phase::VerifyMesh,
+                },
                 wait: cmd.wait,
             };
             Ok(outcome(crate::upgrade::run_verify(&opts)?))
@@ -496,6 +522,9 @@ fn policy(cmd: PolicyCommand) -> Result<ExitStatus> {
                 text.push_str(&format!("when:        {when}\n"));
             }
             text.push_str(&format!("remediation: {}\n", e.remediation));
+            for (i, r) in e.references.iter().enumerate() {
+                text.push_str(&format!("{}{r}\n", if i == 0 { "references:  " } else { "             " }));
+            }
             text.push_str(&format!("source:      {}\n", rule_sources(&set, &id).join(", ")));
             if set.config().disabled.contains(&id) {
                 text.push_str("status:      disabled by the config\n");

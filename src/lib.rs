@@ -20,6 +20,7 @@ pub mod fsutil;
 #[doc(hidden)]
 pub mod fuzzing;
 pub mod inventory;
+pub mod meshstep;
 pub mod plan;
 pub mod policy;
 pub mod policycheck;

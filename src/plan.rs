@@ -17,6 +17,8 @@ pub enum Phase {
     ServiceMesh,
     /// After the managers' upgrade: the post-upgrade checks.
     Verify,
+    /// After the Service Mesh upgrade: every appliance on its manager's version, tunnels up.
+    VerifyMesh,
 }
 
 impl Phase {
@@ -25,6 +27,7 @@ impl Phase {
             Phase::Managers => "managers",
             Phase::ServiceMesh => "service-mesh",
             Phase::Verify => "verify",
+            Phase::VerifyMesh => "verify-mesh",
         }
     }
 }

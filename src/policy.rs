@@ -67,6 +67,9 @@ pub struct CatalogEntry {
     #[serde(default)]
     pub when: Option<String>,
     pub remediation: String,
+    /// Where the rule comes from: vendor pages (title and URL), shown by `policy explain`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub references: Vec<String>,
 }
 
 /// One Rego file of the set.
@@ -481,7 +484,7 @@ fn build_catalog(data: &[DataFile]) -> Result<BTreeMap<String, CatalogEntry>, Po
         for (id, entry) in entries {
             let parsed: CatalogEntry = serde_json::from_value(entry.clone()).map_err(|e| PolicyError::Data {
                 file: d.origin.clone(),
-                message: format!("catalog entry `{id}` needs title, severity (deny|warn|info), remediation and optional kb: {e}"),
+                message: format!("catalog entry `{id}` needs title, severity (deny|warn|info), remediation, optional kb and references: {e}"),
             })?;
             if catalog.insert(id.clone(), parsed).is_some() {
                 return Err(PolicyError::Data {

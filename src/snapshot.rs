@@ -274,6 +274,21 @@ pub struct Appliance {
     pub tunnel_status: Option<TunnelStatus>,
     #[serde(default)]
     pub update_available: Option<bool>,
+    /// The Network Extension HA group the appliance belongs to (extension; `null`: unknown,
+    /// or not a Network Extension appliance). No public API reports it: it is attested.
+    #[serde(default)]
+    pub ha_group: Option<HaGroup>,
+}
+
+/// The Network Extension HA group of an appliance: the group's name, or `false` when the
+/// appliance is known to be in no group (`true` is refused: a group has a name).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(untagged)]
+pub enum HaGroup {
+    /// In this HA group.
+    Named(String),
+    /// `false`: in no HA group.
+    Flag(bool),
 }
 
 /// State of an appliance's tunnel.
@@ -310,6 +325,9 @@ pub struct Operations {
     pub active_migrations: Option<u64>,
     #[serde(default)]
     pub active_replications: Option<u64>,
+    /// Networks extended over Network Extension (extension; the NE upgrade disrupts them).
+    #[serde(default)]
+    pub extended_networks: Option<u64>,
 }
 
 /// Why a fact is `null`.
@@ -427,6 +445,17 @@ impl Snapshot {
             }
             if !names.insert(site.name.as_str()) {
                 return Err(format!("site name `{}` appears twice", site.name));
+            }
+            for mesh in site.service_meshes.iter().flatten() {
+                for a in mesh.appliances.iter().flatten() {
+                    if a.ha_group == Some(HaGroup::Flag(true)) {
+                        return Err(format!(
+                            "site `{}`: appliance {}: ha_group is the group's name, or false for none; true names no group",
+                            site.name,
+                            a.name.as_deref().or(a.id.as_deref()).unwrap_or("?")
+                        ));
+                    }
+                }
             }
             if let Some(p) = site.manager.disk_common_used_percent {
                 if !(0.0..=100.0).contains(&p) {

@@ -24,6 +24,7 @@ use crate::check::{judge, LoadedSnapshot};
 use crate::collect::system_upgrade::{self, Poll, StartOutcome, UpgradeClient, UpgradeStatus};
 use crate::collect::{self, CollectArgs, CollectError};
 use crate::findings::{Decision, Verdict};
+use crate::meshstep::{self, CommandBase};
 use crate::plan::{self, FailOn, Phase, Plan};
 use crate::policy::{sha256_hex, PolicySet};
 use crate::report::{self, Format, RenderOptions, ReportContext};
@@ -51,6 +52,19 @@ pub struct GateOptions {
     /// How often to poll a status or try a manager again.
     pub poll_interval: Duration,
     pub audit: AuditLog,
+    /// The policy options as given (`--policy-dir`, `--config`), for the commands we print.
+    pub policy_words: Vec<String>,
+}
+
+impl GateOptions {
+    /// The base of the follow-up commands printed for this run.
+    fn commands(&self) -> CommandBase<'_> {
+        CommandBase {
+            collect: &self.collect,
+            target: &self.target,
+            policy_words: &self.policy_words,
+        }
+    }
 }
 
 /// Everything `upgrade` needs.
@@ -69,6 +83,8 @@ pub struct UpgradeOptions {
 /// Everything `verify` needs.
 pub struct VerifyOptions {
     pub gate: GateOptions,
+    /// `Verify` (after the managers) or `VerifyMesh` (after the Service Mesh).
+    pub phase: Phase,
     /// How long to wait for the managers to answer (0: try once).
     pub wait: Duration,
 }
@@ -286,8 +302,8 @@ pub fn run_upgrade(o: &UpgradeOptions) -> Result<Outcome> {
     if o.phase != Phase::Managers {
         audit.record(None, "allowed", Some("gate only: no public API upgrades the Service Mesh".into()))?;
         eprintln!(
-            "allowed: upgrade the Service Mesh appliances from the source site's HCX Manager UI \
-             (Interconnect > Service Mesh > Update Appliances); no public API starts it, so hcx-preflight does not."
+            "allowed: no public API starts the Service Mesh upgrade, so hcx-preflight does not:\n{}",
+            meshstep::update_then_verify(&snapshot, &g.commands())
         );
         return Ok(Outcome::Allowed);
     }
@@ -414,7 +430,7 @@ pub fn run_upgrade(o: &UpgradeOptions) -> Result<Outcome> {
     }
 
     eprintln!("\nverifying (phase verify) ...");
-    verify_now(&rt, &args, &creds, g, o.return_timeout, "upgrade")
+    verify_now(&rt, &args, &creds, g, o.return_timeout, Phase::Verify, "upgrade")
 }
 
 fn verify_now(
@@ -423,13 +439,14 @@ fn verify_now(
     creds: &BTreeMap<String, String>,
     g: &GateOptions,
     wait: Duration,
+    phase: Phase,
     command: &'static str,
 ) -> Result<Outcome> {
     let target = &g.target;
     let snapshot = collect_waiting(rt, args, creds, wait, g.poll_interval)?;
     let plan = Plan {
         target_version: target.clone(),
-        phase: Phase::Verify,
+        phase,
         evaluated_at: plan::now(),
         fail_on: g.fail_on,
     };
@@ -439,25 +456,25 @@ fn verify_now(
         log: &g.audit,
         command,
         target: target.to_string(),
-        phase: "verify",
+        phase: phase.as_str(),
         decision: Some(&decision),
     };
     let allowed = decision.decision == Verdict::Allow;
     for site in &snapshot.sites {
         audit.record(Some(&site.name), if allowed { "verified" } else { "verify-denied" }, None)?;
     }
-    if allowed {
-        let sites: Vec<String> = args.sites.iter().map(|s| format!("--site {}={}", s.name, s.url)).collect();
-        eprintln!(
-            "verified: the managers report {target} with healthy registered systems and site pairs.\n\
-             The Service Mesh now offers an update; gate it with:\n  hcx-preflight upgrade --phase service-mesh --target {target} {}",
-            sites.join(" ")
-        );
-        Ok(Outcome::Allowed)
-    } else {
-        eprintln!("verify found problems: see the findings above");
-        Ok(Outcome::Denied)
+    match (allowed, phase) {
+        (true, Phase::VerifyMesh) => eprintln!(
+            "verified: every Service Mesh appliance is on its manager's version {target} with its tunnel up: \
+             the upgrade to {target} is complete."
+        ),
+        (true, _) => eprintln!(
+            "verified: the managers report {target} with healthy registered systems and site pairs.\n{}",
+            meshstep::after_managers(&snapshot, &g.commands())
+        ),
+        (false, _) => eprintln!("verify ({}) found problems: see the findings above", phase.as_str()),
     }
+    Ok(if allowed { Outcome::Allowed } else { Outcome::Denied })
 }
 
 /// `hcx-preflight verify`.
@@ -466,7 +483,7 @@ pub fn run_verify(o: &VerifyOptions) -> Result<Outcome> {
     let mut args = o.gate.collect.clone();
     args.password_stdin = false;
     let rt = runtime()?;
-    verify_now(&rt, &args, &creds, &o.gate, o.wait, "verify")
+    verify_now(&rt, &args, &creds, &o.gate, o.wait, o.phase, "verify")
 }
 
 /// Parse a duration such as `300s`, `5m` or `1h 30m`.

@@ -96,8 +96,20 @@ pub(crate) fn prepare(case: &Case) -> Result<(Snapshot, Plan), String> {
     let path = root().join("fixtures/snapshots").join(&case.snapshot);
     let mut doc: serde_json::Value = serde_json::from_slice(&std::fs::read(&path).map_err(|e| e.to_string())?).map_err(|e| e.to_string())?;
     for p in &case.patch {
-        let slot = doc.pointer_mut(&p.path).ok_or_else(|| format!("patch path {} not found", p.path))?;
-        *slot = to_json(&p.value);
+        // An existing value is replaced; a missing key of an existing object is added
+        // (optional fields such as an appliance's ha_group).
+        let value = to_json(&p.value);
+        match doc.pointer_mut(&p.path) {
+            Some(slot) => *slot = value,
+            None => {
+                let (parent, key) = p.path.rsplit_once('/').ok_or_else(|| format!("patch path {} not found", p.path))?;
+                let object = doc
+                    .pointer_mut(parent)
+                    .and_then(|v| v.as_object_mut())
+                    .ok_or_else(|| format!("patch path {} not found", p.path))?;
+                object.insert(key.to_string(), value);
+            }
+        }
     }
     let bytes = serde_json::to_vec(&doc).expect("json");
     let snapshot = Snapshot::from_slice(&bytes, &path).map_err(|e| e.to_string())?;
@@ -107,6 +119,7 @@ pub(crate) fn prepare(case: &Case) -> Result<(Snapshot, Plan), String> {
             "managers" => Phase::Managers,
             "service-mesh" => Phase::ServiceMesh,
             "verify" => Phase::Verify,
+            "verify-mesh" => Phase::VerifyMesh,
             other => return Err(format!("unknown phase {other}")),
         },
         evaluated_at: parse_time(case.now.as_deref().unwrap_or("2026-11-29T09:05:00Z"))?,

@@ -40,6 +40,7 @@ fn appliance() -> impl Strategy<Value = Appliance> {
         status: s,
         tunnel_status: t,
         update_available: Some(false),
+        ha_group: None,
     })
 }
 
@@ -119,7 +120,7 @@ fn site(name: &'static str, provider_managed: BoxedStrategy<Option<bool>>) -> im
                 }),
                 service_meshes: meshes,
                 updates: None,
-                operations: ops.map(|(m, r)| Operations { active_migrations: Some(m), active_replications: Some(r) }),
+                operations: ops.map(|(m, r)| Operations { active_migrations: Some(m), active_replications: Some(r), extended_networks: Some(0) }),
             }
         })
 }
@@ -144,7 +145,7 @@ fn customer_managed() -> BoxedStrategy<Option<bool>> {
 }
 
 fn plan() -> impl Strategy<Value = Plan> {
-    (proptest::sample::select(VERSIONS), proptest::sample::select(vec![Phase::Managers, Phase::ServiceMesh, Phase::Verify]), any::<bool>()).prop_map(|(t, phase, warn)| Plan {
+    (proptest::sample::select(VERSIONS), proptest::sample::select(vec![Phase::Managers, Phase::ServiceMesh, Phase::Verify, Phase::VerifyMesh]), any::<bool>()).prop_map(|(t, phase, warn)| Plan {
         target_version: t.parse().expect("version"),
         phase,
         evaluated_at: parse_time("2026-11-29T09:05:00Z").expect("time"),

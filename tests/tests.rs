@@ -4,6 +4,7 @@ mod cli;
 mod collect;
 mod fleet;
 mod fuzz_regressions;
+mod mesh_phase;
 mod opa_conformance;
 mod policy_cases;
 mod policy_cmds;

@@ -95,7 +95,7 @@ fn an_allowed_plan_upgrades_reboots_returns_and_verifies() {
     assert_eq!(run.sim.sites()[0].current_version(), TARGET);
     assert!(err.contains("mgr9: the manager is down (rebooting)"), "{err}");
     assert!(err.contains("mgr9: the manager is back after"), "{err}");
-    assert!(err.contains("The Service Mesh now offers an update"), "{err}");
+    assert!(err.contains("Next, the Service Mesh (its appliances now lag their managers and offer an update)"), "{err}");
     assert!(err.contains("hcx-preflight upgrade --phase service-mesh --target 9.1.1.0"), "{err}");
     let results: Vec<String> = audit(&run).iter().map(|e| format!("{} {}", e["phase"].as_str().unwrap(), e["result"].as_str().unwrap())).collect();
     assert_eq!(results, ["managers success", "verify verified"]);

@@ -12,7 +12,8 @@ use serde::Deserialize;
 
 use super::error::CollectError;
 use crate::snapshot::{
-    AttestationRecord, Backup, Connection, ConnectionKind, Provenance, Provider, Site, SitePair, Snapshot, Status,
+    AttestationRecord, Backup, Connection, ConnectionKind, HaGroup, Operations, Provenance, Provider, Site, SitePair,
+    Snapshot, Status,
 };
 
 /// One stated fact, as given.
@@ -121,7 +122,8 @@ fn parse_kind(text: &str) -> Result<ConnectionKind, String> {
 }
 
 const FACTS: &str = "backup.last_success_at, backup.supported, manager.disk_common_used_percent, \
-manager.provider_managed, manager.provider, connections.KIND.status, site_pairs.REMOTE_NAME.status";
+manager.provider_managed, manager.provider, connections.KIND.status, site_pairs.REMOTE_NAME.status, \
+operations.extended_networks, service_meshes.MESH.appliances.APPLIANCE.ha_group";
 
 /// Set one attested fact on its site.
 fn set(site: &mut Site, fact: &str, text: &str, evidence: &str) -> Result<(), String> {
@@ -202,6 +204,31 @@ fn set(site: &mut Site, fact: &str, text: &str, evidence: &str) -> Result<(), St
             pair.message = None;
             pair.provenance = Some(Provenance::Attested);
             pair.evidence = Some(evidence.to_string());
+        }
+        ["operations", "extended_networks"] => {
+            let n: u64 = text
+                .parse()
+                .map_err(|_| format!("`{text}` is not a count of extended networks"))?;
+            site.operations.get_or_insert_with(Operations::default).extended_networks = Some(n);
+        }
+        ["service_meshes", mesh, "appliances", appliance, "ha_group"] => {
+            let group = match text.to_ascii_lowercase().as_str() {
+                "none" | "false" | "no" => HaGroup::Flag(false),
+                "" | "true" | "yes" => return Err("name the HA group, or say none".into()),
+                _ => HaGroup::Named(text.to_string()),
+            };
+            let named = |name: &Option<String>, id: &Option<String>, want: &str| {
+                name.as_deref() == Some(want) || id.as_deref() == Some(want)
+            };
+            let found = site
+                .service_meshes
+                .iter_mut()
+                .flatten()
+                .filter(|m| named(&m.name, &m.id, mesh))
+                .flat_map(|m| m.appliances.iter_mut().flatten())
+                .find(|a| named(&a.name, &a.id, appliance))
+                .ok_or_else(|| format!("the site has no collected appliance `{appliance}` in a Service Mesh `{mesh}`"))?;
+            found.ha_group = Some(group);
         }
         _ => return Err(format!("unknown fact `{fact}`; attestable facts: {FACTS}")),
     }
@@ -347,6 +374,58 @@ mod tests {
         )
         .unwrap();
         assert_eq!(s.sites[0].manager.provider_managed, Some(true));
+    }
+
+    #[test]
+    fn mesh_facts_are_attestable() {
+        use crate::snapshot::{Appliance, ServiceMesh};
+        let mut s = snapshot();
+        let ne = |name: &str| Appliance {
+            id: None,
+            name: Some(name.into()),
+            kind: Some("HCX-NET-EXT".into()),
+            version: None,
+            status: None,
+            tunnel_status: None,
+            update_available: None,
+            ha_group: None,
+        };
+        s.sites[0].service_meshes = Some(vec![ServiceMesh {
+            id: Some("sm-1".into()),
+            name: Some("mesh".into()),
+            state: None,
+            status: None,
+            backing: None,
+            update_available: None,
+            services: None,
+            appliances: Some(vec![ne("NE-1"), ne("NE-2")]),
+        }]);
+        s.errors.push(FactError {
+            site: Some("source".into()),
+            fact: "service_meshes.mesh.appliances.NE-1.ha_group".into(),
+            message: "no API".into(),
+        });
+        let atts: Vec<Attestation> = [
+            "source.service_meshes.mesh.appliances.NE-1.ha_group=ha-1;evidence=NE HA UI",
+            "source.service_meshes.sm-1.appliances.NE-2.ha_group=none;evidence=NE HA UI",
+            "source.operations.extended_networks=3;evidence=Network Extension tab",
+        ]
+        .iter()
+        .map(|t| parse_cli(t).unwrap())
+        .collect();
+        apply(&mut s, &atts).unwrap();
+        let list = s.sites[0].service_meshes.as_ref().unwrap()[0].appliances.as_ref().unwrap();
+        assert_eq!(list[0].ha_group, Some(HaGroup::Named("ha-1".into())));
+        assert_eq!(list[1].ha_group, Some(HaGroup::Flag(false)));
+        assert_eq!(s.sites[0].operations.as_ref().unwrap().extended_networks, Some(3));
+        assert!(!s.errors.iter().any(|e| e.fact.ends_with("ha_group")), "{:?}", s.errors);
+        for bad in [
+            "source.service_meshes.mesh.appliances.NE-9.ha_group=ha-1;evidence=x",
+            "source.service_meshes.mesh.appliances.NE-1.ha_group=true;evidence=x",
+            "source.operations.extended_networks=many;evidence=x",
+        ] {
+            assert!(apply(&mut s, &[parse_cli(bad).unwrap()]).is_err(), "{bad}");
+        }
     }
 
     #[test]

@@ -40,6 +40,10 @@ pub const APPLIANCE_UPDATE_KEYS: &[&str] = &["updateAvailable"];
 /// Appliance keys that carry the tunnel state. (inferred: the raw key is not public)
 pub const APPLIANCE_TUNNEL_KEYS: &[&str] = &["tunnelStatus"];
 
+/// Prefix of the Network Extension appliance types (`HCX-NET-EXT`, `HCX-NET-EXT-EDGE`, ...).
+/// (code names HCX-NET-EXT; that later variants keep the prefix is inferred, as with `HCX-WAN-IX-EDGE`)
+pub const NETWORK_EXTENSION_TYPE_PREFIX: &str = "HCX-NET-EXT";
+
 /// Words of a tunnel state read as `up` / `down`; anything else is `unknown`. (inferred)
 pub const TUNNEL_UP_WORDS: &[&str] = &["UP", "CONNECTED"];
 /// See [`TUNNEL_UP_WORDS`].

@@ -9,7 +9,7 @@ use serde_json::{json, Value};
 
 use super::envelope::{self, bool_field, str_field, text_field};
 use super::http::{label, Api};
-use super::inferred::{APPLIANCE_TUNNEL_KEYS, APPLIANCE_UPDATE_KEYS};
+use super::inferred::{APPLIANCE_TUNNEL_KEYS, APPLIANCE_UPDATE_KEYS, NETWORK_EXTENSION_TYPE_PREFIX};
 use super::notes::Notes;
 use super::paths::{APPLIANCES, APPLIANCES_QUERY, SERVICE_MESH};
 use super::status::{map_status, map_tunnel};
@@ -111,15 +111,33 @@ pub fn parse_appliance(v: &Value, mesh: &str, notes: &mut Notes) -> Appliance {
             "no tunnel state in the answer (the API field is not public)",
         );
     }
+    let kind = str_field(v, "applianceType").map(String::from);
+    if kind.as_deref().is_some_and(is_network_extension) {
+        // No public API tells whether an NE appliance is in an HA group.
+        let who = name.clone().or_else(|| id.clone()).unwrap_or_else(|| "?".into());
+        notes.add(
+            format!("service_meshes.{mesh}.appliances.{who}.ha_group"),
+            format!(
+                "no public API reports Network Extension HA groups: attest it as \
+                 service_meshes.{mesh}.appliances.{who}.ha_group=GROUP (or =none)"
+            ),
+        );
+    }
     Appliance {
         id,
         name,
-        kind: str_field(v, "applianceType").map(String::from),
+        kind,
         version,
         status: Some(status),
         tunnel_status: tunnel,
         update_available: APPLIANCE_UPDATE_KEYS.iter().find_map(|k| bool_field(v, k)),
+        ha_group: None,
     }
+}
+
+/// Whether an appliance type is Network Extension (`HCX-NET-EXT`, and variants such as `-EDGE`).
+pub fn is_network_extension(kind: &str) -> bool {
+    kind.to_ascii_uppercase().starts_with(NETWORK_EXTENSION_TYPE_PREFIX)
 }
 
 /// The appliances of one mesh, by `POST .../appliances/query` with the mesh's id; `Err`
@@ -216,6 +234,15 @@ mod tests {
         assert_eq!(a.status, Some(Status::Unhealthy));
         assert_eq!(a.tunnel_status, Some(TunnelStatus::Up));
         assert_eq!(a.update_available, Some(true));
+        assert_eq!(a.ha_group, None);
+        let mut notes = Notes::default();
+        let ne = json!({"applianceId": "n-1", "applianceName": "NE-1", "applianceType": "HCX-NET-EXT",
+            "applianceVersion": "4.10.3", "status": {"summary": {"overallStatus": "up"}}, "tunnelStatus": "UP"});
+        let a = parse_appliance(&ne, "m", &mut notes);
+        assert_eq!(a.ha_group, None);
+        let errors = notes.into_errors("s");
+        assert_eq!(errors.len(), 1);
+        assert_eq!(errors[0].fact, "service_meshes.m.appliances.NE-1.ha_group");
         let mut notes = Notes::default();
         let a = parse_appliance(&json!({"applianceId": "a", "applianceVersion": "x"}), "m", &mut notes);
         assert_eq!(

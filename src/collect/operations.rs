@@ -1,7 +1,8 @@
 //! Work in flight: migrations (`POST /hybridity/api/migrations?action=query`, `items[]` or
 //! `rows[]`, active unless `jobInfo.state` is a final state) and replications (`POST
 //! /hybridity/api/replications?action=query` with `{"type":"summary"}`, the
-//! `activeReplicationCnt` counters). A count that cannot be read is `null`, never 0.
+//! `activeReplicationCnt` counters) and networks extended over Network Extension (`GET
+//! /hybridity/api/l2Extensions`, its `items`). A count that cannot be read is `null`, never 0.
 
 use reqwest::Method;
 use serde_json::{json, Value};
@@ -10,7 +11,7 @@ use super::envelope::{self, count_field, str_field, ShapeError};
 use super::http::{label, Api, FetchError};
 use super::inferred::{migrations_query_body, MIGRATION_DONE_STATES, REPLICATION_COUNTER, REPLICATION_DIRECTIONS};
 use super::notes::Notes;
-use super::paths::{ACTION_QUERY, MIGRATIONS, REPLICATIONS};
+use super::paths::{ACTION_QUERY, L2_EXTENSIONS, MIGRATIONS, REPLICATIONS};
 use crate::snapshot::Operations;
 
 /// Count migrations that are not in a final state. A migration without a state counts
@@ -42,7 +43,13 @@ pub fn count_active_replications(v: &Value) -> Result<u64, ShapeError> {
     Ok(total)
 }
 
-/// Read both counts concurrently.
+/// Count the extended networks: every listed extension (one being created or removed still
+/// carries traffic or is about to).
+pub fn count_extended_networks(v: &Value) -> Result<u64, ShapeError> {
+    Ok(envelope::top_items(v)?.len() as u64)
+}
+
+/// Read the three counts concurrently.
 pub async fn operations(api: &Api, notes: &mut Notes) -> Operations {
     let migrations = async {
         let v = api
@@ -56,7 +63,11 @@ pub async fn operations(api: &Api, notes: &mut Notes) -> Operations {
             .await?;
         Ok::<_, FetchError>(count_active_replications(&v)?)
     };
-    let (m, r) = tokio::join!(migrations, replications);
+    let extensions = async {
+        let v = api.get(L2_EXTENSIONS).await?;
+        Ok::<_, FetchError>(count_extended_networks(&v)?)
+    };
+    let (m, r, x) = tokio::join!(migrations, replications, extensions);
     let active_migrations = m
         .map_err(|e| notes.fetch("operations.active_migrations", &label(&Method::POST, MIGRATIONS), &e))
         .ok();
@@ -69,9 +80,13 @@ pub async fn operations(api: &Api, notes: &mut Notes) -> Operations {
             )
         })
         .ok();
+    let extended_networks = x
+        .map_err(|e| notes.fetch("operations.extended_networks", &label(&Method::GET, L2_EXTENSIONS), &e))
+        .ok();
     Operations {
         active_migrations,
         active_replications,
+        extended_networks,
     }
 }
 
@@ -87,6 +102,14 @@ mod tests {
         let v = json!({"rows": [{"jobInfo": {"state": "migrate_canceled"}}]});
         assert_eq!(count_active_migrations(&v).unwrap(), 0);
         assert!(count_active_migrations(&json!({"data": 1})).is_err());
+    }
+
+    #[test]
+    fn extended_networks_are_the_listed_extensions() {
+        let v = json!({"items": [{"stretchId": "s-1", "operationStatus": {"state": "EXTENDED"}}, {"stretchId": "s-2"}]});
+        assert_eq!(count_extended_networks(&v).unwrap(), 2);
+        assert_eq!(count_extended_networks(&json!({"items": []})).unwrap(), 0);
+        assert!(count_extended_networks(&json!({"data": 1})).is_err());
     }
 
     #[test]

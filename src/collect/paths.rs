@@ -29,6 +29,9 @@ pub const MIGRATIONS: &str = "/hybridity/api/migrations";
 pub const REPLICATIONS: &str = "/hybridity/api/replications";
 /// The query string both operation queries take.
 pub const ACTION_QUERY: &str = "action=query";
+/// Network extensions (L2 extensions), top-level `items[]` of `{stretchId, operationStatus{state},
+/// sourceNetwork{networkName,...}}` (terraform-provider-hcx `hcx/l2_extension.go`).
+pub const L2_EXTENSIONS: &str = "/hybridity/api/l2Extensions";
 /// A job (flat object: `isDone`, `didFail`, `percentComplete`); append the job id.
 pub const JOBS: &str = "/hybridity/api/jobs/";
 

@@ -9,6 +9,7 @@
 
 mod certs;
 pub mod fleet;
+pub mod mesh_update;
 mod routes;
 pub mod scenario;
 mod server;
@@ -108,10 +109,15 @@ impl Simulator {
             .map_err(SimError::Runtime)?;
         let ca = certs::Authority::new()?;
         let latency = Duration::from_millis(opts.latency_ms.unwrap_or(scenario.latency_ms));
+        let states: Vec<Arc<SiteState>> = scenario
+            .sites
+            .into_iter()
+            .map(|site| Arc::new(SiteState::new(site, latency)))
+            .collect();
+        let estate = Arc::new(states.clone());
         let mut sites = Vec::new();
-        for site in scenario.sites {
-            let tls = ca.server_config(site.certificate)?;
-            let state = Arc::new(SiteState::new(site, latency));
+        for state in states {
+            let tls = ca.server_config(state.scenario.certificate)?;
             let bind = || {
                 runtime
                     .block_on(TcpListener::bind("127.0.0.1:0"))
@@ -128,12 +134,14 @@ impl Simulator {
             let api_router = routes::api_router(Arc::new(Ctx {
                 site: state.clone(),
                 port: Port::Api,
+                estate: estate.clone(),
             }));
             runtime.spawn(server::serve(api, tls.clone(), api_router, state.clone()));
             if state.scenario.appliance_management {
                 let admin_router = routes::admin_router(Arc::new(Ctx {
                     site: state.clone(),
                     port: Port::Admin,
+                    estate: estate.clone(),
                 }));
                 runtime.spawn(server::serve(admin, tls, admin_router, state.clone()));
             } else {
@@ -167,6 +175,14 @@ impl Simulator {
     /// A site by name.
     pub fn site(&self, name: &str) -> Option<&SimSite> {
         self.sites.iter().find(|s| s.name == name)
+    }
+
+    /// The operator's "Update" of the Service Mesh, started on site `from` (which must be
+    /// the source site): every site's appliances converge to their manager's version, but
+    /// for those the scenario leaves behind on the first update. Returns the appliances updated.
+    pub fn update_service_mesh(&self, from: &str) -> Result<Vec<String>, mesh_update::MeshUpdateError> {
+        let estate: Vec<Arc<SiteState>> = self.sites.iter().map(|s| s.state.clone()).collect();
+        mesh_update::update_from(&estate, from)
     }
 
     /// Requests received by all sites together.

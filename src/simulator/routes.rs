@@ -22,10 +22,12 @@ use crate::collect::inferred::upgrade_api;
 use crate::collect::paths::*;
 use crate::collect::SSO_NOT_READY;
 
-/// What a handler knows: its site and which listener it serves.
+/// What a handler knows: its site, which listener it serves, and every site of the
+/// scenario (a site pair reports its peer's release; a mesh update runs on both sides).
 pub struct Ctx {
     pub site: Arc<SiteState>,
     pub port: Port,
+    pub estate: Arc<Vec<Arc<SiteState>>>,
 }
 
 type Shared = State<Arc<Ctx>>;
@@ -92,8 +94,30 @@ async fn interconnect(State(ctx): Shared) -> Response {
     ok(json!([{"cloudManagementPlatforms": [{"cmpId": guid}]}]))
 }
 
+/// Site pairs; a pair whose `cloudName` is a simulated site reports that site's release
+/// now (where the scenario gives a `version` at all), so that it follows an upgrade.
+fn live_cloud_configs(ctx: &Ctx) -> Vec<Value> {
+    let mut items = ctx.site.scenario.cloud_configs.clone();
+    for item in &mut items {
+        let peer = item
+            .get("cloudName")
+            .and_then(Value::as_str)
+            .and_then(|n| ctx.estate.iter().find(|s| s.scenario.name == n));
+        if let (Some(peer), Some(obj)) = (peer, item.as_object_mut()) {
+            let (version, build) = peer.release();
+            if obj.contains_key("version") {
+                obj.insert("version".into(), json!(version));
+            }
+            if obj.contains_key("buildNumber") {
+                obj.insert("buildNumber".into(), json!(build));
+            }
+        }
+    }
+    items
+}
+
 async fn cloud_configs(State(ctx): Shared) -> Response {
-    ok(data_envelope(ctx.site.scenario.cloud_configs.clone()))
+    ok(data_envelope(live_cloud_configs(&ctx)))
 }
 
 async fn cloud_list(State(ctx): Shared, body: Bytes) -> Response {
@@ -105,7 +129,7 @@ async fn cloud_list(State(ctx): Shared, body: Bytes) -> Response {
             "url": s.manager.url, "endpointType": s.manager.endpoint_type}),
         ]
     } else {
-        s.cloud_configs.clone()
+        live_cloud_configs(&ctx)
     };
     ok(data_envelope(items))
 }
@@ -123,21 +147,19 @@ async fn resource_containers(State(ctx): Shared, uri: axum::http::Uri) -> Respon
 async fn meshes(State(ctx): Shared) -> Response {
     let items: Vec<Value> = ctx
         .site
-        .scenario
-        .service_meshes
-        .iter()
-        .map(|m| Value::Object(m.raw.clone()))
+        .service_meshes()
+        .into_iter()
+        .map(|m| Value::Object(m.raw))
         .collect();
     ok(json!({"items": items}))
 }
 
 fn appliances_of(ctx: &Ctx, mesh_id: Option<&str>) -> Vec<Value> {
     ctx.site
-        .scenario
-        .service_meshes
-        .iter()
+        .service_meshes()
+        .into_iter()
         .filter(|m| mesh_id.is_none_or(|id| m.raw.get("serviceMeshId").and_then(Value::as_str) == Some(id)))
-        .flat_map(|m| m.appliances.iter().cloned())
+        .flat_map(|m| m.appliances)
         .collect()
 }
 
@@ -166,6 +188,10 @@ async fn migrations(State(ctx): Shared) -> Response {
 async fn replications(State(ctx): Shared) -> Response {
     let zero = json!({"activeReplicationCnt": {"outgoing": 0, "incoming": 0}});
     ok(ctx.site.scenario.replications.clone().unwrap_or(zero))
+}
+
+async fn l2_extensions(State(ctx): Shared) -> Response {
+    ok(json!({"items": ctx.site.scenario.l2_extensions}))
 }
 
 async fn job(State(ctx): Shared, Path(id): Path<String>) -> Response {
@@ -221,6 +247,8 @@ pub fn api_router(ctx: Arc<Ctx>) -> Router {
         .route(APPLIANCES_QUERY, post(query_appliances))
         .route(MIGRATIONS, post(migrations))
         .route(REPLICATIONS, post(replications))
+        .route(L2_EXTENSIONS, get(l2_extensions))
+        .route(super::mesh_update::UPDATE_PATH, post(super::mesh_update::handle))
         .route(&format!("{JOBS}{{id}}"), get(job))
         .fallback(|| async { not_found() })
         .layer(middleware::from_fn_with_state(ctx.clone(), guard))

@@ -247,8 +247,26 @@ pub struct SiteScenario {
     pub jobs: BTreeMap<String, Value>,
     #[serde(default)]
     pub upgrade: UpgradeScenario,
+    /// Raw `l2Extensions` items: networks extended over Network Extension.
+    #[serde(default)]
+    pub l2_extensions: Vec<Value>,
+    /// How this site's appliances take a Service Mesh update.
+    #[serde(default)]
+    pub mesh_update: MeshUpdateScenario,
     #[serde(default)]
     pub faults: Vec<Fault>,
+}
+
+/// How a Service Mesh update (the operator's "Update" on the source site) goes for the
+/// appliances of one site: each converges to its manager's version, except those named in
+/// `left_behind`, which keep theirs on the first update (a failed appliance update); a
+/// later update brings them along.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MeshUpdateScenario {
+    /// `applianceName` or `applianceId` of appliances the first update leaves behind.
+    #[serde(default)]
+    pub left_behind: Vec<String>,
 }
 
 fn yes() -> bool {

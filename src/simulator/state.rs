@@ -11,7 +11,7 @@ use base64::Engine;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
-use super::scenario::{Fault, FaultKind, Flavour, Port, SiteScenario};
+use super::scenario::{Fault, FaultKind, Flavour, MeshData, Port, SiteScenario};
 
 /// Where an upgrade stands.
 #[derive(Debug, Clone)]
@@ -48,6 +48,9 @@ pub struct SiteState {
     pub epoch: tokio::sync::watch::Sender<u64>,
     release: Mutex<(String, String)>,
     pub upgrade: Mutex<UpgradeState>,
+    /// The Service Mesh data as it is now (appliance versions change with a mesh update).
+    meshes: Mutex<Vec<MeshData>>,
+    mesh_updates: AtomicU64,
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -69,7 +72,10 @@ impl SiteState {
     pub fn new(scenario: SiteScenario, latency: Duration) -> Self {
         let release = (scenario.manager.version.clone(), scenario.manager.build.clone());
         let faults = scenario.faults.len();
+        let meshes = Mutex::new(scenario.service_meshes.clone());
         Self {
+            meshes,
+            mesh_updates: AtomicU64::new(0),
             scenario,
             latency,
             counts: Mutex::new(BTreeMap::new()),
@@ -158,6 +164,21 @@ impl SiteState {
     /// Set the release (after an upgrade).
     pub fn set_release(&self, version: String, build: String) {
         *lock(&self.release) = (version, build);
+    }
+
+    /// The Service Mesh data as served now, update flags following the current release.
+    pub fn service_meshes(&self) -> Vec<MeshData> {
+        super::mesh_update::with_flags(&lock(&self.meshes), &self.release().0)
+    }
+
+    /// Change the Service Mesh data (a mesh update).
+    pub fn update_meshes(&self, f: impl FnOnce(&mut Vec<MeshData>)) {
+        f(&mut lock(&self.meshes));
+    }
+
+    /// Count one more mesh update on this site; returns how many there have been.
+    pub fn count_mesh_update(&self) -> u64 {
+        self.mesh_updates.fetch_add(1, Ordering::SeqCst) + 1
     }
 
     /// Whether the manager is "rebooting" (connections refused).

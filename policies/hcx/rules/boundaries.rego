@@ -45,27 +45,15 @@ _names(site) := {n | n := site.manager.fqdn; is_string(n)} | {n |
 	some n in lib.as_list(site.manager.dns.search_domains)
 } | {h |
 	some c in lib.as_list(site.connections)
-	h := _host(c.url)
+	h := lib.url_host(c.url)
 } | {h |
 	some p in lib.as_list(site.site_pairs)
-	h := _host(p.remote_url)
+	h := lib.url_host(p.remote_url)
 }
 
 _is_local(name) if endswith(trim_right(lower(name), "."), ".local")
 
 _is_local(name) if trim_right(lower(name), ".") == "local"
-
-# The host of an URL: "https://vc.corp.local:443/sdk" -> "vc.corp.local".
-_host(url) := host if {
-	is_string(url)
-	rest := _after_scheme(url)
-	host_port := split(split(rest, "/")[0], "@")
-	host := split(host_port[count(host_port) - 1], ":")[0]
-}
-
-_after_scheme(url) := split(url, "://")[1] if contains(url, "://")
-
-_after_scheme(url) := url if not contains(url, "://")
 
 # From below 4.3.0 to 4.3.0 or later: the upgrade reversal procedure is the primary restore.
 violation contains lib.finding("kb87041-upgrade-reversal", site.name, lib.manager_name(site), msg) if {

@@ -6,7 +6,7 @@ package hcx.rules.facts
 
 import data.hcx.lib
 
-_all := {"managers", "service-mesh", "verify"}
+_all := {"managers", "service-mesh", "verify", "verify-mesh"}
 
 _pre := {"managers", "service-mesh"}
 
@@ -16,10 +16,11 @@ _provider_managed(site) if site.manager.provider_managed == true
 _needed := {
 	["manager.version", _all, "every version rule"],
 	["site_pairs", _all, "site-pair-unhealthy, version-skew, managers-first"],
-	["service_meshes", _all, "interconnect-unhealthy, photon-mesh-upgrade"],
+	["service_meshes", _all, "interconnect-unhealthy, photon-mesh-upgrade, appliance-version-lag"],
 	["operations.active_migrations", _pre, "active-operations"],
 	["operations.active_replications", _pre, "active-operations"],
 	["manager.disk_common_used_percent", {"managers"}, "disk-space"],
+	["operations.extended_networks", {"service-mesh"}, "active-operations"],
 }
 
 _value(site, path) := object.get(site, split(path, "."), null)

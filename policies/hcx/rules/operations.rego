@@ -5,7 +5,7 @@ package hcx.rules.operations
 import data.hcx.lib
 
 violation contains lib.finding("active-operations", site.name, lib.manager_name(site), msg) if {
-	lib.phase in {"managers", "service-mesh"}
+	lib.phase == "managers"
 	some site in lib.sites
 	ops := site.operations
 	is_number(ops.active_migrations)
@@ -15,6 +15,26 @@ violation contains lib.finding("active-operations", site.name, lib.manager_name(
 		lib.manager_name(site), ops.active_migrations, ops.active_replications,
 	])
 }
+
+# Phase service-mesh: migrations run over IX and extended networks over NE, so the
+# appliance upgrade may wait for them (a known count counts; unknown is fact-missing's).
+violation contains lib.finding("active-operations", site.name, lib.manager_name(site), msg) if {
+	lib.phase == "service-mesh"
+	some site in lib.sites
+	ops := site.operations
+	_count(ops, "active_migrations") + _count(ops, "active_replications") + _count(ops, "extended_networks") > 0
+	msg := sprintf("%s has %d migrations and %d replications in flight (they run over IX) and %d networks extended over NE: the Service Mesh appliance upgrade may wait for them, in a separate window; let the migrations finish, and expect a brief interruption of extended networks while the NE appliances are redeployed", [
+		lib.manager_name(site), _count(ops, "active_migrations"), _count(ops, "active_replications"), _count(ops, "extended_networks"),
+	])
+}
+
+_count(ops, key) := ops[key] if is_number(ops[key])
+
+_count(ops, key) := 0 if not is_number(object.get(_object(ops), key, null))
+
+_object(x) := x if is_object(x)
+
+_object(x) := {} if not is_object(x)
 
 violation contains lib.finding("disk-space", site.name, lib.manager_name(site), msg) if {
 	lib.phase == "managers"

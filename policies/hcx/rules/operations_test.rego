@@ -40,3 +40,12 @@ test_a_stale_snapshot if {
 	f.site == null
 	contains(f.message, "180 minutes before the evaluation")
 }
+
+test_mesh_phase_counts_extended_networks if {
+	s := t.site({"operations": {"active_migrations": 1, "active_replications": null, "extended_networks": 4}})
+	f := t.one(operations.violation) with input as t.input_for([s], "service-mesh", "4.10.3")
+	f.id == "active-operations"
+	contains(f.message, "1 migrations and 0 replications in flight (they run over IX) and 4 networks extended over NE")
+	count(operations.violation) == 0 with input as t.input_for([t.site({"operations": null})], "service-mesh", "4.10.3")
+	count(operations.violation) == 0 with input as t.input_for([s], "verify-mesh", "4.10.3")
+}

@@ -72,22 +72,30 @@ violation contains lib.finding("upgrade-path-unsupported", site.name, lib.manage
 	])
 }
 
-# Phase service-mesh: every site-paired manager must already be on the target.
-violation contains lib.finding("managers-first", site.name, lib.manager_name(site), msg) if {
+# Phase service-mesh: every site-paired manager (collected, or seen only through a site
+# pair) on the same version, the target, compared part by part; behind, ahead or unknown denies.
+violation contains lib.finding("managers-first", m.site, m.name, msg) if {
 	lib.phase == "service-mesh"
-	some site in lib.sites
-	lib.manager_below_target(site)
-	msg := sprintf("%s is on %s, not yet on the target %s: upgrade the managers before the Service Mesh", [lib.manager_name(site), site.manager.version, lib.target])
+	some m in lib.paired_managers
+	not lib.on_target(object.get(m, "version", null))
+	msg := sprintf("%s is %s: the Service Mesh upgrade needs the site-paired managers on the same version, the target %s (now: %s); finish the managers' upgrade first (phases managers, then verify)", [
+		m.label, _standing(m.version), lib.target, _managers_now,
+	])
 }
 
-violation contains lib.finding("managers-first", site.name, pair.remote_name, msg) if {
-	lib.phase == "service-mesh"
-	some site in lib.sites
-	some pair in lib.as_list(site.site_pairs)
-	is_string(pair.remote_version)
-	lib.version_parts(pair.remote_version) < lib.target_parts
-	msg := sprintf("the paired manager %s (%s) is on %s, not yet on the target %s: upgrade the managers before the Service Mesh", [pair.remote_name, pair.remote_url, pair.remote_version, lib.target])
+_standing(v) := sprintf("on %s, behind the target", [v]) if {
+	is_string(v)
+	lib.version_lt(v, lib.target)
 }
+
+_standing(v) := sprintf("on %s, ahead of the target", [v]) if {
+	is_string(v)
+	lib.version_gt(v, lib.target)
+}
+
+_standing(v) := "of unknown version" if not is_string(v)
+
+_managers_now := concat(", ", sort([sprintf("%s %s", [m.name, lib.version_text(m.version)]) | some m in lib.paired_managers]))
 
 # Site-paired managers on different versions.
 violation contains lib.finding("version-skew", site.name, pair.remote_name, msg) if {
@@ -117,9 +125,9 @@ _pair_reports_a_version(site) if {
 	is_string(pair.remote_version)
 }
 
-# Phase verify: the manager must report the target as its current version.
+# Phases verify and verify-mesh: the manager must report the target as its current version.
 violation contains lib.finding("version-not-updated", site.name, lib.manager_name(site), msg) if {
-	lib.phase == "verify"
+	lib.phase in {"verify", "verify-mesh"}
 	some site in lib.sites
 	lib.manager_parts[site.name] != lib.target_parts
 	msg := sprintf("%s reports %s as its current version, not the target %s", [lib.manager_name(site), site.manager.version, lib.target])

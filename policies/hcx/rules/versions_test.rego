@@ -70,3 +70,22 @@ test_version_not_updated if {
 	f.id == "version-not-updated"
 	count(versions.violation) == 0 with input as t.input_for([_on("4.11.0")], "verify", "4.11.0")
 }
+
+test_managers_first_ahead_and_unknown if {
+	ahead := t.input_for([_on("4.11.1")], "service-mesh", "4.11.0")
+	msgs := {f.message | some f in versions.violation; f.id == "managers-first"} with input as ahead
+	some m in msgs
+	contains(m, "hcx.corp.example is on 4.11.1, ahead of the target")
+	unknown := t.input_for([t.site({"site_pairs": [object.union(t.base_site.site_pairs[0], {"remote_version": null})]})], "service-mesh", "4.10.3")
+	f := t.one([v | some v in versions.violation; v.id == "managers-first"]) with input as unknown
+	f.resource == "cloud"
+	contains(f.message, "the paired manager cloud (https://cloud.example, seen only through the site pair of source) is of unknown version")
+}
+
+test_managers_first_judges_a_collected_peer_by_itself if {
+	source := t.site({"site_pairs": [object.union(t.base_site.site_pairs[0], {"remote_version": null, "remote_name": "hcx-cloud", "remote_url": "https://CLOUD.example:443"})]})
+	extra_pair := object.union(t.base_site.site_pairs[0], {"remote_name": "third", "remote_url": "https://third.example", "remote_version": "4.10.3"})
+	with_third := object.union(source, {"site_pairs": array.concat(source.site_pairs, [extra_pair])})
+	fs := versions.violation with input as t.input_for([with_third, t.cloud({})], "service-mesh", "4.10.3")
+	{[f.id, f.resource] | some f in fs} == set()
+}
