@@ -40,14 +40,28 @@ pub fn judge(loaded: &LoadedSnapshot, plan: &Plan, policies: &PolicySet) -> Resu
 }
 
 /// SHA-256 of each site's facts, by site name: what the rules look at, without the
-/// collection time, so that two collections of an unchanged estate compare equal.
+/// collection time nor the times attestations were stated, so that two collections of an
+/// unchanged estate (attested again with the same facts) compare equal.
 pub fn facts_digests(snapshot: &Snapshot) -> std::collections::BTreeMap<String, String> {
     snapshot
         .sites
         .iter()
         .map(|s| {
-            let text = serde_json::to_string(s).expect("a site serializes");
+            let mut value = serde_json::to_value(s).expect("a site serializes");
+            drop_attestation_times(&mut value);
+            let text = serde_json::to_string(&value).expect("a site serializes");
             (s.name.clone(), sha256_hex(text.as_bytes()))
         })
         .collect()
+}
+
+fn drop_attestation_times(v: &mut serde_json::Value) {
+    match v {
+        serde_json::Value::Object(map) => {
+            map.remove("attested_at");
+            map.values_mut().for_each(drop_attestation_times);
+        }
+        serde_json::Value::Array(items) => items.iter_mut().for_each(drop_attestation_times),
+        _ => {}
+    }
 }

@@ -184,8 +184,9 @@ pub struct CheckArgs {
     /// Collect from the HCX Managers (instead of --snapshot).
     #[command(flatten)]
     pub collect: CollectArgs,
-    /// With --site: also write the collected snapshot to FILE (atomically).
-    #[arg(long, value_name = "FILE", requires = "sites")]
+    /// Also write the judged snapshot to FILE (atomically): the collected one with --site, or
+    /// the --snapshot with the attestations of --attest/--attestations applied.
+    #[arg(long, value_name = "FILE")]
     pub save_snapshot: Option<PathBuf>,
     /// Output format.
     #[arg(long, value_enum, default_value = "table")]
@@ -449,21 +450,71 @@ pub fn collect_now(args: &CollectArgs) -> Result<Snapshot> {
     Ok(collect::collect_blocking(args, progress)?)
 }
 
+/// The collector's options that mean nothing for a snapshot read from a file: refused,
+/// never ignored.
+fn collector_only_flags(c: &CollectArgs) -> Vec<&'static str> {
+    let defaults = CollectArgs::new(Vec::new());
+    let mut given = Vec::new();
+    if c.insecure {
+        given.push("--insecure");
+    }
+    if !c.ca_cert.is_empty() {
+        given.push("--ca-cert");
+    }
+    if c.password_stdin {
+        given.push("--password-stdin");
+    }
+    if c.timeout != defaults.timeout {
+        given.push("--timeout");
+    }
+    if c.retries != defaults.retries {
+        given.push("--retries");
+    }
+    given
+}
+
+fn save_snapshot(path: Option<&Path>, snapshot: &Snapshot) -> Result<()> {
+    if let Some(p) = path {
+        crate::fsutil::write_atomic(p, snapshot.to_json_pretty().as_bytes())
+            .with_context(|| format!("cannot write the snapshot to {}", p.display()))?;
+    }
+    Ok(())
+}
+
 fn check(args: CheckArgs) -> Result<ExitStatus> {
     if args.inventory.is_some() || args.snapshot_dir.is_some() {
         return crate::fleet::command::check(&args);
     }
     let (loaded, snapshot_path) = match &args.snapshot {
-        Some(path) => (LoadedSnapshot::from_file(path)?, Some(path.as_path())),
+        Some(path) => {
+            let flags = collector_only_flags(&args.collect);
+            if !flags.is_empty() {
+                bail!(
+                    "refusing {} with --snapshot {}: collector options apply only when collecting with --site",
+                    flags.join(", "),
+                    path.display()
+                );
+            }
+            let loaded = LoadedSnapshot::from_file(path)?;
+            let attestations = collect::read_attestations(&args.collect)?;
+            if attestations.is_empty() && args.save_snapshot.is_none() {
+                (loaded, Some(path.as_path()))
+            } else {
+                // Attested at the evaluation time, so that a re-evaluation (--now) is exact; the
+                // decision's digest is that of the snapshot with them (as --save-snapshot writes it).
+                let mut snapshot = loaded.snapshot;
+                collect::attest::apply(&mut snapshot, &attestations, args.plan.now.unwrap_or_else(plan::now))?;
+                save_snapshot(args.save_snapshot.as_deref(), &snapshot)?;
+                (LoadedSnapshot::from_snapshot(snapshot), args.save_snapshot.as_deref())
+            }
+        }
         None => {
             let snapshot = collect_now(&args.collect)?;
-            if let Some(p) = &args.save_snapshot {
-                crate::fsutil::write_atomic(p, snapshot.to_json_pretty().as_bytes())
-                    .with_context(|| format!("cannot write the snapshot to {}", p.display()))?;
-            }
+            save_snapshot(args.save_snapshot.as_deref(), &snapshot)?;
             (LoadedSnapshot::from_snapshot(snapshot), args.save_snapshot.as_deref())
         }
     };
+    // Evaluated after the collection (and the attestations made during it).
     let plan = args.plan.plan();
     if args.dump_input {
         let mut text = serde_json::to_string_pretty(&plan::input_document(&loaded.snapshot, &plan))?;

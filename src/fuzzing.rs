@@ -75,7 +75,7 @@ pub fn attestations(data: &[u8]) {
         if let Ok(list) = crate::collect::attest::parse_text(text, is_json, "fuzz") {
             // Applying what parses to a snapshot must not panic either.
             let mut snapshot = Snapshot::from_slice(SEED_SNAPSHOT.as_bytes(), Path::new("seed.json")).expect("seed snapshot");
-            let _ = crate::collect::attest::apply(&mut snapshot, &list);
+            let _ = crate::collect::attest::apply(&mut snapshot, &list, chrono::Utc::now());
         }
     }
 }

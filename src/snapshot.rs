@@ -52,6 +52,9 @@ pub struct AttestationRecord {
     pub by: String,
     /// What it rests on.
     pub evidence: String,
+    /// When it was stated (absent in snapshots written before attestations carried a time).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attested_at: Option<DateTime<Utc>>,
 }
 
 /// The tool that wrote a snapshot.
@@ -158,6 +161,20 @@ pub enum Provenance {
     Attested,
 }
 
+/// When and by whom an attested fact was stated, and on which manager version: an
+/// attestation speaks for the estate at its time only (the policies age it, and drop it
+/// after the manager's upgrade). Empty for facts that were not attested.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct AttestationStamp {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attested_at: Option<DateTime<Utc>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attested_by: Option<String>,
+    /// The version the site's manager reported when the fact was stated.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attested_on_version: Option<String>,
+}
+
 /// Backup state of a manager.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Backup {
@@ -169,6 +186,8 @@ pub struct Backup {
     pub provenance: Option<Provenance>,
     #[serde(default)]
     pub evidence: Option<String>,
+    #[serde(flatten)]
+    pub stamp: AttestationStamp,
 }
 
 /// The kind of a registered system.
@@ -190,6 +209,9 @@ pub enum Status {
     Degraded,
     Unhealthy,
     Unknown,
+    /// A connection that applies only "if used" (NSX, Cloud Director, RMQ), attested as
+    /// not in use. Nothing else takes it.
+    NotInUse,
 }
 
 /// A registered system (vCenter, NSX, Cloud Director, RMQ, lookup service).
@@ -208,6 +230,8 @@ pub struct Connection {
     pub provenance: Option<Provenance>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub evidence: Option<String>,
+    #[serde(flatten)]
+    pub stamp: AttestationStamp,
 }
 
 /// A site pair as seen from one manager.
@@ -231,6 +255,8 @@ pub struct SitePair {
     pub provenance: Option<Provenance>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub evidence: Option<String>,
+    #[serde(flatten)]
+    pub stamp: AttestationStamp,
 }
 
 /// A Service Mesh and its appliances.

@@ -21,7 +21,8 @@ use anyhow::{bail, Context, Result};
 use crate::approval;
 use crate::audit::{self, AuditLog, Entry};
 use crate::check::{judge, LoadedSnapshot};
-use crate::collect::system_upgrade::{self, Poll, StartOutcome, UpgradeClient, UpgradeStatus};
+use crate::collect::attest::Attestation;
+use crate::collect::system_upgrade::{self, Poll, Probe, StartOutcome, UpgradeClient, UpgradeStatus};
 use crate::collect::{self, CollectArgs, CollectError};
 use crate::findings::{Decision, Verdict};
 use crate::meshstep::{self, CommandBase};
@@ -129,6 +130,8 @@ fn runtime() -> Result<tokio::runtime::Runtime> {
 }
 
 /// Collect, retrying while a manager does not answer (rebooting) until `wait` has passed.
+/// A non-zero `wait` bounds the whole collection, each attempt included (its HTTP timeouts
+/// and retries would otherwise run past it); zero tries once.
 fn collect_waiting(
     rt: &tokio::runtime::Runtime,
     args: &CollectArgs,
@@ -139,18 +142,67 @@ fn collect_waiting(
     let deadline = Instant::now() + wait;
     let mut said = false;
     loop {
-        match rt.block_on(collect::collect_with(args, std::io::stderr().is_terminal(), creds)) {
+        let attempt = collect::collect_with(args, std::io::stderr().is_terminal(), creds);
+        let result = if wait.is_zero() {
+            rt.block_on(attempt)
+        } else {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match rt.block_on(async { tokio::time::timeout(left, attempt).await }) {
+                Ok(r) => r,
+                Err(_) => bail!(
+                    "the managers did not answer within {} (the wait bounds the whole verification)",
+                    humantime::format_duration(wait)
+                ),
+            }
+        };
+        match result {
             Ok(s) => return Ok(s),
             Err(e @ (CollectError::Unreachable { .. } | CollectError::Login { .. })) if Instant::now() < deadline => {
                 if !said {
                     eprintln!("waiting up to {} for the managers to answer: {e}", humantime::format_duration(wait));
                     said = true;
                 }
-                std::thread::sleep(poll);
+                std::thread::sleep(poll.min(deadline.saturating_duration_since(Instant::now())));
+                if Instant::now() >= deadline {
+                    return Err(anyhow::Error::from(e)
+                        .context(format!("the managers did not answer within {}", humantime::format_duration(wait))));
+                }
             }
             Err(e) => return Err(e.into()),
         }
     }
+}
+
+/// The attestations a snapshot was judged with, as stated then: the verify after an
+/// upgrade applies them with their time and the version they were made on, so that the
+/// policies see they no longer hold for the upgraded manager (and say how to attest again).
+fn pinned_attestations(snapshot: &Snapshot) -> Vec<Attestation> {
+    snapshot
+        .attestations
+        .iter()
+        .map(|r| Attestation {
+            site: r.site.clone(),
+            fact: r.fact.clone(),
+            value: serde_json::Value::String(r.value.clone()),
+            by: Some(r.by.clone()),
+            evidence: Some(r.evidence.clone()),
+            at: r.attested_at,
+            on_version: snapshot
+                .sites
+                .iter()
+                .find(|s| s.name == r.site)
+                .and_then(|s| s.manager.version.as_ref())
+                .map(|v| v.to_string()),
+        })
+        .collect()
+}
+
+/// What the operator does where a release has no System Upgrade API.
+fn not_offered_text(code: u16) -> String {
+    format!(
+        "this release does not offer the System Upgrade API (HTTP {code}); upgrade it in the HCX Manager UI: \
+         Administration > System Updates > Check for Updates, then Upgrade"
+    )
 }
 
 fn render(decision: &Decision, snapshot: &Snapshot, policies: &PolicySet, format: Format) -> Result<()> {
@@ -335,9 +387,7 @@ pub fn run_upgrade(o: &UpgradeOptions) -> Result<Outcome> {
     }
     eprint!("{plan_text}");
     if o.dry_run {
-        audit.record(None, "dry-run", Some(plan_text.trim().to_string()))?;
-        eprintln!("dry run: nothing was sent to HCX");
-        return Ok(Outcome::Allowed);
+        return dry_run(&rt, &args, &todo, &creds, &audit, plan_text);
     }
     if !o.yes {
         if !std::io::stdin().is_terminal() {
@@ -392,10 +442,7 @@ pub fn run_upgrade(o: &UpgradeOptions) -> Result<Outcome> {
                 ("failed", Some(text))
             }
             SiteResult::NotOffered(code) => {
-                let text = format!(
-                    "this release does not offer the System Upgrade API (HTTP {code}); upgrade it in the HCX Manager UI: \
-                     Administration > System Updates > Check for Updates, then Upgrade"
-                );
+                let text = not_offered_text(*code);
                 eprintln!("{}: {text}", c.site);
                 ("not-offered", Some(text))
             }
@@ -430,12 +477,67 @@ pub fn run_upgrade(o: &UpgradeOptions) -> Result<Outcome> {
     }
 
     eprintln!("\nverifying (phase verify) ...");
-    verify_now(&rt, &args, &creds, g, o.return_timeout, Phase::Verify, "upgrade")
+    // The attestations given for the gate were stated before the upgrade: pinned to that time
+    // and version, never restated by the verify.
+    let pinned = pinned_attestations(&snapshot);
+    let mut verify_args = args.clone();
+    verify_args.attest.clear();
+    verify_args.attestations = None;
+    verify_now(&rt, &verify_args, &pinned, &creds, g, o.return_timeout, Phase::Verify, "upgrade")
+}
+
+/// The dry run: probe, read-only, what the real run would call on each manager, and end
+/// as the real run would (exit 2 where a manager cannot be upgraded by the API).
+fn dry_run(
+    rt: &tokio::runtime::Runtime,
+    args: &CollectArgs,
+    todo: &[collect::SiteSpec],
+    creds: &BTreeMap<String, String>,
+    audit: &Audit,
+    plan_text: String,
+) -> Result<Outcome> {
+    let mut probe_args = args.clone();
+    probe_args.sites = todo.to_vec();
+    let clients = match rt.block_on(system_upgrade::connect(&probe_args, creds)) {
+        Ok(c) => c,
+        Err(e) => {
+            audit.record(None, "dry-run", Some(format!("{}\nthe real run would fail: {e}", plan_text.trim())))?;
+            return Err(anyhow::Error::from(e).context("dry run: the real run could not connect to appliance management"));
+        }
+    };
+    let mut lines = Vec::new();
+    let mut all_offered = true;
+    for c in &clients {
+        let line = match rt.block_on(c.probe()) {
+            Ok(Probe::Offered(status)) => format!(
+                "{}: the System Upgrade API answers (status {status}): the real run would start the upgrade",
+                c.site
+            ),
+            Ok(Probe::NotOffered(code)) => {
+                all_offered = false;
+                format!("{}: {}; the real run would not upgrade it and would exit 2", c.site, not_offered_text(code))
+            }
+            Err(e) => {
+                all_offered = false;
+                format!("{}: {e}; the real run would exit 2", c.site)
+            }
+        };
+        eprintln!("{line}");
+        lines.push(line);
+    }
+    let outcome = if all_offered { Outcome::Allowed } else { Outcome::Failed };
+    audit.record(None, "dry-run", Some(format!("{}\n{}", plan_text.trim(), lines.join("\n"))))?;
+    eprintln!(
+        "dry run: nothing was sent to HCX; the real run would {}",
+        if all_offered { "start the upgrade" } else { "exit 2 (see above)" }
+    );
+    Ok(outcome)
 }
 
 fn verify_now(
     rt: &tokio::runtime::Runtime,
     args: &CollectArgs,
+    pinned: &[Attestation],
     creds: &BTreeMap<String, String>,
     g: &GateOptions,
     wait: Duration,
@@ -443,7 +545,11 @@ fn verify_now(
     command: &'static str,
 ) -> Result<Outcome> {
     let target = &g.target;
-    let snapshot = collect_waiting(rt, args, creds, wait, g.poll_interval)?;
+    let mut snapshot = collect_waiting(rt, args, creds, wait, g.poll_interval)?;
+    if !pinned.is_empty() {
+        collect::attest::apply(&mut snapshot, pinned, plan::now())?;
+        snapshot.normalize();
+    }
     let plan = Plan {
         target_version: target.clone(),
         phase,
@@ -483,7 +589,7 @@ pub fn run_verify(o: &VerifyOptions) -> Result<Outcome> {
     let mut args = o.gate.collect.clone();
     args.password_stdin = false;
     let rt = runtime()?;
-    verify_now(&rt, &args, &creds, &o.gate, o.wait, o.phase, "verify")
+    verify_now(&rt, &args, &[], &creds, &o.gate, o.wait, o.phase, "verify")
 }
 
 /// Parse a duration such as `300s`, `5m` or `1h 30m`.

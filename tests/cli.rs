@@ -315,3 +315,30 @@ fn org_policies_with_yaml_data_and_config_are_reproducible() {
     assert_ne!(p["policy_sha256"], d["policy_sha256"]);
     assert_eq!(p["snapshot_sha256"], d["snapshot_sha256"]);
 }
+
+/// `check --snapshot` never ignores a flag: attestations are applied (stamped, recorded, and
+/// covered by the decision's snapshot digest, = the digest of --save-snapshot's file);
+/// collector-only flags and a malformed --attest are refused with exit 2.
+#[test]
+fn check_snapshot_applies_attestations_and_refuses_collector_flags() {
+    let snap = fixture("site-pair-unhealthy.json");
+    let base = ["check", "--snapshot", snap.as_str(), "--target", "4.11.0", "--now", NOW, "--format", "json"];
+    for extra in [&["--attest", "garbage"][..], &["--insecure"], &["--ca-cert", "x.pem"], &["--timeout", "3"]] {
+        let o = run(&[&base[..], extra].concat());
+        assert_eq!(o.status.code(), Some(2), "{extra:?}: {}", transcript(&o));
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let saved = dir.path().join("attested.json");
+    let attest = "cloud-east.site_pairs.source.status=healthy;by=ops;evidence=Site Pairing page";
+    let before = run(&base);
+    let o = run(&[&base[..], &["--attest", attest, "--save-snapshot", saved.to_str().unwrap()]].concat());
+    let d: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
+    let b: serde_json::Value = serde_json::from_slice(&before.stdout).expect("json");
+    let pairs = |d: &serde_json::Value| d["findings"].as_array().unwrap().iter().filter(|f| f["id"] == "site-pair-unhealthy").count();
+    assert_eq!(pairs(&d) + 1, pairs(&b), "the attested site pair no longer fires: {d}");
+    let file = std::fs::read(&saved).unwrap();
+    assert_eq!(d["snapshot_sha256"].as_str().unwrap(), hcx_preflight::policy::sha256_hex(&file));
+    let s: serde_json::Value = serde_json::from_slice(&file).unwrap();
+    let record = &s["attestations"][0];
+    assert_eq!((record["site"].as_str(), record["by"].as_str(), record["attested_at"].as_str()), (Some("cloud-east"), Some("ops"), Some(NOW)));
+}

@@ -32,6 +32,12 @@ fn write_attestations(run: &Run) -> std::path::PathBuf {
         ));
     }
     text.push_str("[[attestation]]\nsite = \"mgr9\"\nfact = \"site_pairs.cloud9.status\"\nvalue = \"healthy\"\nevidence = \"Site Pairing page shows connected\"\n");
+    // No API tells about Cloud Director and RabbitMQ: the cloud side states them.
+    for kind in ["cloud_director", "rmq"] {
+        text.push_str(&format!(
+            "\n[[attestation]]\nsite = \"cloud9\"\nfact = \"connections.{kind}.status\"\nvalue = \"not_in_use\"\nevidence = \"no Cloud Director in this cloud\"\n"
+        ));
+    }
     let path = run.dir.path().join("attestations.toml");
     std::fs::write(&path, text).expect("write attestations");
     path
@@ -58,8 +64,14 @@ fn the_mesh_step_is_printed_gated_and_verified_end_to_end() {
     }
     upgrade.extend(["--ca-cert".into(), run.ca.display().to_string(), "--attestations".into(), attestations.display().to_string()]);
     let o = hcx(&run, &upgrade);
+    // The upgrade's own verify counts no attestation made before the upgrade (issue 9): it denies.
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    // Attested again after the upgrade, verify passes and prints the mesh step.
+    let mut verify: Vec<String> = ["verify", "--target", TARGET].map(String::from).to_vec();
+    verify.extend(upgrade.iter().skip_while(|a| *a != "--site").cloned());
+    let o = hcx(&run, &verify);
     let err = stderr(&o);
-    assert_eq!(o.status.code(), Some(0), "{err}");
+    assert_eq!(o.status.code(), Some(0), "{err}{}", String::from_utf8_lossy(&o.stdout));
     assert!(err.contains("update the appliances from the SOURCE site's HCX Manager only: mgr9 (hcx-mgr01.corp.local)"), "{err}");
 
     // The printed mesh verify carries every --site (with admin=), the CA and the target.

@@ -66,6 +66,7 @@ fn connection() -> impl Strategy<Value = Connection> {
         message: None,
         provenance: None,
         evidence: None,
+        stamp: Default::default(),
     })
 }
 
@@ -101,6 +102,7 @@ fn site(name: &'static str, provider_managed: BoxedStrategy<Option<bool>>) -> im
                     last_success_at: age.map(|s| parse_time("2026-11-29T09:05:00Z").expect("time") - chrono::Duration::seconds(s)),
                     provenance: Some(Provenance::Attested),
                     evidence: Some("job".into()),
+                    stamp: Default::default(),
                 }),
                 connections: conns,
                 site_pairs: pairs.map(|p| {
@@ -115,6 +117,7 @@ fn site(name: &'static str, provider_managed: BoxedStrategy<Option<bool>>) -> im
                             message: None,
                             provenance: None,
                             evidence: None,
+                            stamp: Default::default(),
                         })
                         .collect()
                 }),

@@ -72,10 +72,13 @@ fn no_secret_reaches_any_output_file_or_message() {
     ];
     let attest: Vec<&str> = attest.iter().map(String::as_str).collect();
     let mut transcript = String::new();
-    fn step(run: &Run, transcript: &mut String, args: &[&str], env: &[(&str, &str)], stdin: Option<&str>) {
+    fn step_exits(run: &Run, transcript: &mut String, want: i32, args: &[&str], env: &[(&str, &str)], stdin: Option<&str>) {
         let (code, text) = hcx(run, args, env, stdin);
-        assert_eq!(code, Some(0), "{args:?}: {text}");
+        assert_eq!(code, Some(want), "{args:?}: {text}");
         transcript.push_str(&text);
+    }
+    fn step(run: &Run, transcript: &mut String, args: &[&str], env: &[(&str, &str)], stdin: Option<&str>) {
+        step_exits(run, transcript, 0, args, env, stdin)
     }
 
     step(&run, &mut transcript, &["collect", "--out", "snapshot.json"], &good, None);
@@ -85,12 +88,15 @@ fn no_secret_reaches_any_output_file_or_message() {
         args.extend(&attest);
         step(&run, &mut transcript, &args, &good, None);
     }
+    // The upgrade succeeds; its verify, and the verify after it, deny (exit 1): the paired
+    // manager cloud9 is still on 9.0.0.0, and the upgrade's verify does not count the earlier
+    // attestations. Their outputs are checked for secrets all the same.
     let mut args = vec!["upgrade", "--target", "9.1.1.0", "--yes", "--poll-interval", "100ms"];
     args.extend(&attest);
-    step(&run, &mut transcript, &args, &good, None);
+    step_exits(&run, &mut transcript, 1, &args, &good, None);
     let mut args = vec!["verify", "--target", "9.1.1.0"];
     args.extend(&attest);
-    step(&run, &mut transcript, &args, &good, None);
+    step_exits(&run, &mut transcript, 1, &args, &good, None);
     // The password from stdin instead of the environment.
     let stdin_env: Vec<(&str, &str)> = vec![(&env_user, &username), (&env_admin, ADMIN_PASSWORD)];
     step(&run, &mut transcript, &["collect", "--out", "stdin.json", "--password-stdin"], &stdin_env, Some(&format!("{SSO_PASSWORD}\n")));
@@ -104,7 +110,7 @@ fn no_secret_reaches_any_output_file_or_message() {
 
     let mut files = String::new();
     every_file(run.dir.path(), &mut files);
-    assert!(files.contains("\"schema_version\": 1") && files.contains("\"result\":\"verified\""), "the outputs were written");
+    assert!(files.contains("\"schema_version\": 1") && files.contains("\"result\":\"success\""), "the outputs were written");
     for secret in secrets(&username) {
         assert!(!transcript.contains(&secret), "`{secret}` leaked into stdout/stderr");
         assert!(!files.contains(&secret), "`{secret}` leaked into a file");

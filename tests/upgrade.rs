@@ -85,29 +85,40 @@ fn a_denied_plan_sends_no_upgrade_request() {
     assert_eq!(log[0]["decision"], "deny");
 }
 
+/// The upgrade goes through, and the verify after it counts no attestation made before it
+/// (the site pair was attested on 9.0.0.0): it denies and says what to attest again and how.
+/// The paired manager cloud9, seen only through its site pair, is still on 9.0.0.0: verify
+/// denies that too, also when the site pair is attested again after the upgrade.
 #[test]
-fn an_allowed_plan_upgrades_reboots_returns_and_verifies() {
+fn an_allowed_plan_upgrades_reboots_returns_and_verifies_without_the_earlier_attestations() {
     let run = nine_x(UpgradeOutcome::Success, 1200);
-    let o = upgrade(&run, &[], true);
+    let o = upgrade(&run, &["--format", "json"], true);
     let err = stderr(&o);
-    assert_eq!(o.status.code(), Some(0), "{err}");
+    let out = String::from_utf8_lossy(&o.stdout).to_string();
+    assert_eq!(o.status.code(), Some(1), "{err}");
     assert_eq!(starts(&run), 1);
     assert_eq!(run.sim.sites()[0].current_version(), TARGET);
     assert!(err.contains("mgr9: the manager is down (rebooting)"), "{err}");
     assert!(err.contains("mgr9: the manager is back after"), "{err}");
-    assert!(err.contains("Next, the Service Mesh (its appliances now lag their managers and offer an update)"), "{err}");
-    assert!(err.contains("hcx-preflight upgrade --phase service-mesh --target 9.1.1.0"), "{err}");
+    assert!(err.contains("found problems: see the findings above"), "{err}");
+    assert!(!err.contains("verified:"), "{err}");
+    assert!(out.contains("made while the manager ran 9.0.0.0, and it now reports 9.1.1.0"), "{out}");
+    assert!(out.contains("--attest 'mgr9.site_pairs.cloud9.status=healthy;evidence=WHAT SHOWS IT'"), "{out}");
     let results: Vec<String> = audit(&run).iter().map(|e| format!("{} {}", e["phase"].as_str().unwrap(), e["result"].as_str().unwrap())).collect();
-    assert_eq!(results, ["managers success", "verify verified"]);
+    assert_eq!(results, ["managers success", "verify verify-denied"]);
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
         let mode = std::fs::metadata(run.dir.path().join("hcx-preflight-audit.jsonl")).unwrap().permissions().mode();
         assert_eq!(mode & 0o777, 0o600);
     }
-    // verify on its own now passes too, and fails for a version the manager is not on.
-    let o = cmd(&run, &["verify", "--target", TARGET], true);
-    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    // Attested again after the upgrade, the site pair counts; the paired manager does not.
+    let o = cmd(&run, &["verify", "--target", TARGET, "--format", "json"], true);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let d: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
+    let found: Vec<(String, String)> = d["findings"].as_array().unwrap().iter().map(|f| (f["id"].as_str().unwrap().to_string(), f["resource"].as_str().unwrap_or("").to_string())).collect();
+    let denied: Vec<_> = found.iter().zip(d["findings"].as_array().unwrap()).filter(|(_, f)| f["severity"] == "deny").map(|(k, _)| k.clone()).collect();
+    assert_eq!(denied, [("version-not-updated".to_string(), "cloud9".to_string())], "{d}");
     let o = cmd(&run, &["verify", "--target", "9.2.0.0"], true);
     assert_eq!(o.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&o.stdout).contains("version-not-updated"));
@@ -168,12 +179,57 @@ fn a_release_without_the_system_upgrade_api_points_to_the_ui() {
     assert!(stderr(&o).contains("Administration > System Updates"));
 }
 
+/// The dry run on 4.x probes the same (read-only) endpoint and tells what the real run
+/// would do: no API upgrade, "upgrade it in the UI", and the real run's exit code 2.
+#[test]
+fn a_dry_run_on_4x_tells_the_truth_and_exits_as_the_real_run() {
+    let run = start(scenario("two-site"));
+    std::fs::write(
+        run.dir.path().join("hcx-preflight.toml"),
+        "[rules]\ndisabled = [\"fact-missing\", \"interconnect-unhealthy\", \"connection-unknown\", \"site-pair-unhealthy\"]\n",
+    )
+    .unwrap();
+    let dry = cmd(&run, &["upgrade", "--target", "4.11.0", "--dry-run", "--poll-interval", "100ms"], false);
+    let err = stderr(&dry);
+    let real = cmd(&run, &["upgrade", "--target", "4.11.0", "--yes", "--poll-interval", "100ms"], false);
+    assert_eq!(dry.status.code(), real.status.code(), "{err}");
+    assert_eq!(dry.status.code(), Some(2), "{err}");
+    assert!(err.contains("does not offer the System Upgrade API (HTTP 404); upgrade it in the HCX Manager UI"), "{err}");
+    assert!(err.contains("the real run would not upgrade it and would exit 2"), "{err}");
+    assert!(err.contains("dry run: nothing was sent to HCX"), "{err}");
+    let dry_starts: u64 = 1; // the real run's one attempt, refused with 404
+    assert_eq!(starts(&run), dry_starts, "the dry run must not call start");
+}
+
+/// `verify --wait` bounds the whole verification, HTTP timeouts and retries included.
+#[test]
+fn verify_wait_bounds_the_whole_verification() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let dir = tempfile::tempdir().unwrap();
+    let started = std::time::Instant::now();
+    let o = Command::cargo_bin("hcx-preflight")
+        .unwrap()
+        .current_dir(dir.path())
+        .env("HCX_USERNAME", "u")
+        .env("HCX_PASSWORD", "p")
+        .env("HCX_ADMIN_PASSWORD", "p")
+        .args(["verify", "--target", TARGET, "--wait", "3s", "--poll-interval", "500ms"])
+        .args(["--site", &format!("gone=https://127.0.0.1:{port}")])
+        .timeout(std::time::Duration::from_secs(60))
+        .output()
+        .unwrap();
+    let took = started.elapsed();
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(took < std::time::Duration::from_millis(4500), "took {took:?}: {}", stderr(&o));
+    assert!(stderr(&o).contains("did not answer within 3s"), "{}", stderr(&o));
+}
+
 #[test]
 fn stale_or_mismatched_approved_decisions_are_refused() {
     let run = nine_x(UpgradeOutcome::Success, 500);
     let approved = run.dir.path().join("approved.json");
     let o = cmd(&run, &["check", "--target", TARGET, "--format", "json", "--output", approved.to_str().unwrap()], true);
-    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(o.status.code(), Some(0), "{}{}", stderr(&o), std::fs::read_to_string(&approved).unwrap_or_default());
     let decision = approved.to_str().unwrap();
 
     // Another target.
@@ -199,8 +255,22 @@ fn stale_or_mismatched_approved_decisions_are_refused() {
     // Too old: the same facts, judged two days ago.
     let old = run.dir.path().join("old.json");
     let two_days_ago = (chrono::Utc::now() - chrono::Duration::days(2)).format("%Y-%m-%dT%H:%M:%SZ").to_string();
-    let o = cmd(&run, &["check", "--target", TARGET, "--now", &two_days_ago, "--format", "json", "--output", old.to_str().unwrap()], true);
-    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let mut c = Command::cargo_bin("hcx-preflight").unwrap();
+    c.current_dir(run.dir.path());
+    for (k, v) in &run.env {
+        c.env(k, v);
+    }
+    c.args(["check", "--target", TARGET, "--now", &two_days_ago, "--format", "json", "--output", old.to_str().unwrap()]);
+    c.args(["--ca-cert", run.ca.to_str().unwrap(), "--site", &run.sim.sites()[0].site_arg()]);
+    let then = chrono::Utc::now() - chrono::Duration::days(2);
+    let backup_then = (then - chrono::Duration::hours(1)).format("%Y-%m-%dT%H:%M:%SZ").to_string();
+    for a in attestations() {
+        // Stated two days ago too: an attestation (or a backup) later than the evaluation would not count.
+        let a = if a.contains("backup.last_success_at") { format!("mgr9.backup.last_success_at={backup_then};evidence=backup job 4711") } else { a };
+        c.args(["--attest", &format!("{a};at={two_days_ago}")]);
+    }
+    let o = c.output().unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}{}", stderr(&o), String::from_utf8_lossy(&o.stdout));
     let o = cmd(&run, &["upgrade", "--target", TARGET, "--yes", "--decision", old.to_str().unwrap()], true);
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("more than 1440 minutes ago"), "{}", stderr(&o));
@@ -208,9 +278,11 @@ fn stale_or_mismatched_approved_decisions_are_refused() {
     assert_eq!(starts(&run), 0, "a refused decision must not start anything");
     assert!(audit(&run).iter().all(|e| e["result"] == "decision-refused"));
 
-    // The same facts, target and phase: accepted, and the upgrade goes ahead.
+    // The same facts, target and phase: accepted, and the upgrade goes ahead (its verify then
+    // denies: the site pair was attested before the upgrade, and cloud9 is still on 9.0.0.0).
     let o = cmd(&run, &["upgrade", "--target", TARGET, "--yes", "--decision", decision, "--poll-interval", "100ms"], true);
-    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(stderr(&o).contains("matches the estate collected now"), "{}", stderr(&o));
     assert_eq!(starts(&run), 1);
 }
 
@@ -225,9 +297,18 @@ fn parallel_upgrades_both_managers_of_a_pair() {
     peer.manager.endpoint_type = Some("CLOUD".into());
     peer.cloud_configs = vec![];
     s.sites.push(peer);
+    // mgr9's site pair is the collected peer9.
+    s.sites[0].cloud_configs[0]["cloudName"] = "peer9".into();
     let run = start(s);
-    let mut extra: Vec<String> = attestations();
-    extra.extend(attestations().iter().filter(|a| !a.contains("site_pairs")).map(|a| a.replacen("mgr9.", "peer9.", 1)));
+    let fresh = || {
+        let mut extra: Vec<String> = attestations().iter().map(|a| a.replace("site_pairs.cloud9", "site_pairs.peer9")).collect();
+        extra.extend(attestations().iter().filter(|a| !a.contains("site_pairs")).map(|a| a.replacen("mgr9.", "peer9.", 1)));
+        // Cloud Director and RabbitMQ: no API tells, so the cloud side states them.
+        extra.push("peer9.connections.cloud_director.status=not_in_use;evidence=no Cloud Director in this cloud".into());
+        extra.push("peer9.connections.rmq.status=not_in_use;evidence=no Cloud Director in this cloud".into());
+        extra
+    };
+    let extra = fresh();
     let mut c = Command::cargo_bin("hcx-preflight").unwrap();
     c.current_dir(run.dir.path());
     for (k, v) in &run.env {
@@ -243,7 +324,8 @@ fn parallel_upgrades_both_managers_of_a_pair() {
     }
     let o = c.timeout(std::time::Duration::from_secs(120)).output().unwrap();
     let err = stderr(&o);
-    assert_eq!(o.status.code(), Some(0), "{err}");
+    // The verify after the upgrade does not count the attestations made before it.
+    assert_eq!(o.status.code(), Some(1), "{err}");
     assert!(err.contains("upgrade plan (in parallel)"), "{err}");
     for site in run.sim.sites() {
         assert_eq!(site.requests(upgrade_api::START), 1, "{}", site.name);
@@ -254,5 +336,21 @@ fn parallel_upgrades_both_managers_of_a_pair() {
     let first_back = err.find("the manager is back").expect("back");
     assert!(started.iter().all(|s| *s < first_back), "{err}");
     let results: Vec<String> = audit(&run).iter().map(|e| format!("{} {}", e["site"].as_str().unwrap_or("-"), e["result"].as_str().unwrap())).collect();
-    assert_eq!(results, ["mgr9 success", "peer9 success", "mgr9 verified", "peer9 verified"]);
+    assert_eq!(results, ["mgr9 success", "peer9 success", "mgr9 verify-denied", "peer9 verify-denied"]);
+    // Attested again after the upgrade: verified.
+    let mut c = Command::cargo_bin("hcx-preflight").unwrap();
+    c.current_dir(run.dir.path());
+    for (k, v) in &run.env {
+        c.env(k, v);
+    }
+    c.args(["verify", "--target", TARGET, "--ca-cert", run.ca.to_str().unwrap()]);
+    for site in run.sim.sites() {
+        c.args(["--site", &site.site_arg()]);
+    }
+    for a in &fresh() {
+        c.args(["--attest", a]);
+    }
+    let o = c.timeout(std::time::Duration::from_secs(120)).output().unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}{}", stderr(&o), String::from_utf8_lossy(&o.stdout));
+    assert!(stderr(&o).contains("verified: the managers report 9.1.1.0"), "{}", stderr(&o));
 }

@@ -12,8 +12,8 @@ use serde::Deserialize;
 
 use super::error::CollectError;
 use crate::snapshot::{
-    AttestationRecord, Backup, Connection, ConnectionKind, HaGroup, Operations, Provenance, Provider, Site, SitePair,
-    Snapshot, Status,
+    AttestationRecord, AttestationStamp, Backup, Connection, ConnectionKind, HaGroup, Operations, Provenance, Provider,
+    Role, Site, SitePair, Snapshot, Status,
 };
 
 /// One stated fact, as given.
@@ -27,6 +27,14 @@ pub struct Attestation {
     pub by: Option<String>,
     #[serde(default)]
     pub evidence: Option<String>,
+    /// When the operator observed the fact (default: when it is applied).
+    #[serde(default, alias = "attested_at")]
+    pub at: Option<DateTime<Utc>>,
+    /// The manager version the statement was made on, when it was made earlier (an
+    /// `upgrade` re-applies its attestations after the upgrade with the version before
+    /// it, so that the policies see they no longer hold). Not settable from a file.
+    #[serde(skip)]
+    pub on_version: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -43,7 +51,8 @@ fn bad(origin: &str, message: impl Into<String>) -> CollectError {
     }
 }
 
-/// Parse `SITE.FACT=VALUE[;by=WHO][;evidence=TEXT]`.
+/// Parse `SITE.FACT=VALUE[;by=WHO][;evidence=TEXT][;at=RFC3339]`. A site name may
+/// contain dots: [`apply`] matches the longest site name.
 pub fn parse_cli(text: &str) -> Result<Attestation, CollectError> {
     let origin = format!("--attest `{text}`");
     let mut parts = text.split(';');
@@ -61,15 +70,22 @@ pub fn parse_cli(text: &str) -> Result<Attestation, CollectError> {
         value: serde_json::Value::String(value.trim().to_string()),
         by: None,
         evidence: None,
+        at: None,
+        on_version: None,
     };
     for part in parts {
         match part.split_once('=') {
             Some(("by", v)) => att.by = Some(v.trim().to_string()),
             Some(("evidence", v)) => att.evidence = Some(v.trim().to_string()),
+            Some(("at", v)) => {
+                let at = DateTime::parse_from_rfc3339(v.trim())
+                    .map_err(|e| bad(&origin, format!("at=`{}` is not an RFC 3339 time: {e}", v.trim())))?;
+                att.at = Some(at.with_timezone(&Utc));
+            }
             _ => {
                 return Err(bad(
                     &origin,
-                    format!("unknown part `{part}`: expected by=WHO or evidence=TEXT"),
+                    format!("unknown part `{part}`: expected by=WHO, evidence=TEXT or at=RFC3339"),
                 ))
             }
         }
@@ -112,8 +128,26 @@ fn parse_bool(text: &str) -> Result<bool, String> {
 }
 
 fn parse_status(text: &str) -> Result<Status, String> {
-    serde_json::from_value(serde_json::Value::String(text.to_ascii_lowercase()))
-        .map_err(|_| format!("`{text}` is not healthy, degraded, unhealthy or unknown"))
+    match serde_json::from_value(serde_json::Value::String(text.to_ascii_lowercase())) {
+        Ok(Status::NotInUse) | Err(_) => Err(format!("`{text}` is not healthy, degraded, unhealthy or unknown")),
+        Ok(s) => Ok(s),
+    }
+}
+
+/// A connection's status: also `not_in_use`, for the kinds that apply only "if used".
+fn parse_connection_status(kind: ConnectionKind, role: Role, text: &str) -> Result<Status, String> {
+    let optional = matches!(kind, ConnectionKind::Nsx | ConnectionKind::CloudDirector | ConnectionKind::Rmq);
+    if matches!(kind, ConnectionKind::CloudDirector | ConnectionKind::Rmq) && role == Role::Connector {
+        return Err("Cloud Director and RabbitMQ do not apply to a connector site (only to the cloud side)".into());
+    }
+    if text.eq_ignore_ascii_case("not_in_use") {
+        return if optional {
+            Ok(Status::NotInUse)
+        } else {
+            Err("vCenter Server and its lookup service are required on every site: they cannot be not_in_use".into())
+        };
+    }
+    parse_status(text).map_err(|e| if optional { e.replace(" or unknown", ", unknown or not_in_use") } else { e })
 }
 
 fn parse_kind(text: &str) -> Result<ConnectionKind, String> {
@@ -125,8 +159,23 @@ const FACTS: &str = "backup.last_success_at, backup.supported, manager.disk_comm
 manager.provider_managed, manager.provider, connections.KIND.status, site_pairs.REMOTE_NAME.status, \
 operations.extended_networks, service_meshes.MESH.appliances.APPLIANCE.ha_group";
 
-/// Set one attested fact on its site.
-fn set(site: &mut Site, fact: &str, text: &str, evidence: &str) -> Result<(), String> {
+/// Set one attested fact on its site; `stamp` says when, by whom and on which version.
+fn set(site: &mut Site, fact: &str, text: &str, evidence: &str, stamp: &AttestationStamp) -> Result<(), String> {
+    // A remote site name may contain dots: `site_pairs.` NAME `.status`.
+    if let Some(remote) = fact.strip_prefix("site_pairs.").and_then(|r| r.strip_suffix(".status")) {
+        let status = parse_status(text)?;
+        let pair: &mut SitePair = site
+            .site_pairs
+            .as_mut()
+            .and_then(|p| p.iter_mut().find(|p| p.remote_name.as_deref() == Some(remote)))
+            .ok_or_else(|| format!("the site has no collected site pair named `{remote}`"))?;
+        pair.status = Some(status);
+        pair.message = None;
+        pair.provenance = Some(Provenance::Attested);
+        pair.evidence = Some(evidence.to_string());
+        pair.stamp = stamp.clone();
+        return Ok(());
+    }
     let segments: Vec<&str> = fact.split('.').collect();
     match segments.as_slice() {
         ["backup", field] => {
@@ -145,6 +194,7 @@ fn set(site: &mut Site, fact: &str, text: &str, evidence: &str) -> Result<(), St
             }
             b.provenance = Some(Provenance::Attested);
             b.evidence = Some(evidence.to_string());
+            b.stamp = stamp.clone();
         }
         ["manager", "disk_common_used_percent"] => {
             let p: f64 = text.parse().map_err(|_| format!("`{text}` is not a number"))?;
@@ -171,7 +221,7 @@ fn set(site: &mut Site, fact: &str, text: &str, evidence: &str) -> Result<(), St
         }
         ["connections", kind, "status"] => {
             let kind = parse_kind(kind)?;
-            let status = parse_status(text)?;
+            let status = parse_connection_status(kind, site.role, text)?;
             let list = site.connections.get_or_insert_with(Vec::new);
             let mut matching: Vec<&mut Connection> = list.iter_mut().filter(|c| c.kind == kind).collect();
             if matching.is_empty() {
@@ -183,6 +233,7 @@ fn set(site: &mut Site, fact: &str, text: &str, evidence: &str) -> Result<(), St
                     message: None,
                     provenance: None,
                     evidence: None,
+                    stamp: AttestationStamp::default(),
                 });
                 matching = list.iter_mut().filter(|c| c.kind == kind).collect();
             }
@@ -191,19 +242,8 @@ fn set(site: &mut Site, fact: &str, text: &str, evidence: &str) -> Result<(), St
                 c.message = None;
                 c.provenance = Some(Provenance::Attested);
                 c.evidence = Some(evidence.to_string());
+                c.stamp = stamp.clone();
             }
-        }
-        ["site_pairs", remote, "status"] => {
-            let status = parse_status(text)?;
-            let pair: &mut SitePair = site
-                .site_pairs
-                .as_mut()
-                .and_then(|p| p.iter_mut().find(|p| p.remote_name.as_deref() == Some(*remote)))
-                .ok_or_else(|| format!("the site has no collected site pair named `{remote}`"))?;
-            pair.status = Some(status);
-            pair.message = None;
-            pair.provenance = Some(Provenance::Attested);
-            pair.evidence = Some(evidence.to_string());
         }
         ["operations", "extended_networks"] => {
             let n: u64 = text
@@ -235,9 +275,27 @@ fn set(site: &mut Site, fact: &str, text: &str, evidence: &str) -> Result<(), St
     Ok(())
 }
 
-/// Apply attestations to a collected snapshot. The `errors` entries of an attested fact
-/// are dropped, since the fact is no longer unknown.
-pub fn apply(snapshot: &mut Snapshot, attestations: &[Attestation]) -> Result<(), CollectError> {
+/// The site an attestation names, and its fact: `att.site` exactly, else the longest
+/// site name that `SITE.FACT` starts with (site names may contain dots).
+fn locate(snapshot: &Snapshot, att: &Attestation) -> Option<(usize, String)> {
+    if let Some(i) = snapshot.sites.iter().position(|s| s.name == att.site) {
+        return Some((i, att.fact.clone()));
+    }
+    let path = format!("{}.{}", att.site, att.fact);
+    snapshot
+        .sites
+        .iter()
+        .enumerate()
+        .filter_map(|(i, s)| path.strip_prefix(&format!("{}.", s.name)).map(|fact| (i, s.name.len(), fact.to_string())))
+        .max_by_key(|(_, len, _)| *len)
+        .map(|(i, _, fact)| (i, fact))
+}
+
+/// Apply attestations to a snapshot (collected, or loaded by `check --snapshot`), each
+/// stamped with its time (`at`, else `now`), who stated it and the manager version it
+/// was stated on. The `errors` entries of an attested fact are dropped, since the fact is
+/// no longer unknown.
+pub fn apply(snapshot: &mut Snapshot, attestations: &[Attestation], now: DateTime<Utc>) -> Result<(), CollectError> {
     for att in attestations {
         let origin = format!("{}.{}", att.site, att.fact);
         let evidence = att
@@ -252,24 +310,32 @@ pub fn apply(snapshot: &mut Snapshot, attestations: &[Attestation]) -> Result<()
             .filter(|b| !b.trim().is_empty())
             .unwrap_or_else(whoami::username);
         let text = value_text(&att.value);
-        let site = snapshot
-            .sites
-            .iter_mut()
-            .find(|s| s.name == att.site)
-            .ok_or_else(|| bad(&origin, format!("no --site named `{}`", att.site)))?;
+        let (index, fact) = locate(snapshot, att).ok_or_else(|| {
+            let names: Vec<&str> = snapshot.sites.iter().map(|s| s.name.as_str()).collect();
+            bad(&origin, format!("no site named `{}` (sites: {})", att.site, names.join(", ")))
+        })?;
+        let site = &mut snapshot.sites[index];
+        let site_name = site.name.clone();
+        // Whole seconds, like every time of the snapshot (and of the evaluation).
+        let at = att.at.unwrap_or_else(|| DateTime::from_timestamp(now.timestamp(), 0).unwrap_or(now));
+        let stamp = AttestationStamp {
+            attested_at: Some(at),
+            attested_by: Some(by.clone()),
+            attested_on_version: att.on_version.clone().or_else(|| site.manager.version.as_ref().map(|v| v.to_string())),
+        };
         let stated = format!("{evidence} (attested by {by})");
-        set(site, &att.fact, &text, &stated).map_err(|m| bad(&origin, m))?;
-        let covered =
-            |fact: &str| fact == att.fact || fact.starts_with(&format!("{}.", att.fact)) || covers(&att.fact, fact);
+        set(site, &fact, &text, &stated, &stamp).map_err(|m| bad(&origin, m))?;
+        let covered = |f: &str| f == fact || f.starts_with(&format!("{fact}.")) || covers(&fact, f);
         snapshot
             .errors
-            .retain(|e| !(e.site.as_deref() == Some(att.site.as_str()) && covered(&e.fact)));
+            .retain(|e| !(e.site.as_deref() == Some(site_name.as_str()) && covered(&e.fact)));
         snapshot.attestations.push(AttestationRecord {
-            site: att.site.clone(),
-            fact: att.fact.clone(),
+            site: site_name,
+            fact,
             value: text,
             by,
             evidence: evidence.to_string(),
+            attested_at: Some(at),
         });
     }
     Ok(())
@@ -279,10 +345,12 @@ pub fn apply(snapshot: &mut Snapshot, attestations: &[Attestation]) -> Result<()
 /// `site_pairs.east.status` settles `site_pairs[east].status`, `manager.provider` settles
 /// `manager.provider_managed`.
 fn covers(attested: &str, error_fact: &str) -> bool {
+    if let Some(remote) = attested.strip_prefix("site_pairs.").and_then(|r| r.strip_suffix(".status")) {
+        return error_fact == format!("site_pairs[{remote}].status");
+    }
     let segs: Vec<&str> = attested.split('.').collect();
     match segs.as_slice() {
         ["backup", _] => error_fact == "backup",
-        ["site_pairs", remote, "status"] => error_fact == format!("site_pairs[{remote}].status"),
         // Not `connections` itself: a list that could not be read stays flagged, so that
         // a kind nobody attested does not look unused.
         ["connections", kind, "status"] => error_fact == format!("connections.{kind}.status"),
@@ -339,7 +407,7 @@ mod tests {
     fn backup_attestation_is_recorded_and_settles_the_error() {
         let mut s = snapshot();
         let a = parse_cli("source.backup.last_success_at=2026-11-29T02:00:00Z;by=ops;evidence=job 4711").unwrap();
-        apply(&mut s, &[a]).unwrap();
+        apply(&mut s, &[a], Utc::now()).unwrap();
         let b = s.sites[0].backup.as_ref().unwrap();
         assert_eq!(b.provenance, Some(Provenance::Attested));
         assert_eq!(b.supported, Some(true));
@@ -352,17 +420,17 @@ mod tests {
     fn evidence_is_required_and_values_checked() {
         let mut s = snapshot();
         let a = parse_cli("source.manager.disk_common_used_percent=41.5").unwrap();
-        assert!(apply(&mut s, &[a]).unwrap_err().to_string().contains("evidence"));
+        assert!(apply(&mut s, &[a], Utc::now()).unwrap_err().to_string().contains("evidence"));
         for bad in [
             "source.manager.disk_common_used_percent=140;evidence=df",
             "source.connections.vcenter.status=fine;evidence=x",
             "source.manager.colour=blue;evidence=x",
             "nosuch.backup.supported=true;evidence=x",
         ] {
-            assert!(apply(&mut s, &[parse_cli(bad).unwrap()]).is_err(), "{bad}");
+            assert!(apply(&mut s, &[parse_cli(bad).unwrap()], Utc::now()).is_err(), "{bad}");
         }
         let ok = parse_cli("source.connections.nsx.status=healthy;evidence=NSX UI green").unwrap();
-        apply(&mut s, &[ok]).unwrap();
+        apply(&mut s, &[ok], Utc::now()).unwrap();
         let c = &s.sites[0].connections.as_ref().unwrap()[0];
         assert_eq!(
             (c.kind, c.status, c.provenance),
@@ -371,9 +439,67 @@ mod tests {
         apply(
             &mut s,
             &[parse_cli("source.manager.provider=avs;evidence=AVS private cloud").unwrap()],
+            Utc::now(),
         )
         .unwrap();
         assert_eq!(s.sites[0].manager.provider_managed, Some(true));
+    }
+
+    fn paired(name: &str, role: Role) -> Snapshot {
+        let mut s = snapshot();
+        s.sites[0].name = name.into();
+        s.sites[0].role = role;
+        s.sites[0].manager.version = Some("4.10.2".parse().unwrap());
+        s.sites[0].site_pairs = Some(vec![SitePair {
+            endpoint_id: None,
+            remote_name: Some("hcx-cloud.east.example".into()),
+            remote_url: None,
+            remote_version: None,
+            remote_build: None,
+            status: Some(Status::Unknown),
+            message: None,
+            provenance: None,
+            evidence: None,
+            stamp: AttestationStamp::default(),
+        }]);
+        s
+    }
+
+    #[test]
+    fn real_site_names_with_dots_and_a_stamp_on_every_attested_fact() {
+        let mut s = paired("mgr.east.example", Role::Cloud);
+        let at = "2026-11-29T08:00:00Z".parse::<DateTime<Utc>>().unwrap();
+        let atts = [
+            "mgr.east.example.site_pairs.hcx-cloud.east.example.status=healthy;by=ops;evidence=UI;at=2026-11-29T08:00:00Z",
+            "mgr.east.example.connections.cloud_director.status=not_in_use;by=ops;evidence=no VCD in this cloud",
+        ];
+        let list: Vec<_> = atts.iter().map(|a| parse_cli(a).unwrap()).collect();
+        let now = "2026-11-29T09:00:00Z".parse::<DateTime<Utc>>().unwrap();
+        apply(&mut s, &list, now).unwrap();
+        let pair = &s.sites[0].site_pairs.as_ref().unwrap()[0];
+        assert_eq!(pair.status, Some(Status::Healthy));
+        assert_eq!(pair.stamp.attested_at, Some(at));
+        assert_eq!(pair.stamp.attested_by.as_deref(), Some("ops"));
+        assert_eq!(pair.stamp.attested_on_version.as_deref(), Some("4.10.2"));
+        let c = &s.sites[0].connections.as_ref().unwrap()[0];
+        assert_eq!((c.kind, c.status), (ConnectionKind::CloudDirector, Some(Status::NotInUse)));
+        assert_eq!(c.stamp.attested_at, Some(now));
+        assert_eq!(s.attestations[0].site, "mgr.east.example");
+        assert_eq!(s.attestations[0].fact, "site_pairs.hcx-cloud.east.example.status");
+        assert_eq!(s.attestations[1].attested_at, Some(now));
+    }
+
+    #[test]
+    fn not_in_use_only_where_a_connection_applies_if_used() {
+        let now = Utc::now();
+        let mut cloud = paired("c", Role::Cloud);
+        for bad in ["c.connections.vcenter.status=not_in_use;evidence=x", "c.connections.lookup_service.status=not_in_use;evidence=x", "c.site_pairs.hcx-cloud.east.example.status=not_in_use;evidence=x"] {
+            assert!(apply(&mut cloud, &[parse_cli(bad).unwrap()], now).is_err(), "{bad}");
+        }
+        apply(&mut cloud, &[parse_cli("c.connections.nsx.status=not_in_use;evidence=x").unwrap()], now).unwrap();
+        let mut connector = paired("s", Role::Connector);
+        let err = apply(&mut connector, &[parse_cli("s.connections.rmq.status=healthy;evidence=x").unwrap()], now).unwrap_err();
+        assert!(err.to_string().contains("do not apply to a connector site"), "{err}");
     }
 
     #[test]
@@ -413,7 +539,7 @@ mod tests {
         .iter()
         .map(|t| parse_cli(t).unwrap())
         .collect();
-        apply(&mut s, &atts).unwrap();
+        apply(&mut s, &atts, Utc::now()).unwrap();
         let list = s.sites[0].service_meshes.as_ref().unwrap()[0].appliances.as_ref().unwrap();
         assert_eq!(list[0].ha_group, Some(HaGroup::Named("ha-1".into())));
         assert_eq!(list[1].ha_group, Some(HaGroup::Flag(false)));
@@ -424,7 +550,7 @@ mod tests {
             "source.service_meshes.mesh.appliances.NE-1.ha_group=true;evidence=x",
             "source.operations.extended_networks=many;evidence=x",
         ] {
-            assert!(apply(&mut s, &[parse_cli(bad).unwrap()]).is_err(), "{bad}");
+            assert!(apply(&mut s, &[parse_cli(bad).unwrap()], Utc::now()).is_err(), "{bad}");
         }
     }
 

@@ -6,8 +6,11 @@
 //! only from an observation that needs it to work, named in `evidence`: the vCenter when
 //! the manager's vCenter inventory lists it, the lookup service when the SSO login went
 //! through it; both only while the app engine reports RUNNING. Everything else is
-//! `unknown` with an `errors` entry (attest it). Cloud Director and RabbitMQ have no known
-//! config path, so they are absent unless attested.
+//! `unknown` with an `errors` entry (attest it). vCenter is mandatory: an empty vCenter
+//! registration is unknown, never "not in use". Cloud Director and RabbitMQ have no known
+//! config path: on a cloud site they are present as `unknown` (with an `errors` entry)
+//! until an operator attests them healthy or `not_in_use`; on a connector site they do
+//! not apply.
 
 use reqwest::Method;
 use serde_json::Value;
@@ -20,7 +23,7 @@ use super::paths::{
     ADMIN_APPENGINE, ADMIN_LOOKUP_SERVICE, ADMIN_NSX, ADMIN_VCENTER, INTERCONNECT_CONTEXT, RESOURCE_CONTAINER_LIST,
     SESSIONS,
 };
-use crate::snapshot::{Connection, ConnectionKind, Provenance, Status};
+use crate::snapshot::{Connection, ConnectionKind, Provenance, Role, Status};
 
 /// What appliance management says about registered systems.
 #[derive(Debug)]
@@ -113,6 +116,7 @@ fn connection(kind: ConnectionKind, url: Option<String>, version: Option<String>
         message: None,
         provenance: None,
         evidence: None,
+        stamp: Default::default(),
     }
 }
 
@@ -156,6 +160,8 @@ fn vcenter_evidence(cfg: &Value, inventory: &Result<Vec<Value>, (String, FetchEr
 /// Turn what was read into the connection list. `configs` is `None` when appliance
 /// management could not be used; then the list is unknown (`None`).
 pub fn assemble(
+    site: &str,
+    role: Role,
     configs: Option<&AdminConfigs>,
     inventory: &Result<Vec<Value>, (String, FetchError)>,
     notes: &mut Notes,
@@ -178,6 +184,18 @@ pub fn assemble(
     for (kind, path, read) in sources {
         let cfg = match read {
             Ok(Some(cfg)) => cfg,
+            Ok(None) if kind == ConnectionKind::Vcenter => {
+                // vCenter is mandatory: an empty registration is a problem to look at, not "not in use".
+                let why = format!("appliance management ({}) lists no vCenter Server registration", label(&Method::GET, path));
+                notes.add(
+                    format!("{}.status", fact(kind)),
+                    format!("unknown: {why}; register it, or attest it with --attest '{site}.connections.vcenter.status=healthy;evidence=...'"),
+                );
+                let mut c = connection(kind, None, None);
+                c.message = Some(why);
+                out.push(c);
+                continue;
+            }
             Ok(None) => continue, // not registered: not in use
             Err(e) => {
                 // Unknown, not absent: an unreadable registration must not look unused.
@@ -228,6 +246,18 @@ pub fn assemble(
         }
         out.push(c);
     }
+    if role == Role::Cloud {
+        for kind in [ConnectionKind::CloudDirector, ConnectionKind::Rmq] {
+            let why = "no public API reports whether it is used, nor its health";
+            notes.add(
+                format!("{}.status", fact(kind)),
+                format!("unknown: {why}; attest it with --attest '{site}.{}.status=healthy|not_in_use;evidence=...'", fact(kind)),
+            );
+            let mut c = connection(kind, None, None);
+            c.message = Some(why.into());
+            out.push(c);
+        }
+    }
     Some(out)
 }
 
@@ -251,7 +281,7 @@ mod tests {
     fn vcenter_is_derived_healthy_only_with_evidence() {
         let inv = Ok(vec![json!({"vcuuid": "vc-1", "url": "https://vc01.corp.example"})]);
         let mut notes = Notes::default();
-        let c = assemble(Some(&configs("RUNNING")), &inv, &mut notes).unwrap();
+        let c = assemble("s", Role::Connector, Some(&configs("RUNNING")), &inv, &mut notes).unwrap();
         assert_eq!(c.len(), 2);
         assert_eq!(c[0].status, Some(Status::Healthy));
         assert_eq!(c[0].provenance, Some(Provenance::Derived));
@@ -273,12 +303,39 @@ mod tests {
                 retried: true,
             },
         ));
-        let c = assemble(Some(&configs("RUNNING")), &err, &mut Notes::default()).unwrap();
+        let c = assemble("s", Role::Connector, Some(&configs("RUNNING")), &err, &mut Notes::default()).unwrap();
         assert_eq!(c[0].status, Some(Status::Unknown));
         let inv = Ok(vec![json!({"vcuuid": "vc-1"})]);
-        let c = assemble(Some(&configs("STOPPED")), &inv, &mut Notes::default()).unwrap();
+        let c = assemble("s", Role::Connector, Some(&configs("STOPPED")), &inv, &mut Notes::default()).unwrap();
         assert_eq!(c[0].status, Some(Status::Unknown));
-        assert!(assemble(None, &inv, &mut Notes::default()).is_none());
+        assert!(assemble("s", Role::Connector, None, &inv, &mut Notes::default()).is_none());
+    }
+
+    #[test]
+    fn an_empty_vcenter_registration_is_unknown_not_unused() {
+        let mut cfg = configs("RUNNING");
+        cfg.vcenter = Ok(None);
+        let mut notes = Notes::default();
+        let c = assemble("src.example", Role::Connector, Some(&cfg), &Ok(vec![]), &mut notes).unwrap();
+        assert_eq!((c[0].kind, c[0].status), (ConnectionKind::Vcenter, Some(Status::Unknown)));
+        let errors = notes.into_errors("src.example");
+        let e = errors.iter().find(|e| e.fact == "connections.vcenter.status").expect("an errors line");
+        assert!(e.message.contains("lists no vCenter Server registration"), "{}", e.message);
+        assert!(e.message.contains("--attest 'src.example.connections.vcenter.status=healthy;"), "{}", e.message);
+    }
+
+    #[test]
+    fn cloud_director_and_rmq_are_unknown_on_a_cloud_site_only() {
+        let inv = Ok(vec![json!({"vcuuid": "vc-1"})]);
+        let mut notes = Notes::default();
+        let c = assemble("cloud-east", Role::Cloud, Some(&configs("RUNNING")), &inv, &mut notes).unwrap();
+        let kinds: Vec<_> = c.iter().map(|c| (c.kind, c.status)).collect();
+        assert!(kinds.contains(&(ConnectionKind::CloudDirector, Some(Status::Unknown))), "{kinds:?}");
+        assert!(kinds.contains(&(ConnectionKind::Rmq, Some(Status::Unknown))), "{kinds:?}");
+        let errors = notes.into_errors("cloud-east");
+        assert!(errors.iter().any(|e| e.fact == "connections.rmq.status" && e.message.contains("--attest 'cloud-east.connections.rmq.status=healthy|not_in_use;")));
+        let c = assemble("src", Role::Connector, Some(&configs("RUNNING")), &inv, &mut Notes::default()).unwrap();
+        assert!(c.iter().all(|c| !matches!(c.kind, ConnectionKind::CloudDirector | ConnectionKind::Rmq)));
     }
 
     #[test]

@@ -97,14 +97,7 @@ pub(crate) fn prepare(args: &CollectArgs) -> Result<(Vec<Attestation>, HttpOptio
             return Err(CollectError::Site(format!("site name `{}` is given twice", s.name)));
         }
     }
-    let mut attestations = args
-        .attest
-        .iter()
-        .map(|a| attest::parse_cli(a))
-        .collect::<Result<Vec<_>, _>>()?;
-    if let Some(file) = &args.attestations {
-        attestations.extend(attest::load_file(file)?);
-    }
+    let attestations = read_attestations(args)?;
     let mut ca_pems = Vec::new();
     for path in &args.ca_cert {
         let pem = std::fs::read(path).map_err(|e| CollectError::CaCert {
@@ -121,6 +114,19 @@ pub(crate) fn prepare(args: &CollectArgs) -> Result<(Vec<Attestation>, HttpOptio
         per_manager: args.max_requests_per_manager.map(usize::from),
     };
     Ok((attestations, opts))
+}
+
+/// The attestations of `--attest` and `--attestations`, parsed (not yet applied).
+pub fn read_attestations(args: &CollectArgs) -> Result<Vec<attest::Attestation>, CollectError> {
+    let mut attestations = args
+        .attest
+        .iter()
+        .map(|a| attest::parse_cli(a))
+        .collect::<Result<Vec<_>, _>>()?;
+    if let Some(file) = &args.attestations {
+        attestations.extend(attest::load_file(file)?);
+    }
+    Ok(attestations)
 }
 
 fn progress_bar(wanted: bool) -> indicatif::ProgressBar {
@@ -195,7 +201,7 @@ pub async fn collect_with(
         errors,
         attestations: Vec::new(),
     };
-    attest::apply(&mut snapshot, &attestations)?;
+    attest::apply(&mut snapshot, &attestations, now)?;
     snapshot.normalize();
     Ok(snapshot)
 }
@@ -347,18 +353,19 @@ async fn collect_site(
         AdminAccess::Unavailable(_) => Some(true),
         AdminAccess::NoPassword => None,
     };
-    let connections = connections::assemble(a.configs.as_ref(), &h.inventory, &mut notes);
+    let connections = connections::assemble(&spec.name, role, a.configs.as_ref(), &h.inventory, &mut notes);
+    let site = &spec.name;
     notes.add(
         "manager.provider_managed",
-        "no API says whether a cloud provider manages this HCX; attest it with --attest SITE.manager.provider_managed=true|false;evidence=...",
+        format!("no API says whether a cloud provider manages this HCX; attest it with --attest '{site}.manager.provider_managed=true|false;evidence=...'"),
     );
     notes.add(
         "manager.disk_common_used_percent",
-        "no API reports /common usage; attest it with --attest SITE.manager.disk_common_used_percent=N;evidence=...",
+        format!("no API reports /common usage; attest it with --attest '{site}.manager.disk_common_used_percent=N;evidence=...'"),
     );
     notes.add(
         "backup",
-        "no public API reports backup configuration or the last backup; attest it with --attest SITE.backup.last_success_at=TIME;evidence=...",
+        format!("no public API reports backup configuration or the last backup; attest it with --attest '{site}.backup.last_success_at=TIME;evidence=...'"),
     );
     notes.add(
         "updates",

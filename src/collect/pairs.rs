@@ -48,6 +48,7 @@ pub fn parse_pairs(items: &[Value], notes: &mut Notes) -> Vec<SitePair> {
                 message: Some("no API reports a site pair's health".into()),
                 provenance: None,
                 evidence: None,
+                stamp: Default::default(),
             }
         })
         .collect()

@@ -68,6 +68,15 @@ impl UpgradeStatus {
 }
 
 /// What a start request achieved.
+/// What the read-only probe of a dry run found: whether `start` would be accepted.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Probe {
+    /// The System Upgrade API answers (its current status word).
+    Offered(String),
+    /// This release has no System Upgrade API (HTTP status): upgrade in the UI.
+    NotOffered(u16),
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub enum StartOutcome {
     /// The manager accepted the upgrade.
@@ -170,6 +179,31 @@ impl UpgradeClient {
     }
 
     /// Read the status once; a manager that does not answer is [`Poll::Down`].
+    /// Read-only: does this manager offer the System Upgrade API that `start` would call?
+    /// The same status endpoint the real run polls, and the same "not offered" answers.
+    pub async fn probe(&self) -> Result<Probe, UpgradeError> {
+        let api = self.admin.lock().await.clone();
+        let call = http::label(&Method::GET, upgrade_api::STATUS);
+        let failed = |detail: String| UpgradeError::Call {
+            site: self.site.clone(),
+            call: call.clone(),
+            detail,
+        };
+        let answer = api
+            .call(Method::GET, upgrade_api::STATUS, None, None)
+            .await
+            .map_err(|e| failed(e.to_string()))?;
+        match answer.status.as_u16() {
+            200..=299 => {
+                let v = http::parse_json(&answer.body).map_err(|e| failed(e.to_string()))?;
+                let status = UpgradeStatus::from_json(&v).ok_or_else(|| failed("the answer has no `status`".into()))?;
+                Ok(Probe::Offered(status.status))
+            }
+            404 | 405 | 501 => Ok(Probe::NotOffered(answer.status.as_u16())),
+            code => Err(failed(format!("HTTP {code}"))),
+        }
+    }
+
     pub async fn status(&self) -> Result<Poll, UpgradeError> {
         for attempt in 0..2 {
             // One try per poll: retries would hide the reboot from the caller's loop.

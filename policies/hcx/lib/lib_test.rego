@@ -66,3 +66,16 @@ test_crossing_a_boundary if {
 }
 
 input_for_target(sites, target) := t.input_for(sites, "managers", target)
+
+test_attestations_lapse_with_age_time_and_upgrades if {
+	site := t.base_site
+	x := {"provenance": "attested", "attested_at": "2026-11-29T08:00:00Z", "attested_by": "ops", "attested_on_version": "4.10.3"}
+	not lib.attestation_lapse(site, x) with input as t.managers([site])
+	not lib.attestation_lapse(site, object.union(x, {"provenance": "collected", "attested_at": null})) with input as t.managers([site])
+	contains(lib.attestation_lapse(site, object.union(x, {"attested_at": "2026-11-28T08:00:00Z"})), "25.1 hours before the evaluation, more than the allowed 24 hours") with input as t.managers([site])
+	contains(lib.attestation_lapse(site, object.union(x, {"attested_at": "2026-11-28T08:00:00Z"})), "more than the allowed 1 hours") with input as t.managers([site])
+		with data.hcx.config as t.config({"thresholds": {"attestation_max_age_hours": 1}})
+	contains(lib.attestation_lapse(site, object.union(x, {"attested_at": "2026-11-29T10:00:00Z"})), "after the evaluation") with input as t.managers([site])
+	contains(lib.attestation_lapse(site, object.union(x, {"attested_on_version": "4.9.0"})), "ran 4.9.0, and it now reports 4.10.3") with input as t.managers([site])
+	lib.attested_by(x) == "attested by ops at 2026-11-29T08:00:00Z"
+}

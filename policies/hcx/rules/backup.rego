@@ -39,12 +39,14 @@ violation contains lib.finding("backup-unavailable", site.name, lib.manager_name
 	msg := sprintf("%s is managed by a cloud provider (%s): HCX backup may not be available; follow the provider's procedure or plan vSphere snapshots", [lib.manager_name(site), _provider(site)])
 }
 
-violation contains lib.finding("backup-unavailable", site.name, lib.manager_name(site), msg) if {
+# Only a provider-managed cloud may lack the backup function: elsewhere `supported: false`
+# is a misreading or a misconfiguration, not an excuse.
+violation contains lib.finding("backup-missing", site.name, lib.manager_name(site), msg) if {
 	lib.phase == "managers"
 	some site in lib.sites
 	not _provider_managed(site)
 	site.backup.supported == false
-	msg := sprintf("backup is not supported on %s: plan vSphere snapshots of the manager instead", [lib.manager_name(site)])
+	msg := sprintf("backup is reported as not supported on %s, but only a provider-managed HCX may lack the backup function: configure the backup in appliance management, back up the manager and attest it (or attest manager.provider if a cloud provider manages it)", [lib.manager_name(site)])
 }
 
 _provider(site) := site.manager.provider if is_string(site.manager.provider)
@@ -55,5 +57,36 @@ _provider(site) := "provider not named" if not is_string(object.get(site, ["mana
 violation contains lib.finding("snapshot-recommended", site.name, lib.manager_name(site), msg) if {
 	lib.phase == "managers"
 	some site in lib.sites
-	msg := sprintf("take a vSphere snapshot of %s (site %s) before the upgrade: it allows a roll-back", [lib.manager_name(site), site.name])
+	msg := sprintf("take a vSphere snapshot of %s (site %s) before the upgrade%s", [lib.manager_name(site), site.name, _snapshot_role(site)])
+}
+
+_snapshot_role(site) := ": it allows a roll-back" if not lib.manager_crosses(site, data.hcx.params.boundaries.postgresql)
+
+_snapshot_role(site) := sprintf(" as a later fallback only: across %s the upgrade reversal procedure of KB 87041 comes first, before backup/restore or snapshots", [data.hcx.params.boundaries.postgresql]) if {
+	lib.manager_crosses(site, data.hcx.params.boundaries.postgresql)
+}
+
+# A backup time after the evaluation is not a backup: clock skew or a wrong attestation.
+violation contains lib.finding("backup-missing", site.name, lib.manager_name(site), msg) if {
+	lib.phase == "managers"
+	some site in lib.sites
+	site.backup.supported == true
+	is_string(site.backup.last_success_at)
+	time.parse_rfc3339_ns(site.backup.last_success_at) > lib.now_ns
+	msg := sprintf("the last successful backup of %s is dated %s, after the evaluation at %s: that is clock skew or a wrong attestation, not a backup; check the clocks and the backup job, then back up or attest the real time", [
+		lib.manager_name(site), site.backup.last_success_at, input.plan.evaluated_at,
+	])
+}
+
+# An attested backup that no longer holds does not count.
+violation contains lib.finding("backup-missing", site.name, lib.manager_name(site), msg) if {
+	lib.phase == "managers"
+	some site in lib.sites
+	site.backup.supported == true
+	is_string(site.backup.last_success_at)
+	lapse := lib.attestation_lapse(site, site.backup)
+	msg := sprintf("the last backup of %s (%s) was %s, which no longer holds: %s; attest it again: %s", [
+		lib.manager_name(site), site.backup.last_success_at, lib.attested_by(site.backup), lapse,
+		lib.attest_hint(site, "backup.last_success_at", "TIME"),
+	])
 }

@@ -37,11 +37,54 @@ _unknown_severity(site) := "warn" if site.manager.provider_managed == true
 
 _unknown_severity(site) := "deny" if site.manager.provider_managed != true
 
+# Connections that apply only "if used": an operator may attest them `not_in_use`.
+# vCenter is mandatory and the lookup service is vCenter's: never "not in use".
+_optional_kinds := {"nsx", "cloud_director", "rmq"}
+
+_settled(c) if object.get(c, "status", null) in {"healthy", "degraded", "unhealthy"}
+
+_settled(c) if {
+	c.status == "not_in_use"
+	c.kind in _optional_kinds
+}
+
+_hint_values(c) := "healthy|not_in_use" if c.kind in _optional_kinds
+
+_hint_values(c) := "healthy" if not object.get(c, "kind", null) in _optional_kinds
+
+_hint(site, c) := lib.attest_hint(site, sprintf("connections.%s.status", [c.kind]), _hint_values(c))
+
 violation contains lib.finding_with_severity("connection-unknown", site.name, _resource(c), msg, _unknown_severity(site)) if {
 	some site in lib.sites
 	some c in lib.as_list(site.connections)
-	not object.get(c, "status", null) in {"healthy", "degraded", "unhealthy"}
-	msg := sprintf("the health of %s's connection to %s could not be read%s: verify it on the appliance management dashboard, or attest it", [lib.manager_name(site), _conn_name(c), _detail(c)])
+	not _settled(c)
+	msg := sprintf("the health of %s's connection to %s could not be read%s: verify it on the appliance management dashboard, then attest it: %s", [lib.manager_name(site), _conn_name(c), _detail(c), _hint(site, c)])
+}
+
+# vCenter is mandatory on every site: a list without it is not healthy.
+violation contains lib.finding_with_severity("connection-unknown", site.name, "vcenter", msg, _unknown_severity(site)) if {
+	some site in lib.sites
+	is_array(site.connections)
+	not _lists_vcenter(site)
+	msg := sprintf("%s (site %s) lists no connection to vCenter Server, which HCX needs on every site: register it, or verify it on the appliance management dashboard and attest it: %s", [
+		lib.manager_name(site), site.name, lib.attest_hint(site, "connections.vcenter.status", "healthy"),
+	])
+}
+
+_lists_vcenter(site) if {
+	some c in site.connections
+	c.kind == "vcenter"
+}
+
+# An attested status that no longer holds is unknown again.
+violation contains lib.finding_with_severity("connection-unknown", site.name, _resource(c), msg, _unknown_severity(site)) if {
+	some site in lib.sites
+	some c in lib.as_list(site.connections)
+	_settled(c)
+	lapse := lib.attestation_lapse(site, c)
+	msg := sprintf("the status %s of %s's connection to %s was %s, which no longer holds: %s; verify it again and attest it: %s", [
+		c.status, lib.manager_name(site), _conn_name(c), lib.attested_by(c), lapse, _hint(site, c),
+	])
 }
 
 violation contains lib.finding_with_severity("connection-unknown", site.name, "connections", msg, _unknown_severity(site)) if {
@@ -81,5 +124,24 @@ violation contains lib.finding("site-pair-unhealthy", site.name, name, msg) if {
 	some pair in lib.as_list(site.site_pairs)
 	not lib.healthy(object.get(pair, "status", null))
 	name := lib.either(pair.remote_name, pair.remote_url)
-	msg := sprintf("the site pair from %s to %s (%s) is %s%s", [lib.manager_name(site), name, lib.either(pair.remote_url, "url unknown"), lib.either(pair.status, "of unknown status"), _detail(pair)])
+	msg := sprintf("the site pair from %s to %s (%s) is %s%s%s", [lib.manager_name(site), name, lib.either(pair.remote_url, "url unknown"), lib.either(pair.status, "of unknown status"), _detail(pair), _pair_hint(site, pair, name)])
+}
+
+_pair_hint(site, pair, name) := sprintf(": if the Site Pairing page shows it connected, attest it: %s", [lib.attest_hint(site, sprintf("site_pairs.%s.status", [name]), "healthy")]) if {
+	not object.get(pair, "status", null) in {"degraded", "unhealthy"}
+}
+
+_pair_hint(site, pair, name) := "" if object.get(pair, "status", null) in {"degraded", "unhealthy"}
+
+
+violation contains lib.finding("site-pair-unhealthy", site.name, name, msg) if {
+	some site in lib.sites
+	some pair in lib.as_list(site.site_pairs)
+	lib.healthy(object.get(pair, "status", null))
+	lapse := lib.attestation_lapse(site, pair)
+	name := lib.either(pair.remote_name, pair.remote_url)
+	msg := sprintf("the site pair from %s to %s was %s as healthy, which no longer holds: %s; verify it again and attest it: %s", [
+		lib.manager_name(site), name, lib.attested_by(pair), lapse,
+		lib.attest_hint(site, sprintf("site_pairs.%s.status", [name]), "healthy"),
+	])
 }

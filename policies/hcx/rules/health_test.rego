@@ -70,3 +70,52 @@ test_an_unhealthy_site_pair if {
 	f.resource == "https://cloud.example"
 	contains(f.message, "is unknown (timeout)")
 }
+
+_found_with(list) := found if {
+	found := {[f.id, f.resource, f.severity] | some f in health.violation} with input as t.managers([t.site({"connections": list})])
+}
+
+test_a_site_without_a_vcenter_connection_is_not_healthy if {
+	_found_with([]) == {["connection-unknown", "vcenter", "deny"]}
+	nsx_only := [{"kind": "nsx", "url": "https://nsx", "status": "healthy", "message": null}, {"kind": "lookup_service", "url": "https://vc/lookupservice/sdk", "status": "healthy", "message": null}]
+	_found_with(nsx_only) == {["connection-unknown", "vcenter", "deny"]}
+	f := t.one(health.violation) with input as t.managers([t.site({"connections": []})])
+	contains(f.message, "(site source) lists no connection to vCenter Server")
+	contains(f.message, "--attest 'source.connections.vcenter.status=healthy;evidence=WHAT SHOWS IT'")
+}
+
+test_not_in_use_settles_only_optional_connections if {
+	optional := [t.base_site.connections[0], {"kind": "cloud_director", "url": null, "status": "not_in_use", "message": null, "provenance": "attested", "attested_at": "2026-11-29T09:00:00Z", "attested_by": "ops", "evidence": "no VCD"}]
+	count(health.violation) == 0 with input as t.managers([t.site({"connections": optional})])
+	f := t.one(health.violation) with input as t.managers([_conn({"status": "not_in_use"})])
+	f.id == "connection-unknown"
+	contains(f.message, "status=healthy;")
+}
+
+test_unknown_cloud_director_tells_how_to_attest_with_the_real_site_name if {
+	vcd := {"kind": "cloud_director", "url": null, "status": "unknown", "message": "no API reports it"}
+	s := t.cloud({"name": "cloud-east.example", "connections": [t.base_site.connections[0], vcd]})
+	f := t.one(health.violation) with input as t.managers([s])
+	f.id == "connection-unknown"
+	contains(f.message, "--attest 'cloud-east.example.connections.cloud_director.status=healthy|not_in_use;evidence=WHAT SHOWS IT'")
+}
+
+test_an_attested_connection_that_no_longer_holds_is_unknown if {
+	attested := {"provenance": "attested", "evidence": "UI green", "attested_by": "ops", "attested_at": "2026-11-29T09:00:00Z", "attested_on_version": "4.10.3"}
+	count(health.violation) == 0 with input as t.managers([_conn(attested)])
+	upgraded := t.site({"manager": {"version": "4.11.0"}, "connections": [object.union(t.base_site.connections[0], attested)]})
+	f := t.one(health.violation) with input as t.input_for([upgraded], "verify", "4.11.0")
+	f.id == "connection-unknown"
+	contains(f.message, "made while the manager ran 4.10.3, and it now reports 4.11.0 (upgraded since)")
+	unstamped := _conn(object.remove(attested, ["attested_at"]))
+	g := t.one(health.violation) with input as t.managers([unstamped])
+	contains(g.message, "it carries no attestation time")
+}
+
+test_an_attested_site_pair_that_no_longer_holds_is_not_healthy if {
+	attested := {"provenance": "attested", "evidence": "Site Pairing page", "attested_by": "ops", "attested_at": "2026-11-29T09:00:00Z", "attested_on_version": "4.10.3"}
+	upgraded := t.site({"manager": {"version": "4.11.0"}, "site_pairs": [object.union(t.base_site.site_pairs[0], attested)]})
+	f := t.one(t.of(health.violation, "site-pair-unhealthy")) with input as t.input_for([upgraded], "verify", "4.11.0")
+	contains(f.message, "was attested by ops at 2026-11-29T09:00:00Z as healthy, which no longer holds")
+	contains(f.message, "--attest 'source.site_pairs.cloud.status=healthy;evidence=WHAT SHOWS IT'")
+}

@@ -132,3 +132,21 @@ violation contains lib.finding("version-not-updated", site.name, lib.manager_nam
 	lib.manager_parts[site.name] != lib.target_parts
 	msg := sprintf("%s reports %s as its current version, not the target %s", [lib.manager_name(site), site.manager.version, lib.target])
 }
+
+# Phases verify and verify-mesh, a paired manager seen only through its site pair: its
+# known version must be the target, and an unknown one fails closed.
+violation contains lib.finding("version-not-updated", site.name, name, msg) if {
+	lib.phase in {"verify", "verify-mesh"}
+	some site in lib.sites
+	some pair in lib.as_list(site.site_pairs)
+	not lib.pair_collected(site, pair)
+	not lib.on_target(object.get(pair, "remote_version", null))
+	name := lib.either(pair.remote_name, pair.remote_url)
+	msg := sprintf("the paired manager %s (%s), seen through the site pair from %s, reports %s, not the target %s: upgrade it, or collect it too (--site) to verify it directly", [
+		name, lib.either(pair.remote_url, "url unknown"), lib.manager_name(site), _pair_version(pair), lib.target,
+	])
+}
+
+_pair_version(pair) := pair.remote_version if is_string(object.get(pair, "remote_version", null))
+
+_pair_version(pair) := "no version (unknown)" if not is_string(object.get(pair, "remote_version", null))

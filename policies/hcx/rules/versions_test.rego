@@ -50,8 +50,7 @@ test_managers_before_the_service_mesh if {
 
 test_version_skew if {
 	s := t.site({"site_pairs": [object.union(t.base_site.site_pairs[0], {"remote_version": "4.11.0"})]})
-	f := t.one(versions.violation) with input as t.input_for([s], "verify", "4.10.3")
-	f.id == "version-skew"
+	f := t.one(t.of(versions.violation, "version-skew")) with input as t.input_for([s], "managers", "4.11.0")
 	f.resource == "cloud"
 }
 
@@ -66,9 +65,27 @@ test_version_skew_between_collected_sites_without_pair_versions if {
 }
 
 test_version_not_updated if {
-	f := t.one(versions.violation) with input as t.input_for([t.base_site], "verify", "4.11.0")
-	f.id == "version-not-updated"
+	fs := versions.violation with input as t.input_for([t.base_site], "verify", "4.11.0")
+	{[f.id, f.resource] | some f in fs} == {["version-not-updated", "hcx.corp.example"], ["version-not-updated", "cloud"]}
 	count(versions.violation) == 0 with input as t.input_for([_on("4.11.0")], "verify", "4.11.0")
+}
+
+test_version_not_updated_for_a_paired_manager_seen_only_through_its_site_pair if {
+	behind := t.site({"manager": {"version": "4.11.0"}})
+	f := t.one(t.of(versions.violation, "version-not-updated")) with input as t.input_for([behind], "verify", "4.11.0")
+	f.resource == "cloud"
+	contains(f.message, "reports 4.10.3, not the target 4.11.0")
+	unknown := t.site({"manager": {"version": "4.11.0"}, "site_pairs": [object.union(t.base_site.site_pairs[0], {"remote_version": null})]})
+	g := t.one(t.of(versions.violation, "version-not-updated")) with input as t.input_for([unknown], "verify", "4.11.0")
+	contains(g.message, "reports no version (unknown)")
+}
+
+test_a_collected_paired_manager_is_verified_directly if {
+	src := t.site({"manager": {"version": "4.11.0"}, "site_pairs": [object.union(t.base_site.site_pairs[0], {"remote_name": "cloud-east", "remote_version": null})]})
+	dst := t.cloud({"manager": {"version": "4.11.0"}, "site_pairs": []})
+	count(versions.violation) == 0 with input as t.input_for([src, dst], "verify", "4.11.0")
+	by_name := object.union(src, {"site_pairs": [object.union(t.base_site.site_pairs[0], {"remote_url": "https://elsewhere.example", "remote_version": null})]})
+	count(versions.violation) == 0 with input as t.input_for([by_name, dst], "verify", "4.11.0")
 }
 
 test_managers_first_ahead_and_unknown if {

@@ -1,0 +1,55 @@
+# Attested facts (a backup, a connection's or a site pair's status): an operator's
+# statement speaks for the estate at its time only (contract section 1). It no longer
+# holds when it carries no time, is dated after the evaluation, is older than the
+# threshold attestation_max_age_hours, or was made while the manager ran another version
+# (it was upgraded since). Rules then read the fact as unknown and say how to attest again.
+package hcx.lib
+
+_ns_per_hour := 3600000000000
+
+# Why an attested fact no longer holds, or undefined while it holds (or is not attested).
+attestation_lapse(site, x) := concat("; ", reasons) if {
+	object.get(x, "provenance", null) == "attested"
+	reasons := [r |
+		some check in ["unstamped", "future", "age", "upgraded"]
+		r := _lapse(check, site, x)
+	]
+	count(reasons) > 0
+}
+
+_lapse("unstamped", _, x) := "it carries no attestation time (attested_at)" if {
+	not is_string(object.get(x, "attested_at", null))
+}
+
+_lapse("future", _, x) := sprintf("it is dated %s, after the evaluation at %s", [x.attested_at, input.plan.evaluated_at]) if {
+	is_string(object.get(x, "attested_at", null))
+	time.parse_rfc3339_ns(x.attested_at) > now_ns
+}
+
+_lapse("age", _, x) := msg if {
+	is_string(object.get(x, "attested_at", null))
+	max_hours := threshold("attestation_max_age_hours")
+	age := now_ns - time.parse_rfc3339_ns(x.attested_at)
+	age > max_hours * _ns_per_hour
+	msg := sprintf("it was made at %s, %v hours before the evaluation, more than the allowed %v hours (threshold attestation_max_age_hours)", [
+		x.attested_at, round((age * 10) / _ns_per_hour) / 10, max_hours,
+	])
+}
+
+_lapse("upgraded", site, x) := msg if {
+	stated := object.get(x, "attested_on_version", null)
+	is_string(stated)
+	current := object.get(site, ["manager", "version"], null)
+	is_string(current)
+	not version_eq(stated, current)
+	msg := sprintf("it was made while the manager ran %s, and it now reports %s (upgraded since)", [stated, current])
+}
+
+# Who stated an attested fact, and when, for messages.
+attested_by(x) := sprintf("attested by %s at %s", [
+	object.get(x, "attested_by", "an unnamed operator"),
+	object.get(x, "attested_at", "an unknown time"),
+])
+
+# The command-line form that attests a fact of a site again (real site name, quoted).
+attest_hint(site, fact, values) := sprintf("--attest '%s.%s=%s;evidence=WHAT SHOWS IT'", [site.name, fact, values])
