@@ -199,12 +199,14 @@ impl SimFleet {
                 ));
             }
         }
-        for (fact, evidence) in [
-            ("site_pairs.cloud-east.status", "Site Pairing page shows the pair connected"),
-            ("connections.nsx.status", "NSX Manager shown healthy on the appliance management dashboard"),
+        for (site, fact, value, evidence) in [
+            ("source", "site_pairs.cloud-east.status", "healthy", "Site Pairing page shows the pair connected"),
+            ("source", "connections.nsx.status", "healthy", "NSX Manager shown healthy on the appliance management dashboard"),
+            ("cloud-east", "connections.cloud_director.status", "not_in_use", "no Cloud Director registered on the dashboard"),
+            ("cloud-east", "connections.rmq.status", "not_in_use", "no RabbitMQ registered on the dashboard"),
         ] {
             t.push_str(&format!(
-                "[[attestation]]\nsite = \"source\"\nfact = \"{fact}\"\nvalue = \"healthy\"\nby = \"fleet-operator\"\nevidence = \"{evidence}\"\n\n"
+                "[[attestation]]\nsite = \"{site}\"\nfact = \"{fact}\"\nvalue = \"{value}\"\nby = \"fleet-operator\"\nevidence = \"{evidence}\"\n\n"
             ));
         }
         t
