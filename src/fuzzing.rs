@@ -80,6 +80,57 @@ pub fn attestations(data: &[u8]) {
     }
 }
 
+// The oracles below restate, independently of the collector's code, which documented
+// shapes may say `healthy` / `up`: anything they do not recognise must not.
+
+fn healthy_word(w: Option<&serde_json::Value>) -> bool {
+    w.and_then(|w| w.as_str())
+        .is_some_and(|w| crate::collect::map_status(w) == crate::snapshot::Status::Healthy)
+}
+
+/// A mesh `status` word, or `{services: [...]}` with at least one service, each healthy.
+fn mesh_says_healthy(item: &serde_json::Value) -> bool {
+    match item.get("status") {
+        Some(w @ serde_json::Value::String(_)) => healthy_word(Some(w)),
+        Some(o) => o
+            .get("services")
+            .and_then(|s| s.as_array())
+            .is_some_and(|list| !list.is_empty() && list.iter().all(|s| healthy_word(s.get("status")))),
+        None => false,
+    }
+}
+
+/// Every documented appliance status present is healthy, and there is at least one.
+fn appliance_says_healthy(item: &serde_json::Value) -> bool {
+    let words: Vec<_> = [item.pointer("/status/summary/overallStatus"), item.pointer("/applianceStatus/state")]
+        .into_iter()
+        .flatten()
+        .filter(|w| w.as_str().is_some_and(|s| !s.trim().is_empty()))
+        .collect();
+    !words.is_empty() && words.iter().all(|w| healthy_word(Some(w)))
+}
+
+/// Every tunnel key present (top level or under `metricsSummary`) says up.
+fn tunnel_says_up(item: &serde_json::Value) -> bool {
+    let up = |w: &serde_json::Value| {
+        w.as_str()
+            .is_some_and(|w| crate::collect::map_tunnel(w) == crate::snapshot::TunnelStatus::Up)
+    };
+    let mut found: Vec<&serde_json::Value> = item.get("tunnelStatus").into_iter().collect();
+    for node in [Some(item), item.get("metricsSummary")].into_iter().flatten() {
+        for k in ["overallTransportStatus", "overallEncryptionTunnelStatus"] {
+            found.extend(node.get(k));
+        }
+        if let Some(list) = node.get("transportSummary") {
+            let Some(list) = list.as_array() else {
+                return false;
+            };
+            found.extend(list.iter().map(|t| t.get("aggregatedTunnelStatus").unwrap_or(&serde_json::Value::Null)));
+        }
+    }
+    !found.is_empty() && found.into_iter().all(up)
+}
+
 const SEED_SNAPSHOT: &str = r#"{"schema_version":1,"collected_at":"2026-11-29T09:00:00Z","collector":{"name":"x","version":"1"},
 "sites":[{"name":"source","role":"connector","manager":{"version":"4.10.2"},
 "connections":[{"kind":"vcenter","url":"https://vc","status":"unknown"}],
@@ -110,16 +161,15 @@ pub fn api_response(data: &[u8]) {
     if let Ok(items) = envelope::top_items(&v) {
         for item in items {
             let mesh = crate::collect::mesh::parse_mesh(item, &mut notes);
-            let appliance = crate::collect::mesh::parse_appliance(item, "fuzz", &mut notes);
-            let healthy_word = |w: Option<&serde_json::Value>| {
-                w.and_then(|w| w.as_str()).is_some_and(|w| crate::collect::map_status(w) == Status::Healthy)
-            };
+            let appliance = crate::collect::mesh::parse_appliance(item, "fuzz", "fuzz", &mut notes);
             if mesh.status == Some(Status::Healthy) {
-                assert!(healthy_word(item.get("status")), "a mesh became healthy from {item}");
+                assert!(mesh_says_healthy(item), "a mesh became healthy from {item}");
             }
             if appliance.status == Some(Status::Healthy) {
-                let word = item.pointer("/status/summary/overallStatus");
-                assert!(healthy_word(word), "an appliance became healthy from {item}");
+                assert!(appliance_says_healthy(item), "an appliance became healthy from {item}");
+            }
+            if appliance.tunnel_status == Some(crate::snapshot::TunnelStatus::Up) {
+                assert!(tunnel_says_up(item), "a tunnel became up from {item}");
             }
         }
     }

@@ -271,6 +271,10 @@ pub struct ServiceMesh {
     pub state: Option<String>,
     #[serde(default)]
     pub status: Option<Status>,
+    /// Why the mesh is not healthy, where the manager says: its failing services and their
+    /// reasons (extension; absent when there is nothing to say).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
     /// `PHOTON` or `EDGE`.
     #[serde(default)]
     pub backing: Option<String>,
@@ -296,6 +300,10 @@ pub struct Appliance {
     pub version: Option<HcxVersion>,
     #[serde(default)]
     pub status: Option<Status>,
+    /// The reasons the manager gives for the appliance's status (extension; absent when
+    /// there are none).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
     #[serde(default)]
     pub tunnel_status: Option<TunnelStatus>,
     #[serde(default)]

@@ -1,16 +1,18 @@
 //! One test per fault the simulator injects: each ends either in a snapshot where that
 //! fact is `null` (with an `errors` entry naming the endpoint) or in a clear error; never
-//! in a panic, a guess, or a healthy value.
+//! in a panic, a guess, or a healthy value. Every collecting test runs once per family of
+//! answer shapes (`shapes`: client code, vendor reference).
 
 use hcx_preflight::collect::CollectError;
-use hcx_preflight::simulator::{CertMode, Fault, Simulator};
+use hcx_preflight::simulator::{CertMode, Fault, Shapes, Simulator};
 use hcx_preflight::snapshot::{Snapshot, Status};
+use rstest::rstest;
 
-use super::collect::{errors_for, healthy_anywhere, scenario, start, Run};
+use super::collect::{errors_for, healthy_anywhere, scenario, scenario_in, start, Run};
 
 /// The two-site scenario with one fault on the source site.
-fn with_fault(fault: serde_json::Value) -> Run {
-    let mut s = scenario("two-site");
+fn with_fault(shapes: Shapes, fault: serde_json::Value) -> Run {
+    let mut s = scenario_in("two-site", shapes);
     let fault: Fault = serde_json::from_value(fault).expect("fault");
     s.sites[0].faults.push(fault);
     start(s)
@@ -29,8 +31,8 @@ fn collect_fast(run: &Run) -> Snapshot {
 
 /// Collect with one fault on the source site; the snapshot must carry an error entry for
 /// `fact` that names `endpoint` and says `what`.
-fn failing(fault: serde_json::Value, fact: &str, endpoint: &str, what: &str) -> (Run, Snapshot) {
-    let run = with_fault(fault);
+fn failing(shapes: Shapes, fault: serde_json::Value, fact: &str, endpoint: &str, what: &str) -> (Run, Snapshot) {
+    let run = with_fault(shapes, fault);
     let snap = collect_fast(&run);
     assert_fact_error(&snap, fact, endpoint, what);
     (run, snap)
@@ -45,9 +47,9 @@ fn assert_fact_error(snap: &Snapshot, fact: &str, endpoint: &str, what: &str) {
     );
 }
 
-#[test]
-fn timeout_leaves_the_fact_null() {
-    let run = with_fault(serde_json::json!({"path": "/hybridity/api/cloudConfigs", "kind": "delay", "ms": 2500}));
+#[rstest]
+fn timeout_leaves_the_fact_null(#[values(Shapes::ClientCode, Shapes::Reference)] shapes: Shapes) {
+    let run = with_fault(shapes, serde_json::json!({"path": "/hybridity/api/cloudConfigs", "kind": "delay", "ms": 2500}));
     let mut args = run.args();
     args.timeout = 1;
     args.retries = 1;
@@ -57,9 +59,10 @@ fn timeout_leaves_the_fact_null() {
     assert_eq!(source_requests(&run, "/hybridity/api/cloudConfigs"), 2);
 }
 
-#[test]
-fn dropped_connection_is_retried_then_null() {
+#[rstest]
+fn dropped_connection_is_retried_then_null(#[values(Shapes::ClientCode, Shapes::Reference)] shapes: Shapes) {
     let (run, snap) = failing(
+        shapes,
         serde_json::json!({"path": "/hybridity/api/interconnect/serviceMesh", "kind": "drop_connection"}),
         "service_meshes",
         "GET /hybridity/api/interconnect/serviceMesh",
@@ -69,18 +72,20 @@ fn dropped_connection_is_retried_then_null() {
     assert_eq!(source_requests(&run, "/hybridity/api/interconnect/serviceMesh"), 2);
 }
 
-#[test]
-fn dropped_connection_once_recovers() {
+#[rstest]
+fn dropped_connection_once_recovers(#[values(Shapes::ClientCode, Shapes::Reference)] shapes: Shapes) {
     let run = with_fault(
+        shapes,
         serde_json::json!({"path": "/hybridity/api/interconnect/serviceMesh", "kind": "drop_connection", "times": 1}),
     );
     let snap = collect_fast(&run);
     assert_eq!(snap.sites[0].service_meshes.as_ref().map(Vec::len), Some(1));
 }
 
-#[test]
-fn status_401_on_a_data_call_leaves_the_fact_null() {
+#[rstest]
+fn status_401_on_a_data_call_leaves_the_fact_null(#[values(Shapes::ClientCode, Shapes::Reference)] shapes: Shapes) {
     let (_run, snap) = failing(
+        shapes,
         serde_json::json!({"path": "/hybridity/api/cloudConfigs", "kind": "status", "status": 401}),
         "site_pairs",
         "GET /hybridity/api/cloudConfigs",
@@ -89,9 +94,9 @@ fn status_401_on_a_data_call_leaves_the_fact_null() {
     assert_eq!(snap.sites[0].site_pairs, None);
 }
 
-#[test]
-fn status_401_on_login_is_a_credentials_error() {
-    let run = with_fault(serde_json::json!({"path": "/hybridity/api/sessions", "kind": "status", "status": 401}));
+#[rstest]
+fn status_401_on_login_is_a_credentials_error(#[values(Shapes::ClientCode, Shapes::Reference)] shapes: Shapes) {
+    let run = with_fault(shapes, serde_json::json!({"path": "/hybridity/api/sessions", "kind": "status", "status": 401}));
     let err = run.collect(&run.args()).expect_err("must fail");
     assert!(
         matches!(err, CollectError::CredentialsRejected { ref site, .. } if site == "source"),
@@ -100,9 +105,10 @@ fn status_401_on_login_is_a_credentials_error() {
     assert!(err.to_string().contains("check HCX_USERNAME/HCX_PASSWORD"), "{err}");
 }
 
-#[test]
-fn status_401_on_the_9x_session_path_of_a_4x_manager_falls_back_to_basic() {
+#[rstest]
+fn status_401_on_the_9x_session_path_of_a_4x_manager_falls_back_to_basic(#[values(Shapes::ClientCode, Shapes::Reference)] shapes: Shapes) {
     let run = with_fault(
+        shapes,
         serde_json::json!({"port": "admin", "path": "/api/admin/v1/sessions", "kind": "status", "status": 401}),
     );
     let snap = collect_fast(&run);
@@ -115,9 +121,10 @@ fn status_401_on_the_9x_session_path_of_a_4x_manager_falls_back_to_basic() {
     assert_eq!(source_requests(&run, "/components/appengine/status"), 2);
 }
 
-#[test]
-fn status_403_on_a_connection_config_makes_it_unknown() {
+#[rstest]
+fn status_403_on_a_connection_config_makes_it_unknown(#[values(Shapes::ClientCode, Shapes::Reference)] shapes: Shapes) {
     let (_run, snap) = failing(
+        shapes,
         serde_json::json!({"port": "admin", "path": "/api/admin/global/config/nsx", "kind": "status", "status": 403}),
         "connections.nsx",
         "GET /api/admin/global/config/nsx",
@@ -135,9 +142,10 @@ fn status_403_on_a_connection_config_makes_it_unknown() {
     assert_eq!((nsx.status, nsx.url), (Some(Status::Unknown), None));
 }
 
-#[test]
-fn status_404_on_an_optional_endpoint_leaves_the_fact_null() {
+#[rstest]
+fn status_404_on_an_optional_endpoint_leaves_the_fact_null(#[values(Shapes::ClientCode, Shapes::Reference)] shapes: Shapes) {
     let (_run, snap) = failing(
+        shapes,
         serde_json::json!({"path": "/hybridity/api/migrations", "kind": "status", "status": 404}),
         "operations.active_migrations",
         "POST /hybridity/api/migrations",
@@ -147,9 +155,10 @@ fn status_404_on_an_optional_endpoint_leaves_the_fact_null() {
     assert_eq!((ops.active_migrations, ops.active_replications), (None, Some(1)));
 }
 
-#[test]
-fn status_500_is_retried_then_null() {
+#[rstest]
+fn status_500_is_retried_then_null(#[values(Shapes::ClientCode, Shapes::Reference)] shapes: Shapes) {
     let (run, snap) = failing(
+        shapes,
         serde_json::json!({"path": "/hybridity/api/metainfo/context/support", "kind": "status", "status": 500}),
         "manager.version",
         "GET /hybridity/api/metainfo/context/support",
@@ -159,9 +168,10 @@ fn status_500_is_retried_then_null() {
     assert_eq!(source_requests(&run, "/hybridity/api/metainfo/context/support"), 2);
 }
 
-#[test]
-fn status_503_twice_recovers_with_retries() {
+#[rstest]
+fn status_503_twice_recovers_with_retries(#[values(Shapes::ClientCode, Shapes::Reference)] shapes: Shapes) {
     let run = with_fault(
+        shapes,
         serde_json::json!({"path": "/hybridity/api/cloudConfigs", "kind": "status", "status": 503, "times": 2}),
     );
     let mut args = run.args();
@@ -174,9 +184,10 @@ fn status_503_twice_recovers_with_retries() {
     assert_eq!(source_requests(&run, "/hybridity/api/cloudConfigs"), 3);
 }
 
-#[test]
-fn malformed_json_leaves_the_fact_null() {
+#[rstest]
+fn malformed_json_leaves_the_fact_null(#[values(Shapes::ClientCode, Shapes::Reference)] shapes: Shapes) {
     let (_run, snap) = failing(
+        shapes,
         serde_json::json!({"path": "/hybridity/api/interconnect/serviceMesh", "kind": "malformed_json"}),
         "service_meshes",
         "GET /hybridity/api/interconnect/serviceMesh",
@@ -185,9 +196,10 @@ fn malformed_json_leaves_the_fact_null() {
     assert_eq!(snap.sites[0].service_meshes, None);
 }
 
-#[test]
-fn wrong_envelope_leaves_the_fact_null() {
+#[rstest]
+fn wrong_envelope_leaves_the_fact_null(#[values(Shapes::ClientCode, Shapes::Reference)] shapes: Shapes) {
     let (_run, snap) = failing(
+        shapes,
         serde_json::json!({"path": "/hybridity/api/cloudConfigs", "kind": "wrong_envelope"}),
         "site_pairs",
         "GET /hybridity/api/cloudConfigs",
@@ -196,9 +208,9 @@ fn wrong_envelope_leaves_the_fact_null() {
     assert_eq!(snap.sites[0].site_pairs, None);
 }
 
-#[test]
-fn wrong_envelope_on_a_status_source_is_never_healthy() {
-    let mut s = scenario("two-site");
+#[rstest]
+fn wrong_envelope_on_a_status_source_is_never_healthy(#[values(Shapes::ClientCode, Shapes::Reference)] shapes: Shapes) {
+    let mut s = scenario_in("two-site", shapes);
     for site in &mut s.sites {
         for path in [
             "/api/admin/global/config/vcenter",
@@ -220,9 +232,10 @@ fn wrong_envelope_on_a_status_source_is_never_healthy() {
     assert!(!healthy_anywhere(&v["sites"]), "{}", snap.to_json_pretty());
 }
 
-#[test]
-fn empty_body_leaves_the_fact_null() {
+#[rstest]
+fn empty_body_leaves_the_fact_null(#[values(Shapes::ClientCode, Shapes::Reference)] shapes: Shapes) {
     let (_run, snap) = failing(
+        shapes,
         serde_json::json!({"path": "/hybridity/api/replications", "kind": "empty_body"}),
         "operations.active_replications",
         "POST /hybridity/api/replications",
@@ -234,12 +247,13 @@ fn empty_body_leaves_the_fact_null() {
     );
 }
 
-#[test]
-fn huge_body_is_refused_and_the_fact_null() {
+#[rstest]
+fn huge_body_is_refused_and_the_fact_null(#[values(Shapes::ClientCode, Shapes::Reference)] shapes: Shapes) {
     let (_run, snap) = failing(
+        shapes,
         // Both the per-mesh query and the full list (the fallback) answer too much.
         serde_json::json!({"path": "/hybridity/api/interconnect/appliances*", "kind": "huge_body"}),
-        "service_meshes[mesh-east].appliances",
+        "service_meshes.mesh-east.appliances",
         "POST /hybridity/api/interconnect/appliances/query",
         "larger than 16 MiB",
     );
@@ -247,18 +261,18 @@ fn huge_body_is_refused_and_the_fact_null() {
     assert_eq!(mesh.appliances, None);
 }
 
-#[test]
-fn sso_not_ready_is_retried_until_ready() {
-    let run = with_fault(serde_json::json!({"path": "/hybridity/api/sessions", "kind": "sso_not_ready", "times": 2}));
+#[rstest]
+fn sso_not_ready_is_retried_until_ready(#[values(Shapes::ClientCode, Shapes::Reference)] shapes: Shapes) {
+    let run = with_fault(shapes, serde_json::json!({"path": "/hybridity/api/sessions", "kind": "sso_not_ready", "times": 2}));
     let mut args = run.args();
     args.retries = 3;
     run.collect(&args).expect("collects once SSO is ready");
     assert_eq!(source_requests(&run, "/hybridity/api/sessions"), 3);
 }
 
-#[test]
-fn sso_never_ready_is_a_clear_error() {
-    let run = with_fault(serde_json::json!({"path": "/hybridity/api/sessions", "kind": "sso_not_ready"}));
+#[rstest]
+fn sso_never_ready_is_a_clear_error(#[values(Shapes::ClientCode, Shapes::Reference)] shapes: Shapes) {
+    let run = with_fault(shapes, serde_json::json!({"path": "/hybridity/api/sessions", "kind": "sso_not_ready"}));
     let err = collect_fast_err(&run);
     assert!(err.contains("site source") && err.contains("SSO is not ready"), "{err}");
 }
@@ -269,15 +283,15 @@ fn collect_fast_err(run: &Run) -> String {
     run.collect(&args).expect_err("must fail").to_string()
 }
 
-fn with_certificate(mode: CertMode) -> Run {
-    let mut s = scenario("two-site");
+fn with_certificate(shapes: Shapes, mode: CertMode) -> Run {
+    let mut s = scenario_in("two-site", shapes);
     s.sites[1].certificate = mode;
     start(s)
 }
 
-#[test]
-fn expired_certificate_is_a_clear_error() {
-    let run = with_certificate(CertMode::Expired);
+#[rstest]
+fn expired_certificate_is_a_clear_error(#[values(Shapes::ClientCode, Shapes::Reference)] shapes: Shapes) {
+    let run = with_certificate(shapes, CertMode::Expired);
     let err = collect_fast_err(&run);
     assert!(
         err.contains("site cloud-east") && err.contains("expired") && err.contains("--insecure"),
@@ -285,9 +299,9 @@ fn expired_certificate_is_a_clear_error() {
     );
 }
 
-#[test]
-fn certificate_for_another_host_is_a_clear_error() {
-    let run = with_certificate(CertMode::WrongHost);
+#[rstest]
+fn certificate_for_another_host_is_a_clear_error(#[values(Shapes::ClientCode, Shapes::Reference)] shapes: Shapes) {
+    let run = with_certificate(shapes, CertMode::WrongHost);
     let err = collect_fast_err(&run);
     assert!(
         err.contains("site cloud-east") && err.contains("not valid for this host name"),
@@ -295,9 +309,9 @@ fn certificate_for_another_host_is_a_clear_error() {
     );
 }
 
-#[test]
-fn server_latency_is_applied_per_request() {
-    let s = scenario("two-site");
+#[rstest]
+fn server_latency_is_applied_per_request(#[values(Shapes::ClientCode, Shapes::Reference)] shapes: Shapes) {
+    let s = scenario_in("two-site", shapes);
     let env = super::collect::env_for(&s);
     let sim = Simulator::start(s, hcx_preflight::simulator::SimOptions { latency_ms: Some(200) }).expect("starts");
     let dir = tempfile::tempdir().expect("dir");
@@ -429,9 +443,9 @@ fn simulated_upgrade_can_fail_or_never_return_and_4x_has_no_such_api() {
     });
 }
 
-#[test]
-fn appliance_query_refused_falls_back_to_the_full_list() {
-    let run = with_fault(serde_json::json!({"path": "/hybridity/api/interconnect/appliances/query", "kind": "status", "status": 404}));
+#[rstest]
+fn appliance_query_refused_falls_back_to_the_full_list(#[values(Shapes::ClientCode, Shapes::Reference)] shapes: Shapes) {
+    let run = with_fault(shapes, serde_json::json!({"path": "/hybridity/api/interconnect/appliances/query", "kind": "status", "status": 404}));
     let snap = collect_fast(&run);
     let meshes = snap.sites[0].service_meshes.as_ref().expect("meshes");
     assert!(meshes.iter().all(|m| m.appliances.as_ref().is_some_and(|a| !a.is_empty())), "{meshes:#?}");
@@ -439,9 +453,9 @@ fn appliance_query_refused_falls_back_to_the_full_list() {
     assert!(snap.errors.iter().all(|e| !e.fact.ends_with(".appliances")), "{:#?}", snap.errors);
 }
 
-#[test]
-fn appliance_query_and_full_list_refused_leave_the_appliances_null() {
-    let mut s = scenario("two-site");
+#[rstest]
+fn appliance_query_and_full_list_refused_leave_the_appliances_null(#[values(Shapes::ClientCode, Shapes::Reference)] shapes: Shapes) {
+    let mut s = scenario_in("two-site", shapes);
     for path in ["/hybridity/api/interconnect/appliances/query", "/hybridity/api/interconnect/appliances"] {
         s.sites[0].faults.push(serde_json::from_value(serde_json::json!({"path": path, "kind": "status", "status": 404})).expect("fault"));
     }

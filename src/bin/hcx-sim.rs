@@ -9,7 +9,7 @@ use std::process::ExitCode;
 use clap::Parser;
 use hcx_preflight::collect::env_site_name;
 use hcx_preflight::simulator::fleet::{FleetSpec, SimFleet};
-use hcx_preflight::simulator::{SimOptions, Simulator};
+use hcx_preflight::simulator::{Shapes, SimOptions, Simulator};
 
 /// Simulated HCX Managers on 127.0.0.1 (both APIs, TLS with a generated CA).
 #[derive(Parser)]
@@ -30,6 +30,10 @@ struct Args {
     /// Latency added to every request, in milliseconds (overrides the scenario).
     #[arg(long, value_name = "N")]
     latency_ms: Option<u64>,
+    /// Answer in this family of shapes at every site (overrides the scenario's `shapes`):
+    /// `client-code` (public client code) or `reference` (the vendor's API reference).
+    #[arg(long, value_enum, value_name = "FAMILY")]
+    shapes: Option<Shapes>,
     /// Where to write the CA certificate (PEM); default: a file in the temporary directory.
     #[arg(long, value_name = "FILE")]
     ca_out: Option<PathBuf>,
@@ -88,7 +92,10 @@ fn main() -> ExitCode {
         return ExitCode::from(2);
     };
     let scenario = match Simulator::load_scenario(path) {
-        Ok(s) => s,
+        Ok(s) => match args.shapes {
+            Some(shapes) => s.with_shapes(shapes),
+            None => s,
+        },
         Err(e) => {
             eprintln!("hcx-sim: {e}");
             return ExitCode::from(2);

@@ -156,18 +156,24 @@ fn parse_kind(text: &str) -> Result<ConnectionKind, String> {
 }
 
 const FACTS: &str = "backup.last_success_at, backup.supported, manager.disk_common_used_percent, \
-manager.provider_managed, manager.provider, connections.KIND.status, site_pairs.REMOTE_NAME.status, \
+manager.provider_managed, manager.provider, connections.KIND.status, site_pairs.PEER.status \
+(PEER: the pair's remote name, or its endpoint id where the manager gives no name), \
 operations.extended_networks, service_meshes.MESH.appliances.APPLIANCE.ha_group";
 
 /// Set one attested fact on its site; `stamp` says when, by whom and on which version.
 fn set(site: &mut Site, fact: &str, text: &str, evidence: &str, stamp: &AttestationStamp) -> Result<(), String> {
     // A remote site name may contain dots: `site_pairs.` NAME `.status`.
+    // The peer as the collector names it in `errors`: its `cloudName`, else its `endpointId`
+    // (the vendor's reference shows no name).
     if let Some(remote) = fact.strip_prefix("site_pairs.").and_then(|r| r.strip_suffix(".status")) {
         let status = parse_status(text)?;
+        let named = |p: &SitePair| {
+            p.remote_name.as_deref() == Some(remote) || (p.remote_name.is_none() && p.endpoint_id.as_deref() == Some(remote))
+        };
         let pair: &mut SitePair = site
             .site_pairs
             .as_mut()
-            .and_then(|p| p.iter_mut().find(|p| p.remote_name.as_deref() == Some(remote)))
+            .and_then(|p| p.iter_mut().find(|p| named(p)))
             .ok_or_else(|| format!("the site has no collected site pair named `{remote}`"))?;
         pair.status = Some(status);
         pair.message = None;
@@ -341,21 +347,15 @@ pub fn apply(snapshot: &mut Snapshot, attestations: &[Attestation], now: DateTim
     Ok(())
 }
 
-/// Whether an attested fact settles a collected error entry: `backup.*` settles `backup`,
-/// `site_pairs.east.status` settles `site_pairs[east].status`, `manager.provider` settles
-/// `manager.provider_managed`.
+/// Whether an attested fact settles a collected error entry beyond the same fact path
+/// (the collector writes `errors` in the same dotted form `--attest` takes): `backup.*`
+/// settles `backup`, `manager.provider` settles `manager.provider_managed`. Not
+/// `connections` itself: a list that could not be read stays flagged, so that a kind
+/// nobody attested does not look unused.
 fn covers(attested: &str, error_fact: &str) -> bool {
-    if let Some(remote) = attested.strip_prefix("site_pairs.").and_then(|r| r.strip_suffix(".status")) {
-        return error_fact == format!("site_pairs[{remote}].status");
-    }
-    let segs: Vec<&str> = attested.split('.').collect();
-    match segs.as_slice() {
+    match attested.split('.').collect::<Vec<_>>().as_slice() {
         ["backup", _] => error_fact == "backup",
-        // Not `connections` itself: a list that could not be read stays flagged, so that
-        // a kind nobody attested does not look unused.
-        ["connections", kind, "status"] => error_fact == format!("connections.{kind}.status"),
         ["manager", "provider"] => error_fact == "manager.provider_managed",
-        [_, _] => error_fact == attested,
         _ => false,
     }
 }
@@ -503,6 +503,40 @@ mod tests {
     }
 
     #[test]
+    fn site_pairs_by_name_dotted_or_by_endpoint_id() {
+        let pair = |name: Option<&str>, id: &str| SitePair {
+            endpoint_id: Some(id.into()),
+            remote_name: name.map(String::from),
+            remote_url: None,
+            remote_version: None,
+            remote_build: None,
+            status: Some(Status::Unknown),
+            message: None,
+            provenance: None,
+            evidence: None,
+            stamp: AttestationStamp::default(),
+        };
+        let mut s = snapshot();
+        s.sites[0].site_pairs = Some(vec![pair(Some("hcx.east.example"), "e-1"), pair(None, "e-2"), pair(Some("west"), "e-3")]);
+        s.errors.push(FactError {
+            site: Some("source".into()),
+            fact: "site_pairs.e-2.status".into(),
+            message: "unknown".into(),
+        });
+        for a in [
+            "source.site_pairs.hcx.east.example.status=healthy;evidence=UI",
+            "source.site_pairs.e-2.status=degraded;evidence=UI",
+        ] {
+            apply(&mut s, &[parse_cli(a).unwrap()], Utc::now()).unwrap();
+        }
+        let statuses: Vec<_> = s.sites[0].site_pairs.as_ref().unwrap().iter().map(|p| p.status).collect();
+        assert_eq!(statuses, [Some(Status::Healthy), Some(Status::Degraded), Some(Status::Unknown)]);
+        assert!(s.errors.iter().all(|e| e.fact != "site_pairs.e-2.status"), "settled");
+        // A named pair is attested by its name, not its endpoint id.
+        assert!(apply(&mut s, &[parse_cli("source.site_pairs.e-3.status=healthy;evidence=UI").unwrap()], Utc::now()).is_err());
+    }
+
+    #[test]
     fn mesh_facts_are_attestable() {
         use crate::snapshot::{Appliance, ServiceMesh};
         let mut s = snapshot();
@@ -512,6 +546,7 @@ mod tests {
             kind: Some("HCX-NET-EXT".into()),
             version: None,
             status: None,
+            message: None,
             tunnel_status: None,
             update_available: None,
             ha_group: None,
@@ -521,6 +556,7 @@ mod tests {
             name: Some("mesh".into()),
             state: None,
             status: None,
+            message: None,
             backing: None,
             update_available: None,
             services: None,

@@ -51,6 +51,25 @@ pub fn kind(v: &Value) -> &'static str {
     }
 }
 
+/// A short, value-free excerpt of an answer's shape for an `errors` line: the JSON type
+/// and, for an object, its first keys (sorted, each cut to 32 printable characters).
+/// Values are never shown: they could hold names, tokens or passwords.
+pub fn shape_excerpt(v: &Value) -> String {
+    const KEYS: usize = 8;
+    let Value::Object(map) = v else {
+        return kind(v).to_string();
+    };
+    let mut keys: Vec<String> = map
+        .keys()
+        .map(|k| k.chars().filter(|c| c.is_ascii_graphic()).take(32).collect())
+        .collect();
+    keys.sort();
+    let more = keys.len().saturating_sub(KEYS);
+    keys.truncate(KEYS);
+    let tail = if more > 0 { format!(", +{more} more") } else { String::new() };
+    format!("an object with keys [{}{tail}]", keys.join(", "))
+}
+
 /// The first list found under `keys` (each a path of object keys) in `v`.
 fn first_list<'a>(v: &'a Value, keys: &[&[&str]]) -> Option<Result<&'a [Value], ShapeError>> {
     keys.iter().find_map(|path| {
@@ -171,6 +190,17 @@ mod tests {
         assert_eq!(admin_config(&json!({"data": {"items": []}})).unwrap(), None);
         assert!(admin_config(&json!({"data": {"items": [{"url": "u"}]}})).is_err());
         assert!(admin_config(&json!({"config": {}})).is_err());
+    }
+
+    #[test]
+    fn shape_excerpts_name_keys_never_values() {
+        let v = json!({"password": "hunter2", "b": 1, "a": {"x": "secret"}});
+        let e = shape_excerpt(&v);
+        assert_eq!(e, "an object with keys [a, b, password]");
+        assert!(!e.contains("hunter2") && !e.contains("secret"));
+        assert_eq!(shape_excerpt(&json!(["x"])), "a list");
+        let many: serde_json::Map<String, Value> = (0..10).map(|i| (format!("k{i}"), json!(i))).collect();
+        assert!(shape_excerpt(&Value::Object(many)).ends_with("k7, +2 more]"));
     }
 
     #[test]

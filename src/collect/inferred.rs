@@ -37,8 +37,13 @@ pub const REPLICATION_DIRECTIONS: &[&str] = &["outgoing", "incoming"];
 
 /// Appliance keys that say an update is offered. (inferred: the raw key is not public)
 pub const APPLIANCE_UPDATE_KEYS: &[&str] = &["updateAvailable"];
-/// Appliance keys that carry the tunnel state. (inferred: the raw key is not public)
+/// Appliance keys that carry the tunnel state in the client-code family of answers.
+/// (inferred: the raw key is not public)
 pub const APPLIANCE_TUNNEL_KEYS: &[&str] = &["tunnelStatus"];
+/// The vendor's reference documents an appliance *metrics summary* and its keys
+/// (`overallTransportStatus`, ...), not where an appliance answer carries it: we read those
+/// keys at the appliance's top level and inside an object under this key. (inferred)
+pub const APPLIANCE_METRICS_KEY: &str = "metricsSummary";
 
 /// Prefix of the Network Extension appliance types (`HCX-NET-EXT`, `HCX-NET-EXT-EDGE`, ...).
 /// (code names HCX-NET-EXT; that later variants keep the prefix is inferred, as with `HCX-WAN-IX-EDGE`)

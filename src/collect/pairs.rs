@@ -6,7 +6,7 @@
 use reqwest::Method;
 use serde_json::{json, Value};
 
-use super::envelope::{self, str_field, text_field};
+use super::envelope::{self, shape_excerpt, str_field, text_field};
 use super::http::{label, Api, FetchError};
 use super::inferred::role_from_endpoint_type;
 use super::notes::Notes;
@@ -14,8 +14,18 @@ use super::paths::{CLOUD_CONFIGS, CLOUD_LIST};
 use crate::snapshot::{Role, SitePair, Status};
 use crate::version::HcxVersion;
 
-/// Parse the `cloudConfigs` items into site pairs (health unknown).
+/// Fields of a site pair that the vendor's reference does not show (its example has only
+/// `endpointId`, `cloudType`, `url`, `username`): each absent one is `null` with a reason.
+const CLIENT_CODE_FIELDS: &[(&str, &str)] = &[
+    ("cloudName", "remote_name"),
+    ("version", "remote_version"),
+    ("buildNumber", "remote_build"),
+];
+
+/// Parse the `cloudConfigs` items into site pairs (health unknown). A pair is named in
+/// `errors` by its `cloudName`, else its `endpointId` (both are accepted by `--attest`).
 pub fn parse_pairs(items: &[Value], notes: &mut Notes) -> Vec<SitePair> {
+    let endpoint = label(&Method::GET, CLOUD_CONFIGS);
     items
         .iter()
         .map(|item| {
@@ -24,19 +34,30 @@ pub fn parse_pairs(items: &[Value], notes: &mut Notes) -> Vec<SitePair> {
                 .clone()
                 .or_else(|| text_field(item, "endpointId"))
                 .unwrap_or_else(|| "?".into());
+            for (key, fact) in CLIENT_CODE_FIELDS {
+                if text_field(item, key).is_none() {
+                    notes.add(
+                        format!("site_pairs.{who}.{fact}"),
+                        format!(
+                            "{endpoint}: the site pair has no `{key}` (the vendor's API reference does not list it; \
+                             the pair is {}): unknown",
+                            shape_excerpt(item)
+                        ),
+                    );
+                }
+            }
             let remote_version = text_field(item, "version").and_then(|t| match HcxVersion::parse(&t) {
                 Ok(v) => Some(v),
                 Err(e) => {
-                    notes.add(
-                        format!("site_pairs[{who}].remote_version"),
-                        format!("{}: {e}", label(&Method::GET, CLOUD_CONFIGS)),
-                    );
+                    notes.add(format!("site_pairs.{who}.remote_version"), format!("{endpoint}: {e}"));
                     None
                 }
             });
             notes.add(
-                format!("site_pairs[{who}].status"),
-                "unknown: no API reports a site pair's health; attest it with --attest",
+                format!("site_pairs.{who}.status"),
+                format!(
+                    "unknown: no API reports a site pair's health; attest it with --attest SITE.site_pairs.{who}.status=healthy;evidence=..."
+                ),
             );
             SitePair {
                 endpoint_id: text_field(item, "endpointId"),
@@ -116,7 +137,26 @@ mod tests {
         assert_eq!(pairs[0].status, Some(Status::Unknown));
         assert_eq!(pairs[1].remote_version, None);
         let errors = notes.into_errors("s");
-        assert!(errors.iter().any(|e| e.fact == "site_pairs[west].remote_version"));
+        assert!(errors.iter().any(|e| e.fact == "site_pairs.west.remote_version"));
+        assert!(errors.iter().any(|e| e.fact == "site_pairs.west.remote_build" && e.message.contains("no `buildNumber`")));
+    }
+
+    #[test]
+    fn reference_pairs_without_name_version_build_say_why() {
+        let items = vec![json!({"endpointId": "e-9", "cloudType": "HCX_CLOUD", "url": "https://c", "username": "secret-user@x"})];
+        let mut notes = Notes::default();
+        let pair = &parse_pairs(&items, &mut notes)[0];
+        assert_eq!((pair.remote_name.as_deref(), pair.endpoint_id.as_deref()), (None, Some("e-9")));
+        assert_eq!((&pair.remote_version, &pair.remote_build), (&None, &None));
+        let errors = notes.into_errors("s");
+        for (fact, key) in [("remote_name", "cloudName"), ("remote_version", "version"), ("remote_build", "buildNumber")] {
+            let e = errors
+                .iter()
+                .find(|e| e.fact == format!("site_pairs.e-9.{fact}"))
+                .unwrap_or_else(|| panic!("{fact}: {errors:?}"));
+            assert!(e.message.contains(&format!("no `{key}`")) && e.message.contains("GET /hybridity/api/cloudConfigs"));
+            assert!(!e.message.contains("secret-user"), "values never reach errors: {}", e.message);
+        }
     }
 
     #[test]

@@ -13,6 +13,7 @@ pub mod mesh_update;
 mod routes;
 pub mod scenario;
 mod server;
+pub mod shapes;
 mod state;
 mod upgrade;
 
@@ -24,7 +25,7 @@ use std::time::Duration;
 use tokio::net::TcpListener;
 
 use routes::Ctx;
-pub use scenario::{CertMode, Fault, FaultKind, Flavour, Port, Scenario, SiteScenario};
+pub use scenario::{CertMode, Fault, FaultKind, Flavour, Port, Scenario, Shapes, SiteScenario};
 use state::SiteState;
 
 /// Why the simulator could not start.

@@ -16,6 +16,7 @@ use axum::Router;
 use serde_json::{json, Value};
 
 use super::scenario::{FaultKind, Port};
+use super::shapes;
 use super::state::SiteState;
 use super::upgrade;
 use crate::collect::inferred::upgrade_api;
@@ -94,8 +95,9 @@ async fn interconnect(State(ctx): Shared) -> Response {
     ok(json!([{"cloudManagementPlatforms": [{"cmpId": guid}]}]))
 }
 
-/// Site pairs; a pair whose `cloudName` is a simulated site reports that site's release
-/// now (where the scenario gives a `version` at all), so that it follows an upgrade.
+/// Site pairs, in the site's family of shapes; a pair whose `cloudName` is a simulated
+/// site reports that site's release now (where the scenario gives a `version` at all), so
+/// that it follows an upgrade.
 fn live_cloud_configs(ctx: &Ctx) -> Vec<Value> {
     let mut items = ctx.site.scenario.cloud_configs.clone();
     for item in &mut items {
@@ -113,7 +115,8 @@ fn live_cloud_configs(ctx: &Ctx) -> Vec<Value> {
             }
         }
     }
-    items
+    let family = ctx.site.scenario.shapes;
+    items.iter().map(|c| shapes::cloud_config(c, family)).collect()
 }
 
 async fn cloud_configs(State(ctx): Shared) -> Response {
@@ -149,7 +152,7 @@ async fn meshes(State(ctx): Shared) -> Response {
         .site
         .service_meshes()
         .into_iter()
-        .map(|m| Value::Object(m.raw))
+        .map(|m| shapes::mesh(&m.raw, ctx.site.scenario.shapes))
         .collect();
     ok(json!({"items": items}))
 }
@@ -158,8 +161,8 @@ fn appliances_of(ctx: &Ctx, mesh_id: Option<&str>) -> Vec<Value> {
     ctx.site
         .service_meshes()
         .into_iter()
-        .filter(|m| mesh_id.is_none_or(|id| m.raw.get("serviceMeshId").and_then(Value::as_str) == Some(id)))
-        .flat_map(|m| m.appliances)
+        .filter(|m| mesh_id.is_none_or(|id| shapes::mesh_id(&m.raw) == Some(id)))
+        .flat_map(|m| m.appliances.into_iter().map(|a| shapes::appliance(&a, ctx.site.scenario.shapes)))
         .collect()
 }
 

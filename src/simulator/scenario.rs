@@ -8,6 +8,8 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+pub use super::shapes::Shapes;
+
 /// A whole simulated installation.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -202,6 +204,9 @@ pub struct SiteScenario {
     pub name: String,
     #[serde(default)]
     pub flavour: Flavour,
+    /// Which family of answer shapes the manager speaks (`client-code` or `reference`).
+    #[serde(default)]
+    pub shapes: Shapes,
     pub credentials: Credentials,
     pub manager: ManagerData,
     /// `false`: nothing listens on the appliance management port (provider-managed).
@@ -255,6 +260,16 @@ pub struct SiteScenario {
     pub mesh_update: MeshUpdateScenario,
     #[serde(default)]
     pub faults: Vec<Fault>,
+}
+
+impl Scenario {
+    /// Every site answers in this family of shapes.
+    pub fn with_shapes(mut self, shapes: Shapes) -> Self {
+        for site in &mut self.sites {
+            site.shapes = shapes;
+        }
+        self
+    }
 }
 
 /// How a Service Mesh update (the operator's "Update" on the source site) goes for the

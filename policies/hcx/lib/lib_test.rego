@@ -27,6 +27,18 @@ test_names if {
 	lib.appliance_name({"name": null, "id": "sm-9"}, {"name": "IX", "id": "a"}) == "sm-9/IX"
 }
 
+# Appliance types as the manager prints them: suffixed types (HCX-WAN-IX-EDGE on 9.1.1
+# EDGE-backed meshes) belong to the family of their prefix.
+test_appliance_families_from_the_type_as_printed if {
+	lib.appliance_of({"type": "HCX-WAN-IX"}, "interconnect")
+	lib.appliance_of({"type": "HCX-WAN-IX-EDGE"}, "interconnect")
+	lib.appliance_of({"type": "hcx-net-ext"}, "network_extension")
+	lib.appliance_of({"type": "HCX-WAN-OPT"}, "wan_optimization")
+	lib.appliance_of({"type": "HCX-SDR"}, "osam")
+	count({f | some f, _ in data.hcx.params.appliance_types; lib.appliance_of({"type": "HCX-WAN-IX-EDGE"}, f)}) == 1
+	count({f | some f, _ in data.hcx.params.appliance_types; lib.appliance_of({"type": null}, f)}) == 0
+}
+
 test_as_list if {
 	lib.as_list(null) == []
 	lib.as_list([1]) == [1]

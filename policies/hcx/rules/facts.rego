@@ -55,13 +55,15 @@ violation contains lib.finding("fact-missing", site.name, sprintf("sites[%s].bac
 	msg := sprintf("whether site %s can be backed up, and when it last was, is unknown (%s), so backup-missing cannot decide: attest the last backup (time and evidence)", [site.name, lib.why_missing(site.name, "backup")])
 }
 
-# Appliance lists of known meshes.
-violation contains lib.finding("fact-missing", site.name, sprintf("sites[%s].service_meshes[%s].appliances", [site.name, name]), msg) if {
+# Appliance lists of known meshes. The fact path is spelled as the collector writes it in
+# `errors` and as `--attest` takes it: service_meshes.MESH.appliances (MESH: name, else id).
+violation contains lib.finding("fact-missing", site.name, sprintf("sites[%s].%s", [site.name, path]), msg) if {
 	some site in lib.sites
 	some mesh in lib.as_list(site.service_meshes)
 	mesh.appliances == null
 	name := lib.either(mesh.name, mesh.id)
-	msg := sprintf("the appliances of Service Mesh %s at site %s are unknown (%s), so interconnect-unhealthy cannot decide", [name, site.name, lib.why_missing(site.name, "service_meshes")])
+	path := sprintf("service_meshes.%s.appliances", [name])
+	msg := sprintf("the appliances of Service Mesh %s at site %s are unknown (%s), so interconnect-unhealthy cannot decide", [name, site.name, lib.why_missing(site.name, path)])
 }
 
 # Names for KB 90082, when the upgrade crosses the Photon OS boundary.

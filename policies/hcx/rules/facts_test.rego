@@ -50,7 +50,22 @@ test_unknown_backup_state if {
 
 test_unknown_appliances_of_a_mesh if {
 	s := t.site({"service_meshes": [{"id": "sm-1", "name": null, "status": "healthy", "appliances": null}]})
-	_resources(t.managers([s])) == {"sites[source].service_meshes[sm-1].appliances"}
+	_resources(t.managers([s])) == {"sites[source].service_meshes.sm-1.appliances"}
+}
+
+# The reason the collector recorded for this mesh's appliances (same dotted spelling) is
+# quoted; another mesh's reason is not.
+test_unknown_appliances_quote_their_recorded_reason if {
+	s := t.site({"service_meshes": [{"id": "sm-1", "name": "mesh-east", "status": "healthy", "appliances": null}]})
+	errors := [
+		{"site": "source", "fact": "service_meshes.mesh-east.appliances", "message": "POST /hybridity/api/interconnect/appliances/query: HTTP 500"},
+		{"site": "source", "fact": "service_meshes.mesh-west.appliances", "message": "HTTP 404"},
+	]
+	f := t.one(facts.violation) with input as object.union(t.managers([s]), {"snapshot": {"errors": errors}})
+	f.resource == "sites[source].service_meshes.mesh-east.appliances"
+	contains(f.message, "(POST /hybridity/api/interconnect/appliances/query: HTTP 500)")
+	not contains(f.message, "no reason recorded")
+	not contains(f.message, "404")
 }
 
 test_names_for_kb90082_only_across_the_photon_boundary if {

@@ -21,7 +21,13 @@ _resource(c) := c.url if is_string(c.url)
 
 _resource(c) := c.kind if not is_string(object.get(c, "url", null))
 
-_detail(x) := sprintf(" (%s)", [x.message]) if is_string(x.message)
+# A message in brackets, or nothing. Meshes and appliances carry `message` only when the
+# manager gave a reason, so it is read with a default: under OPA, `not is_string(x.message)`
+# is undefined (not true) when the key is absent.
+_detail(x) := sprintf(" (%s)", [m]) if {
+	m := object.get(x, "message", null)
+	is_string(m)
+}
 
 _detail(x) := "" if not is_string(object.get(x, "message", null))
 
@@ -98,7 +104,7 @@ violation contains lib.finding("interconnect-unhealthy", site.name, name, msg) i
 	some mesh in lib.as_list(site.service_meshes)
 	_mesh_unhealthy(mesh)
 	name := lib.either(mesh.name, mesh.id)
-	msg := sprintf("Service Mesh %s is %s (state %s)", [name, lib.either(mesh.status, "of unknown status"), lib.either(mesh.state, "unknown")])
+	msg := sprintf("Service Mesh %s is %s (state %s)%s", [name, lib.either(mesh.status, "of unknown status"), lib.either(mesh.state, "unknown"), _detail(mesh)])
 }
 
 _mesh_unhealthy(mesh) if not lib.healthy(object.get(mesh, "status", null))
@@ -109,7 +115,7 @@ violation contains lib.finding("interconnect-unhealthy", x.site, name, msg) if {
 	some x in lib.appliances
 	not lib.healthy(object.get(x.appliance, "status", null))
 	name := lib.appliance_name(x.mesh, x.appliance)
-	msg := sprintf("appliance %s (%s) is %s", [name, lib.either(x.appliance.type, "type unknown"), lib.either(x.appliance.status, "of unknown status")])
+	msg := sprintf("appliance %s (%s) is %s%s", [name, lib.either(x.appliance.type, "type unknown"), lib.either(x.appliance.status, "of unknown status"), _detail(x.appliance)])
 }
 
 violation contains lib.finding("interconnect-unhealthy", x.site, name, msg) if {
@@ -127,7 +133,11 @@ violation contains lib.finding("site-pair-unhealthy", site.name, name, msg) if {
 	msg := sprintf("the site pair from %s to %s (%s) is %s%s%s", [lib.manager_name(site), name, lib.either(pair.remote_url, "url unknown"), lib.either(pair.status, "of unknown status"), _detail(pair), _pair_hint(site, pair, name)])
 }
 
-_pair_hint(site, pair, name) := sprintf(": if the Site Pairing page shows it connected, attest it: %s", [lib.attest_hint(site, sprintf("site_pairs.%s.status", [name]), "healthy")]) if {
+# The key `--attest` takes for a pair (and the collector writes in `errors`): its remote
+# name, else its endpoint id (the vendor's reference answers without a name).
+_pair_key(pair) := lib.either(pair.remote_name, pair.endpoint_id)
+
+_pair_hint(site, pair, name) := sprintf(": if the Site Pairing page shows it connected, attest it: %s", [lib.attest_hint(site, sprintf("site_pairs.%s.status", [_pair_key(pair)]), "healthy")]) if {
 	not object.get(pair, "status", null) in {"degraded", "unhealthy"}
 }
 
@@ -142,6 +152,6 @@ violation contains lib.finding("site-pair-unhealthy", site.name, name, msg) if {
 	name := lib.either(pair.remote_name, pair.remote_url)
 	msg := sprintf("the site pair from %s to %s was %s as healthy, which no longer holds: %s; verify it again and attest it: %s", [
 		lib.manager_name(site), name, lib.attested_by(pair), lapse,
-		lib.attest_hint(site, sprintf("site_pairs.%s.status", [name]), "healthy"),
+		lib.attest_hint(site, sprintf("site_pairs.%s.status", [_pair_key(pair)]), "healthy"),
 	])
 }

@@ -47,6 +47,14 @@ test_an_unhealthy_mesh if {
 	contains(f.message, "of unknown status")
 }
 
+# The reference's per-service mesh status: the collector puts the failing services and
+# their reasons into the mesh's message, which the finding quotes.
+test_an_unhealthy_mesh_names_its_failing_services if {
+	s := t.site({"service_meshes": [object.union(t.base_site.service_meshes[0], {"status": "unhealthy", "message": "NETWORK_EXTENSION: DOWN (NE tunnel down)"})]})
+	f := t.one(health.violation) with input as t.managers([s])
+	endswith(f.message, "(state COMMITTED) (NETWORK_EXTENSION: DOWN (NE tunnel down))")
+}
+
 test_a_failed_mesh_state if {
 	s := t.site({"service_meshes": [object.union(t.base_site.service_meshes[0], {"state": "DEPLOY_FAILED"})]})
 	count(t.of(health.violation, "interconnect-unhealthy")) == 1 with input as t.managers([s])
@@ -56,6 +64,11 @@ test_an_unhealthy_appliance if {
 	f := t.one(health.violation) with input as t.managers([_appliance({"status": "unhealthy", "type": null})])
 	f.resource == "mesh/IX"
 	contains(f.message, "(type unknown) is unhealthy")
+}
+
+test_an_unhealthy_appliance_quotes_its_reasons if {
+	f := t.one(health.violation) with input as t.managers([_appliance({"status": "degraded", "type": "HCX-WAN-IX-EDGE", "message": "tunnel latency high"})])
+	endswith(f.message, "(HCX-WAN-IX-EDGE) is degraded (tunnel latency high)")
 }
 
 test_a_tunnel_that_is_not_up if {
