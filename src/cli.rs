@@ -31,6 +31,15 @@ pub enum ExitStatus {
 }
 
 impl ExitStatus {
+    /// The status of an exit code (anything but 0 and 1 is an error).
+    pub fn from_code(code: u8) -> Self {
+        match code {
+            0 => ExitStatus::Allowed,
+            1 => ExitStatus::Denied,
+            _ => ExitStatus::Error,
+        }
+    }
+
     pub fn code(self) -> u8 {
         match self {
             ExitStatus::Allowed => 0,
@@ -68,6 +77,32 @@ pub enum Command {
     /// Inspect, export and test the policy set.
     #[command(subcommand)]
     Policy(PolicyCommand),
+    /// Work with a fleet inventory (the estates of `collect/check --inventory`).
+    #[command(subcommand)]
+    Inventory(InventoryCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum InventoryCommand {
+    /// Validate an inventory: every problem at once, each with its line.
+    ///
+    /// Exit codes: 0 valid, 1 problems found (all listed), 2 could not read it.
+    Check {
+        /// The inventory file (TOML).
+        file: PathBuf,
+    },
+}
+
+/// What fleet mode adds to `collect` and `check`.
+#[derive(Debug, Clone, Args)]
+pub struct FleetArgs {
+    /// Fleet: collect at most N estates at a time.
+    #[arg(long, value_name = "N", default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..))]
+    pub jobs: u16,
+    /// Fleet: only the estates tagged KEY=VALUE (repeatable: every key must match,
+    /// one of the values of a key given twice).
+    #[arg(long = "tag", value_name = "KEY=VALUE", value_parser = crate::inventory::parse_tag)]
+    pub tags: Vec<(String, String)>,
 }
 
 /// Where the policies come from (shared by `check` and `policy`).
@@ -145,8 +180,19 @@ fn parse_version(s: &str) -> Result<HcxVersion, String> {
 #[derive(Debug, Args)]
 pub struct CheckArgs {
     /// The snapshot to judge (or collect one with --site).
-    #[arg(long, value_name = "FILE", required_unless_present = "sites", conflicts_with = "sites")]
+    #[arg(long, value_name = "FILE", required_unless_present_any = ["sites", "inventory", "snapshot_dir"], conflicts_with = "sites")]
     pub snapshot: Option<PathBuf>,
+    /// Fleet: judge every estate of this inventory (collected now, or read from --snapshot-dir).
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["snapshot", "sites", "dump_input"])]
+    pub inventory: Option<PathBuf>,
+    /// Fleet: judge every snapshot in DIR (as `collect --inventory --out-dir` writes it).
+    #[arg(long, value_name = "DIR", conflicts_with_all = ["snapshot", "sites", "dump_input", "out_dir"])]
+    pub snapshot_dir: Option<PathBuf>,
+    /// Fleet: with --inventory, also write each snapshot and the manifest to DIR.
+    #[arg(long, value_name = "DIR", requires = "inventory")]
+    pub out_dir: Option<PathBuf>,
+    #[command(flatten)]
+    pub fleet: FleetArgs,
     #[command(flatten)]
     pub plan: PlanArgs,
     /// Collect from the HCX Managers (instead of --snapshot).
@@ -201,8 +247,16 @@ pub struct CollectCmd {
     #[command(flatten)]
     pub collect: CollectArgs,
     /// Where to write the snapshot (atomically; nothing is written on error).
-    #[arg(long, value_name = "FILE")]
-    pub out: PathBuf,
+    #[arg(long, value_name = "FILE", required_unless_present = "inventory", conflicts_with = "inventory")]
+    pub out: Option<PathBuf>,
+    /// Fleet: collect every estate of this inventory, one snapshot per estate in --out-dir.
+    #[arg(long, value_name = "FILE", requires = "out_dir", conflicts_with = "sites")]
+    pub inventory: Option<PathBuf>,
+    /// Fleet: where to write `<estate>.json` and the manifest `fleet.json`.
+    #[arg(long, value_name = "DIR", requires = "inventory")]
+    pub out_dir: Option<PathBuf>,
+    #[command(flatten)]
+    pub fleet: FleetArgs,
 }
 
 /// The phases `upgrade` gates.
@@ -411,13 +465,20 @@ pub fn run(cli: Cli) -> Result<ExitStatus> {
             Ok(outcome(crate::upgrade::run_verify(&opts)?))
         }
         Command::Collect(cmd) => {
+            if let (Some(inventory), Some(dir)) = (&cmd.inventory, &cmd.out_dir) {
+                return crate::fleet::command::collect(inventory, dir, &cmd.collect, &cmd.fleet);
+            }
+            let Some(out) = &cmd.out else {
+                bail!("name the snapshot file with --out FILE");
+            };
             if cmd.collect.sites.is_empty() {
                 bail!("name at least one HCX Manager with --site NAME=URL");
             }
-            collect::run_collect(&cmd.collect, &cmd.out)?;
-            eprintln!("wrote {}", cmd.out.display());
+            collect::run_collect(&cmd.collect, out)?;
+            eprintln!("wrote {}", out.display());
             Ok(ExitStatus::Allowed)
         }
+        Command::Inventory(InventoryCommand::Check { file }) => crate::fleet::command::inventory_check(&file),
         Command::Schema => {
             let mut text = serde_json::to_string_pretty(&crate::snapshot::Snapshot::json_schema())?;
             text.push('\n');
@@ -469,6 +530,9 @@ fn save_snapshot(path: Option<&Path>, snapshot: &Snapshot) -> Result<()> {
 }
 
 fn check(args: CheckArgs) -> Result<ExitStatus> {
+    if args.inventory.is_some() || args.snapshot_dir.is_some() {
+        return crate::fleet::command::check(&args);
+    }
     let (loaded, snapshot_path) = match &args.snapshot {
         Some(path) => {
             let flags = collector_only_flags(&args.collect);

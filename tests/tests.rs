@@ -2,6 +2,7 @@
 
 mod cli;
 mod collect;
+mod fleet;
 mod fuzz_regressions;
 mod mesh_phase;
 mod opa_conformance;
