@@ -31,6 +31,15 @@ pub enum ExitStatus {
 }
 
 impl ExitStatus {
+    /// The status of an exit code (anything but 0 and 1 is an error).
+    pub fn from_code(code: u8) -> Self {
+        match code {
+            0 => ExitStatus::Allowed,
+            1 => ExitStatus::Denied,
+            _ => ExitStatus::Error,
+        }
+    }
+
     pub fn code(self) -> u8 {
         match self {
             ExitStatus::Allowed => 0,
@@ -56,6 +65,8 @@ pub enum Command {
     Check(CheckArgs),
     /// Collect a snapshot from the HCX Managers of a site pair.
     Collect(CollectCmd),
+    /// Plan the whole route to a version, hop by hop, every hop gated.
+    Plan(PlanCmd),
     /// Gate and start the upgrade of the managers, wait for their return, verify.
     Upgrade(UpgradeCmd),
     /// The checks after an upgrade: of the managers (phase verify, e.g. after an upgrade
@@ -66,6 +77,32 @@ pub enum Command {
     /// Inspect, export and test the policy set.
     #[command(subcommand)]
     Policy(PolicyCommand),
+    /// Work with a fleet inventory (the estates of `collect/check --inventory`).
+    #[command(subcommand)]
+    Inventory(InventoryCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum InventoryCommand {
+    /// Validate an inventory: every problem at once, each with its line.
+    ///
+    /// Exit codes: 0 valid, 1 problems found (all listed), 2 could not read it.
+    Check {
+        /// The inventory file (TOML).
+        file: PathBuf,
+    },
+}
+
+/// What fleet mode adds to `collect` and `check`.
+#[derive(Debug, Clone, Args)]
+pub struct FleetArgs {
+    /// Fleet: collect at most N estates at a time.
+    #[arg(long, value_name = "N", default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..))]
+    pub jobs: u16,
+    /// Fleet: only the estates tagged KEY=VALUE (repeatable: every key must match,
+    /// one of the values of a key given twice).
+    #[arg(long = "tag", value_name = "KEY=VALUE", value_parser = crate::inventory::parse_tag)]
+    pub tags: Vec<(String, String)>,
 }
 
 /// Where the policies come from (shared by `check` and `policy`).
@@ -87,6 +124,18 @@ pub struct PolicyArgs {
 }
 
 impl PolicyArgs {
+    /// `--policy-dir`/`--config` as given, as words for a printed command.
+    pub fn words(&self) -> Vec<String> {
+        let mut words = Vec::new();
+        for dir in &self.policy_dirs {
+            words.extend(["--policy-dir".to_string(), dir.display().to_string()]);
+        }
+        if let Some(config) = &self.config {
+            words.extend(["--config".to_string(), config.display().to_string()]);
+        }
+        words
+    }
+
     pub fn load(&self) -> Result<PolicySet> {
         if !(self.eval_timeout.is_finite() && self.eval_timeout > 0.0) {
             bail!("--eval-timeout must be a positive number of seconds");
@@ -136,8 +185,19 @@ fn parse_version(s: &str) -> Result<HcxVersion, String> {
 #[derive(Debug, Args)]
 pub struct CheckArgs {
     /// The snapshot to judge (or collect one with --site).
-    #[arg(long, value_name = "FILE", required_unless_present = "sites", conflicts_with = "sites")]
+    #[arg(long, value_name = "FILE", required_unless_present_any = ["sites", "inventory", "snapshot_dir"], conflicts_with = "sites")]
     pub snapshot: Option<PathBuf>,
+    /// Fleet: judge every estate of this inventory (collected now, or read from --snapshot-dir).
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["snapshot", "sites", "dump_input"])]
+    pub inventory: Option<PathBuf>,
+    /// Fleet: judge every snapshot in DIR (as `collect --inventory --out-dir` writes it).
+    #[arg(long, value_name = "DIR", conflicts_with_all = ["snapshot", "sites", "dump_input", "out_dir"])]
+    pub snapshot_dir: Option<PathBuf>,
+    /// Fleet: with --inventory, also write each snapshot and the manifest to DIR.
+    #[arg(long, value_name = "DIR", requires = "inventory")]
+    pub out_dir: Option<PathBuf>,
+    #[command(flatten)]
+    pub fleet: FleetArgs,
     #[command(flatten)]
     pub plan: PlanArgs,
     /// Collect from the HCX Managers (instead of --snapshot).
@@ -164,12 +224,47 @@ pub struct CheckArgs {
 }
 
 #[derive(Debug, Args)]
+pub struct PlanCmd {
+    /// The snapshot to plan from (or collect one with --site).
+    #[arg(long, value_name = "FILE", required_unless_present = "sites", conflicts_with = "sites")]
+    pub snapshot: Option<PathBuf>,
+    /// The final HCX version (4.10.3, 9.0.0.0).
+    #[arg(long, value_name = "VERSION", value_parser = parse_version)]
+    pub to: HcxVersion,
+    /// Evaluation time (RFC 3339) of every judgement; default: now.
+    #[arg(long, value_name = "RFC3339", value_parser = plan::parse_time)]
+    pub now: Option<chrono::DateTime<chrono::Utc>>,
+    /// Which findings deny: `deny` only, or `warn` too.
+    #[arg(long, value_enum, default_value = "deny")]
+    pub fail_on: FailOn,
+    /// Collect from the HCX Managers (instead of --snapshot).
+    #[command(flatten)]
+    pub collect: CollectArgs,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: crate::route::render::RouteFormat,
+    /// Write the route atomically to FILE instead of stdout.
+    #[arg(long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    #[command(flatten)]
+    pub policy: PolicyArgs,
+}
+
+#[derive(Debug, Args)]
 pub struct CollectCmd {
     #[command(flatten)]
     pub collect: CollectArgs,
     /// Where to write the snapshot (atomically; nothing is written on error).
-    #[arg(long, value_name = "FILE")]
-    pub out: PathBuf,
+    #[arg(long, value_name = "FILE", required_unless_present = "inventory", conflicts_with = "inventory")]
+    pub out: Option<PathBuf>,
+    /// Fleet: collect every estate of this inventory, one snapshot per estate in --out-dir.
+    #[arg(long, value_name = "FILE", requires = "out_dir", conflicts_with = "sites")]
+    pub inventory: Option<PathBuf>,
+    /// Fleet: where to write `<estate>.json` and the manifest `fleet.json`.
+    #[arg(long, value_name = "DIR", requires = "inventory")]
+    pub out_dir: Option<PathBuf>,
+    #[command(flatten)]
+    pub fleet: FleetArgs,
 }
 
 /// The phases `upgrade` gates.
@@ -188,7 +283,7 @@ pub struct GateArgs {
     pub collect: CollectArgs,
     /// The HCX version to upgrade to (upgrade), or that the managers must report (verify).
     #[arg(long, value_name = "VERSION", value_parser = parse_version)]
-    pub target: HcxVersion,
+    pub target: Option<HcxVersion>,
     #[arg(long, value_enum, default_value = "deny")]
     pub fail_on: FailOn,
     /// How often to poll the upgrade status, or to try a manager again.
@@ -205,22 +300,20 @@ pub struct GateArgs {
 }
 
 impl GateArgs {
-    fn options(self, verb: &str) -> Result<crate::upgrade::GateOptions> {
+    /// The options, with the target given (`--to` of `upgrade`, else `--target`).
+    fn options(self, verb: &str, to: Option<HcxVersion>) -> Result<crate::upgrade::GateOptions> {
         if self.collect.sites.is_empty() {
             bail!("name the HCX Managers to {verb} with --site NAME=URL");
         }
-        let mut policy_words = Vec::new();
-        for dir in &self.policy.policy_dirs {
-            policy_words.extend(["--policy-dir".to_string(), dir.display().to_string()]);
-        }
-        if let Some(config) = &self.policy.config {
-            policy_words.extend(["--config".to_string(), config.display().to_string()]);
-        }
+        let Some(target) = to.or(self.target) else {
+            bail!("{verb} needs --target VERSION{}", if verb == "upgrade" { " (one step) or --to VERSION (the whole route)" } else { "" });
+        };
+        let policy_words = self.policy.words();
         Ok(crate::upgrade::GateOptions {
             policy_words,
             policies: self.policy.load()?,
             collect: self.collect,
-            target: self.target,
+            target,
             fail_on: self.fail_on,
             format: self.format,
             poll_interval: self.poll_interval,
@@ -233,6 +326,10 @@ impl GateArgs {
 pub struct UpgradeCmd {
     #[command(flatten)]
     pub gate: GateArgs,
+    /// Follow the whole route to VERSION hop by hop (see `plan`), resuming from the live
+    /// versions; instead of --target.
+    #[arg(long, value_name = "VERSION", value_parser = parse_version, conflicts_with_all = ["target", "phase"])]
+    pub to: Option<HcxVersion>,
     #[arg(long, value_enum, default_value = "managers")]
     pub phase: UpgradePhase,
     /// Judge and show the plan, send nothing to HCX.
@@ -342,9 +439,11 @@ fn parse_percent(s: &str) -> Result<f64, String> {
 pub fn run(cli: Cli) -> Result<ExitStatus> {
     match cli.command {
         Command::Check(args) => check(args),
+        Command::Plan(cmd) => plan_cmd(cmd),
         Command::Upgrade(cmd) => {
+            let route = cmd.to.is_some();
             let opts = crate::upgrade::UpgradeOptions {
-                gate: cmd.gate.options("upgrade")?,
+                gate: cmd.gate.options("upgrade", cmd.to)?,
                 phase: match cmd.phase {
                     UpgradePhase::Managers => Phase::Managers,
                     UpgradePhase::ServiceMesh => Phase::ServiceMesh,
@@ -357,11 +456,14 @@ pub fn run(cli: Cli) -> Result<ExitStatus> {
                 return_timeout: cmd.return_timeout,
                 upgrade_timeout: cmd.upgrade_timeout,
             };
+            if route {
+                return Ok(outcome(crate::route::execute::run_route(&opts)?));
+            }
             Ok(outcome(crate::upgrade::run_upgrade(&opts)?))
         }
         Command::Verify(cmd) => {
             let opts = crate::upgrade::VerifyOptions {
-                gate: cmd.gate.options("verify")?,
+                gate: cmd.gate.options("verify", None)?,
                 phase: match cmd.phase {
                     VerifyPhase::Managers => Phase::Verify,
                     VerifyPhase::Mesh => Phase::VerifyMesh,
@@ -371,13 +473,20 @@ pub fn run(cli: Cli) -> Result<ExitStatus> {
             Ok(outcome(crate::upgrade::run_verify(&opts)?))
         }
         Command::Collect(cmd) => {
+            if let (Some(inventory), Some(dir)) = (&cmd.inventory, &cmd.out_dir) {
+                return crate::fleet::command::collect(inventory, dir, &cmd.collect, &cmd.fleet);
+            }
+            let Some(out) = &cmd.out else {
+                bail!("name the snapshot file with --out FILE");
+            };
             if cmd.collect.sites.is_empty() {
                 bail!("name at least one HCX Manager with --site NAME=URL");
             }
-            collect::run_collect(&cmd.collect, &cmd.out)?;
-            eprintln!("wrote {}", cmd.out.display());
+            collect::run_collect(&cmd.collect, out)?;
+            eprintln!("wrote {}", out.display());
             Ok(ExitStatus::Allowed)
         }
+        Command::Inventory(InventoryCommand::Check { file }) => crate::fleet::command::inventory_check(&file),
         Command::Schema => {
             let mut text = serde_json::to_string_pretty(&crate::snapshot::Snapshot::json_schema())?;
             text.push('\n');
@@ -429,6 +538,9 @@ fn save_snapshot(path: Option<&Path>, snapshot: &Snapshot) -> Result<()> {
 }
 
 fn check(args: CheckArgs) -> Result<ExitStatus> {
+    if args.inventory.is_some() || args.snapshot_dir.is_some() {
+        return crate::fleet::command::check(&args);
+    }
     let (loaded, snapshot_path) = match &args.snapshot {
         Some(path) => {
             let flags = collector_only_flags(&args.collect);
@@ -486,6 +598,26 @@ fn engine_line(policies: &PolicySet, used: &EngineUse) -> String {
         None => format!("engine: {} ({modules} modules compiled to one RVM program)", used.path.as_str()),
         Some(reason) => format!("engine: {} (fallback from the RVM: {reason})", used.path.as_str()),
     }
+}
+
+fn plan_cmd(cmd: PlanCmd) -> Result<ExitStatus> {
+    let loaded = match &cmd.snapshot {
+        Some(path) => LoadedSnapshot::from_file(path)?,
+        None => LoadedSnapshot::from_snapshot(collect_now(&cmd.collect)?),
+    };
+    let policies = cmd.policy.load()?;
+    let req = crate::route::RouteRequest {
+        target: cmd.to,
+        evaluated_at: cmd.now.unwrap_or_else(plan::now),
+        fail_on: cmd.fail_on,
+        collect: cmd.collect.clone(),
+        policy_words: cmd.policy.words(),
+    };
+    let route = crate::route::plan_route(&loaded, &req, &policies)?;
+    let mut buf = Vec::new();
+    crate::route::render::render(&route, cmd.format, &mut buf)?;
+    emit(cmd.output.as_deref(), &buf)?;
+    Ok(if route.exit_code() == 0 { ExitStatus::Allowed } else { ExitStatus::Denied })
 }
 
 fn policy(cmd: PolicyCommand) -> Result<ExitStatus> {

@@ -283,11 +283,13 @@ fn parse_expiry(v: &toml::Value) -> Result<DateTime<Utc>, String> {
     Err(format!("`{text}` is not a date (2026-12-31) or an RFC 3339 time with an offset"))
 }
 
-fn line_of(text: &str, offset: usize) -> usize {
+/// The 1-based line of a byte offset (shared with the inventory's messages).
+pub(crate) fn line_of(text: &str, offset: usize) -> usize {
     text.as_bytes()[..offset.min(text.len())].iter().filter(|b| **b == b'\n').count() + 1
 }
 
-fn describe_toml_error(text: &str, e: &toml::de::Error) -> String {
+/// A TOML parse error with its line (shared with the inventory's messages).
+pub(crate) fn describe_toml_error(text: &str, e: &toml::de::Error) -> String {
     let msg = e.message().trim().to_string();
     match e.span() {
         Some(span) => format!("line {}: {msg}", line_of(text, span.start)),

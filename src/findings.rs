@@ -62,6 +62,22 @@ pub struct Finding {
     /// The waiver, when `waived`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub waiver: Option<AppliedWaiver>,
+    /// The facts the rule read to reach the finding (contract section 4), when the
+    /// policy says: RFC 6901 pointers into the snapshot with their values.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub evidence: Option<Vec<Evidence>>,
+}
+
+/// One fact a finding rests on.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Evidence {
+    /// RFC 6901 JSON pointer into the snapshot (`/sites/0/connections/1/status`).
+    pub pointer: String,
+    /// The value found there.
+    pub value: serde_json::Value,
+    /// For an attested fact: who stated it, when, and on which evidence.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attestation: Option<serde_json::Value>,
 }
 
 impl Finding {
@@ -221,6 +237,7 @@ mod tests {
             waived,
             kb_url: None,
             waiver: None,
+            evidence: None,
         }
     }
 

@@ -5,7 +5,8 @@
 //! [`plan`] and the organisation [`config`]) -> findings and decision ([`findings`]) ->
 //! report ([`report`]) / gate ([`upgrade`]). `src/main.rs` only parses the command line
 //! ([`cli`]) and maps the outcome to an exit code. [`simulator`] is a simulated HCX
-//! Manager for tests and demonstrations.
+//! Manager for tests and demonstrations. [`inventory`] and [`fleet`] run the same
+//! pipeline for every estate of an organisation in one process.
 
 pub mod approval;
 pub mod audit;
@@ -16,9 +17,11 @@ pub mod config;
 pub mod engine;
 pub mod entrypoint;
 pub mod findings;
+pub mod fleet;
 pub mod fsutil;
 #[doc(hidden)]
 pub mod fuzzing;
+pub mod inventory;
 pub mod meshstep;
 pub mod plan;
 pub mod policy;
@@ -28,6 +31,7 @@ pub mod portability;
 pub mod policytest;
 pub mod rego_ast;
 pub mod report;
+pub mod route;
 pub mod simulator;
 pub mod snapshot;
 pub mod upgrade;

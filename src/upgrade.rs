@@ -92,7 +92,7 @@ pub struct VerifyOptions {
 
 /// Credentials resolved once for the whole run (the run collects twice): the `HCX_*`
 /// environment, the `--password-stdin` line, and prompts on a terminal.
-fn credentials(args: &CollectArgs) -> Result<BTreeMap<String, String>> {
+pub(crate) fn credentials(args: &CollectArgs) -> Result<BTreeMap<String, String>> {
     let mut map: BTreeMap<String, String> = std::env::vars().filter(|(k, _)| k.starts_with("HCX_")).collect();
     if args.password_stdin {
         let mut line = String::new();
@@ -122,7 +122,7 @@ fn credentials(args: &CollectArgs) -> Result<BTreeMap<String, String>> {
     Ok(map)
 }
 
-fn runtime() -> Result<tokio::runtime::Runtime> {
+pub(crate) fn runtime() -> Result<tokio::runtime::Runtime> {
     tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -205,7 +205,7 @@ fn not_offered_text(code: u16) -> String {
     )
 }
 
-fn render(decision: &Decision, snapshot: &Snapshot, policies: &PolicySet, format: Format) -> Result<()> {
+pub(crate) fn render(decision: &Decision, snapshot: &Snapshot, policies: &PolicySet, format: Format) -> Result<()> {
     let ctx = ReportContext::new(policies, snapshot, None);
     let mut buf = Vec::new();
     report::render(decision, format, RenderOptions { color: report::stdout_wants_color() }, &ctx, &mut buf)?;
@@ -216,16 +216,17 @@ fn decision_digest(d: &Decision) -> String {
     sha256_hex(&serde_json::to_vec(d).unwrap_or_default())
 }
 
-struct Audit<'a> {
-    log: &'a AuditLog,
-    command: &'static str,
-    target: String,
-    phase: &'static str,
-    decision: Option<&'a Decision>,
+/// One run's audit context: each `record` appends one line.
+pub(crate) struct Audit<'a> {
+    pub(crate) log: &'a AuditLog,
+    pub(crate) command: &'static str,
+    pub(crate) target: String,
+    pub(crate) phase: &'static str,
+    pub(crate) decision: Option<&'a Decision>,
 }
 
 impl Audit<'_> {
-    fn record(&self, site: Option<&str>, result: &str, message: Option<String>) -> Result<()> {
+    pub(crate) fn record(&self, site: Option<&str>, result: &str, message: Option<String>) -> Result<()> {
         let entry = Entry {
             at: plan::format_time(&plan::now()),
             who: audit::who(),
@@ -310,12 +311,23 @@ async fn upgrade_one(c: &UpgradeClient, target: &str, o: &UpgradeOptions) -> Sit
 
 /// `hcx-preflight upgrade`.
 pub fn run_upgrade(o: &UpgradeOptions) -> Result<Outcome> {
-    let g = &o.gate;
-    let creds = credentials(&g.collect)?;
-    let mut args = g.collect.clone();
+    let creds = credentials(&o.gate.collect)?;
+    let mut args = o.gate.collect.clone();
     args.password_stdin = false;
     let rt = runtime()?;
-    let snapshot = rt.block_on(collect::collect_with(&args, std::io::stderr().is_terminal(), &creds))?;
+    run_upgrade_with(o, &rt, &args, &creds)
+}
+
+/// `upgrade` with the runtime, the arguments (stdin already read) and the credentials
+/// resolved once: `upgrade --to` runs it for one hop of a route.
+pub(crate) fn run_upgrade_with(
+    o: &UpgradeOptions,
+    rt: &tokio::runtime::Runtime,
+    args: &CollectArgs,
+    creds: &BTreeMap<String, String>,
+) -> Result<Outcome> {
+    let g = &o.gate;
+    let snapshot = rt.block_on(collect::collect_with(args, std::io::stderr().is_terminal(), creds))?;
     let plan = Plan {
         target_version: g.target.clone(),
         phase: o.phase,
@@ -406,7 +418,7 @@ pub fn run_upgrade(o: &UpgradeOptions) -> Result<Outcome> {
 
     let mut upgrade_args = args.clone();
     upgrade_args.sites = todo.clone();
-    let clients = rt.block_on(system_upgrade::connect(&upgrade_args, &creds))?;
+    let clients = rt.block_on(system_upgrade::connect(&upgrade_args, creds))?;
     let target = g.target.to_string();
     let results: Vec<SiteResult> = if o.parallel {
         rt.block_on(futures::future::join_all(clients.iter().map(|c| upgrade_one(c, &target, o))))
@@ -483,7 +495,7 @@ pub fn run_upgrade(o: &UpgradeOptions) -> Result<Outcome> {
     let mut verify_args = args.clone();
     verify_args.attest.clear();
     verify_args.attestations = None;
-    verify_now(&rt, &verify_args, &pinned, &creds, g, o.return_timeout, Phase::Verify, "upgrade")
+    verify_now(rt, &verify_args, &pinned, creds, g, o.return_timeout, Phase::Verify, "upgrade")
 }
 
 /// The dry run: probe, read-only, what the real run would call on each manager, and end

@@ -89,7 +89,7 @@ fn fail_on_warn_denies_on_warnings() {
     warn.extend(["--fail-on", "warn"]);
     let o = run(&warn);
     assert_eq!(o.status.code(), Some(1));
-    assert!(text(&o.stdout).ends_with("decision: DENY (0 deny, 2 warn, 2 info, 0 waived; fail on warn)\n"));
+    assert!(text(&o.stdout).ends_with("decision: DENY (0 deny, 4 warn, 2 info, 0 waived; fail on warn)\n"));
 }
 
 #[test]

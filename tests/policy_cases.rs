@@ -57,11 +57,11 @@ struct Patch {
     value: toml::Value,
 }
 
-fn root() -> PathBuf {
+pub(super) fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-fn to_json(v: &toml::Value) -> serde_json::Value {
+pub(super) fn to_json(v: &toml::Value) -> serde_json::Value {
     match v {
         toml::Value::String(s) if s == "__null__" => serde_json::Value::Null,
         toml::Value::Array(a) => serde_json::Value::Array(a.iter().map(to_json).collect()),

@@ -65,6 +65,7 @@ fn finding(id: &str, severity: Severity, site: Option<&str>, resource: &str, mes
         waived: false,
         kb_url: kb.map(|k| format!("https://knowledge.broadcom.com/external/article?legacyId={k}")),
         waiver: None,
+        evidence: None,
     }
 }
 
@@ -163,12 +164,12 @@ fn markdown_exact_output() {
 // ---- SARIF against the schema ----
 
 /// The trimmed SARIF 2.1.0 schema (draft-07) written for these tests.
-fn sarif_validator() -> jsonschema::Validator {
+pub(crate) fn sarif_validator() -> jsonschema::Validator {
     validator("sarif-2.1.0-subset.json")
 }
 
 /// The full SARIF 2.1.0 (rtm.5) schema as SchemaStore serves it (see tests/schemas/README.md).
-fn full_sarif_validator() -> jsonschema::Validator {
+pub(crate) fn full_sarif_validator() -> jsonschema::Validator {
     validator("sarif-2.1.0-rtm.5.json")
 }
 
@@ -184,7 +185,7 @@ fn validator(name: &str) -> jsonschema::Validator {
     jsonschema::validator_for(&schema).unwrap()
 }
 
-fn schema_errors(v: &jsonschema::Validator, doc: &serde_json::Value) -> Vec<String> {
+pub(crate) fn schema_errors(v: &jsonschema::Validator, doc: &serde_json::Value) -> Vec<String> {
     v.iter_errors(doc).map(|e| format!("{} at {}", e, e.instance_path())).collect()
 }
 
@@ -232,7 +233,7 @@ pub struct JunitCounts {
     pub skipped: usize,
 }
 
-fn attrs(e: &quick_xml::events::BytesStart) -> std::collections::BTreeMap<String, String> {
+pub(crate) fn attrs(e: &quick_xml::events::BytesStart) -> std::collections::BTreeMap<String, String> {
     e.attributes()
         .map(|a| {
             let a = a.expect("well-formed attribute");
@@ -418,7 +419,7 @@ fn check_reports_on_a_fixture_validate() {
     assert_eq!(schema_errors(&sarif_validator(), &doc), Vec::<String>::new());
     assert_eq!(schema_errors(&full_sarif_validator(), &doc), Vec::<String>::new());
     assert_eq!(doc["runs"][0]["tool"]["driver"]["rules"].as_array().unwrap().len(), rules);
-    assert_eq!(doc["runs"][0]["results"].as_array().unwrap().len(), 5);
+    assert_eq!(doc["runs"][0]["results"].as_array().unwrap().len(), 7);
 }
 
 #[test]

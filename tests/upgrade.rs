@@ -16,7 +16,7 @@ const TARGET: &str = "9.1.1.0";
 
 /// The facts no API gives, attested as an operator would (the backup an hour before the
 /// test process started, so that every run of a test attests the same facts).
-fn attestations() -> Vec<String> {
+pub(super) fn attestations() -> Vec<String> {
     static BACKUP: std::sync::OnceLock<String> = std::sync::OnceLock::new();
     let backup = BACKUP.get_or_init(|| (chrono::Utc::now() - chrono::Duration::hours(1)).format("%Y-%m-%dT%H:%M:%SZ").to_string());
     vec![
@@ -58,15 +58,15 @@ fn upgrade(run: &Run, extra: &[&str], attest: bool) -> Output {
     cmd(run, &args, attest)
 }
 
-fn stderr(o: &Output) -> String {
+pub(super) fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).to_string()
 }
 
-fn starts(run: &Run) -> u64 {
+pub(super) fn starts(run: &Run) -> u64 {
     run.sim.sites().iter().map(|s| s.requests(upgrade_api::START)).sum()
 }
 
-fn audit(run: &Run) -> Vec<serde_json::Value> {
+pub(super) fn audit(run: &Run) -> Vec<serde_json::Value> {
     let text = std::fs::read_to_string(run.dir.path().join("hcx-preflight-audit.jsonl")).unwrap_or_default();
     text.lines().map(|l| serde_json::from_str(l).expect("audit line is JSON")).collect()
 }

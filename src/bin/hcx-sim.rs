@@ -8,6 +8,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use hcx_preflight::collect::env_site_name;
+use hcx_preflight::simulator::fleet::{FleetSpec, SimFleet};
 use hcx_preflight::simulator::{Shapes, SimOptions, Simulator};
 
 /// Simulated HCX Managers on 127.0.0.1 (both APIs, TLS with a generated CA).
@@ -15,8 +16,17 @@ use hcx_preflight::simulator::{Shapes, SimOptions, Simulator};
 #[command(name = "hcx-sim", version)]
 struct Args {
     /// Scenario file, e.g. fixtures/sim/two-site.json.
-    #[arg(long, value_name = "FILE")]
-    scenario: PathBuf,
+    #[arg(long, value_name = "FILE", required_unless_present = "fleet", conflicts_with = "fleet")]
+    scenario: Option<PathBuf>,
+    /// Serve a generated fleet of N estates (two sites each) instead of a scenario.
+    #[arg(long, value_name = "N", requires = "out_dir")]
+    fleet: Option<usize>,
+    /// With --fleet: the share of estates with a fault (wrong password, expired certificate, full disk).
+    #[arg(long, value_name = "SHARE", default_value_t = 0.2)]
+    fault_share: f64,
+    /// With --fleet: write the CA certificate, inventory.toml and the attestation files here.
+    #[arg(long, value_name = "DIR")]
+    out_dir: Option<PathBuf>,
     /// Latency added to every request, in milliseconds (overrides the scenario).
     #[arg(long, value_name = "N")]
     latency_ms: Option<u64>,
@@ -29,9 +39,59 @@ struct Args {
     ca_out: Option<PathBuf>,
 }
 
+/// `--fleet N`: start the generated fleet, write its files, serve until Ctrl-C.
+fn fleet(args: &Args, n: usize, dir: &std::path::Path) -> ExitCode {
+    let spec = FleetSpec {
+        estates: n,
+        fault_share: args.fault_share,
+        latency_ms: args.latency_ms.unwrap_or(0),
+    };
+    let fleet = match SimFleet::start(&spec) {
+        Ok(f) => f,
+        Err(e) => {
+            eprintln!("hcx-sim: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let inventory = match fleet.write(dir) {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("hcx-sim: cannot write to {}: {e}", dir.display());
+            return ExitCode::from(2);
+        }
+    };
+    for e in &fleet.estates {
+        let fault = e.fault.map(|f| format!(" (fault: {f:?})")).unwrap_or_default();
+        println!("estate {}: source {} cloud-east {}{fault}", e.name, e.source.0, e.cloud.0);
+    }
+    println!("\n# The fleet's test credentials:");
+    let exports: Vec<String> = fleet.env().iter().map(|(k, v)| format!("{k}='{v}'")).collect();
+    println!("export {}", exports.join(" "));
+    println!(
+        "\n# Then, in another terminal:\nhcx-preflight check --inventory {} --ca-cert {} --target 4.11.0 --format html --output fleet.html",
+        inventory.display(),
+        dir.join("ca.pem").display()
+    );
+    eprintln!("hcx-sim: serving {n} estates until Ctrl-C");
+    match fleet.sim.wait_for_ctrl_c() {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("hcx-sim: {e}");
+            ExitCode::from(2)
+        }
+    }
+}
+
 fn main() -> ExitCode {
     let args = Args::parse();
-    let scenario = match Simulator::load_scenario(&args.scenario) {
+    if let (Some(n), Some(dir)) = (args.fleet, &args.out_dir) {
+        return fleet(&args, n, dir);
+    }
+    let Some(path) = &args.scenario else {
+        eprintln!("hcx-sim: name a --scenario FILE or a --fleet N");
+        return ExitCode::from(2);
+    };
+    let scenario = match Simulator::load_scenario(path) {
         Ok(s) => match args.shapes {
             Some(shapes) => s.with_shapes(shapes),
             None => s,

@@ -39,6 +39,10 @@ pub struct CollectArgs {
     /// How often a failed request is retried (connection errors, 5xx, SSO not ready).
     #[arg(long, value_name = "N", default_value_t = 3)]
     pub retries: u32,
+    /// At most N requests in flight per HCX Manager (both its APIs); default: no bound
+    /// (with --inventory: 4, so that a fleet run does not flood one manager).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    pub max_requests_per_manager: Option<u16>,
 }
 
 impl CollectArgs {
@@ -53,6 +57,7 @@ impl CollectArgs {
             attestations: None,
             timeout: 15,
             retries: 3,
+            max_requests_per_manager: None,
         }
     }
 }

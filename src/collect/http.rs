@@ -84,6 +84,8 @@ pub struct HttpOptions {
     pub insecure: bool,
     /// Extra trust anchors (PEM), each with the file it came from.
     pub ca_pems: Vec<(String, Vec<u8>)>,
+    /// At most this many requests in flight per manager (both of its APIs); `None`: no bound.
+    pub per_manager: Option<usize>,
 }
 
 /// Build the one HTTPS client all calls share (connection pooling per host).
@@ -118,6 +120,8 @@ pub struct Api {
     timeout: Duration,
     retries: u32,
     progress: indicatif::ProgressBar,
+    /// Shared by both APIs of one manager: the bound on its requests in flight.
+    limit: Option<std::sync::Arc<tokio::sync::Semaphore>>,
 }
 
 /// `GET /path` as messages and errors name an endpoint.
@@ -135,7 +139,13 @@ impl Api {
             timeout: opts.timeout,
             retries: opts.retries,
             progress,
+            limit: None,
         }
+    }
+
+    /// The same API sharing `limit` (a manager's bound on requests in flight).
+    pub fn with_limit(self, limit: Option<std::sync::Arc<tokio::sync::Semaphore>>) -> Self {
+        Self { limit, ..self }
     }
 
     /// The same API with other credentials.
@@ -161,6 +171,11 @@ impl Api {
     }
 
     async fn once(&self, method: &Method, url: &Url, body: Option<&Value>) -> Result<Answer, FetchError> {
+        // The semaphore is never closed, so acquiring only waits.
+        let _permit = match &self.limit {
+            Some(l) => l.acquire().await.ok(),
+            None => None,
+        };
         let mut req = self
             .client
             .request(method.clone(), url.clone())

@@ -111,6 +111,7 @@ pub(crate) fn prepare(args: &CollectArgs) -> Result<(Vec<Attestation>, HttpOptio
         retries: args.retries,
         insecure: args.insecure,
         ca_pems,
+        per_manager: args.max_requests_per_manager.map(usize::from),
     };
     Ok((attestations, opts))
 }
@@ -298,8 +299,9 @@ async fn collect_site(
     spec: &SiteSpec,
     creds: &SiteCredentials,
 ) -> Result<(Site, Notes), CollectError> {
-    let api = Api::new(client.clone(), spec.url.clone(), opts, pb.clone());
-    let admin = Api::new(client.clone(), spec.admin_url.clone(), opts, pb.clone());
+    let limit = opts.per_manager.map(|n| std::sync::Arc::new(tokio::sync::Semaphore::new(n.max(1))));
+    let api = Api::new(client.clone(), spec.url.clone(), opts, pb.clone()).with_limit(limit.clone());
+    let admin = Api::new(client.clone(), spec.admin_url.clone(), opts, pb.clone()).with_limit(limit);
     let (h, a) = tokio::join!(read_hybridity(&api, spec, creds), read_appliance(&admin, spec, creds));
     let mut h = h?;
     let a = a?;

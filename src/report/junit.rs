@@ -121,15 +121,15 @@ fn failure_body(failing: &[&Finding]) -> String {
         .join("\n\n")
 }
 
-/// Write the JUnit XML report of `d`.
-pub fn render(d: &Decision, ctx: &ReportContext, out: &mut dyn Write) -> io::Result<()> {
+/// Every test case of `d`, per suite (site) in report order.
+fn site_cases<'a>(d: &'a Decision, ctx: &ReportContext) -> Vec<(String, Vec<Case<'a>>)> {
     let fail_on = fail_on(d);
     let ids = ctx.rule_ids(d);
     let mut by_cell: BTreeMap<(&str, &str), Vec<&Finding>> = BTreeMap::new();
     for f in &d.findings {
         by_cell.entry((f.site.as_deref().unwrap_or(ESTATE), f.id.as_str())).or_default().push(f);
     }
-    let suites: Vec<(String, Vec<Case>)> = suites(d, ctx)
+    suites(d, ctx)
         .into_iter()
         .map(|site| {
             let cases = ids
@@ -142,21 +142,35 @@ pub fn render(d: &Decision, ctx: &ReportContext, out: &mut dyn Write) -> io::Res
                 .collect();
             (site, cases)
         })
-        .collect();
-    let count = |cases: &[Case], f: fn(&Outcome) -> bool| cases.iter().filter(|c| f(&c.outcome)).count();
-    let is_failure = |o: &Outcome| matches!(o, Outcome::Failure { .. });
-    let is_skipped = |o: &Outcome| matches!(o, Outcome::Skipped { .. });
-    let all: Vec<&Case> = suites.iter().flat_map(|(_, c)| c.iter()).collect();
-    let total_failures = all.iter().filter(|c| is_failure(&c.outcome)).count();
-    let total_skipped = all.iter().filter(|c| is_skipped(&c.outcome)).count();
+        .collect()
+}
 
-    writeln!(out, r#"<?xml version="1.0" encoding="UTF-8"?>"#)?;
-    writeln!(
-        out,
-        r#"<testsuites name="hcx-preflight" tests="{}" failures="{total_failures}" errors="0" skipped="{total_skipped}">"#,
-        all.len()
-    )?;
-    let properties = [
+/// Tests, failures and skipped test cases.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct Counts {
+    pub tests: usize,
+    pub failures: usize,
+    pub skipped: usize,
+}
+
+impl Counts {
+    fn of<'a>(cases: impl IntoIterator<Item = &'a Case<'a>>) -> Self {
+        let mut c = Counts::default();
+        for case in cases {
+            c.tests += 1;
+            match case.outcome {
+                Outcome::Failure { .. } => c.failures += 1,
+                Outcome::Skipped { .. } => c.skipped += 1,
+                Outcome::Pass => {}
+            }
+        }
+        c
+    }
+}
+
+/// The decision's properties, as every suite of it carries them.
+fn properties(d: &Decision) -> Vec<(String, String)> {
+    [
         ("decision", format!("{:?}", d.decision).to_lowercase()),
         ("target_version", d.plan.target_version.clone()),
         ("phase", d.plan.phase.clone()),
@@ -165,54 +179,103 @@ pub fn render(d: &Decision, ctx: &ReportContext, out: &mut dyn Write) -> io::Res
         ("tool_version", d.tool.version.clone()),
         ("snapshot_sha256", d.snapshot_sha256.clone()),
         ("policy_sha256", d.policy_sha256.clone()),
-    ];
-    for (site, cases) in &suites {
-        writeln!(
-            out,
-            r#"  <testsuite name="{}" tests="{}" failures="{}" errors="0" skipped="{}">"#,
-            xml_escape(site),
-            cases.len(),
-            count(cases, is_failure),
-            count(cases, is_skipped)
-        )?;
-        writeln!(out, "    <properties>")?;
-        for (name, value) in &properties {
-            writeln!(out, r#"      <property name="{name}" value="{}"/>"#, xml_escape(value))?;
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v))
+    .collect()
+}
+
+/// `<testsuite ...>` with its properties, indented by two spaces.
+pub(crate) fn open_suite(out: &mut dyn Write, name: &str, c: Counts, errors: usize, properties: &[(String, String)]) -> io::Result<()> {
+    writeln!(
+        out,
+        r#"  <testsuite name="{}" tests="{}" failures="{}" errors="{errors}" skipped="{}">"#,
+        xml_escape(name),
+        c.tests,
+        c.failures,
+        c.skipped
+    )?;
+    writeln!(out, "    <properties>")?;
+    for (name, value) in properties {
+        writeln!(out, r#"      <property name="{}" value="{}"/>"#, xml_escape(name), xml_escape(value))?;
+    }
+    writeln!(out, "    </properties>")
+}
+
+fn write_case(out: &mut dyn Write, classname: &str, c: &Case) -> io::Result<()> {
+    let open = format!(r#"    <testcase name="{}" classname="{}""#, xml_escape(&c.rule), xml_escape(classname));
+    if matches!(c.outcome, Outcome::Pass) && c.out.is_empty() {
+        return writeln!(out, "{open}/>");
+    }
+    writeln!(out, "{open}>")?;
+    match &c.outcome {
+        Outcome::Pass => {}
+        Outcome::Skipped { message } => writeln!(out, r#"      <skipped message="{}"/>"#, xml_escape(message))?,
+        Outcome::Failure { failing } => {
+            let message = match failing.as_slice() {
+                [one] => one.message.clone(),
+                many => format!("{} findings: {}", many.len(), many[0].title),
+            };
+            writeln!(
+                out,
+                r#"      <failure message="{}" type="{}">{}</failure>"#,
+                xml_escape(&message),
+                failing[0].severity.as_str(),
+                text(&failure_body(failing))
+            )?;
         }
-        writeln!(out, "    </properties>")?;
+    }
+    if !c.out.is_empty() {
+        let body: Vec<String> = c.out.iter().map(|f| line(f)).collect();
+        writeln!(out, "      <system-out>{}</system-out>", text(&body.join("\n")))?;
+    }
+    writeln!(out, "    </testcase>")
+}
+
+/// Write the JUnit XML report of `d`.
+pub fn render(d: &Decision, ctx: &ReportContext, out: &mut dyn Write) -> io::Result<()> {
+    let suites = site_cases(d, ctx);
+    let total = Counts::of(suites.iter().flat_map(|(_, c)| c.iter()));
+    writeln!(out, r#"<?xml version="1.0" encoding="UTF-8"?>"#)?;
+    writeln!(
+        out,
+        r#"<testsuites name="hcx-preflight" tests="{}" failures="{}" errors="0" skipped="{}">"#,
+        total.tests, total.failures, total.skipped
+    )?;
+    let properties = properties(d);
+    for (site, cases) in &suites {
+        open_suite(out, site, Counts::of(cases), 0, &properties)?;
         for c in cases {
-            let open = format!(r#"    <testcase name="{}" classname="{}""#, xml_escape(&c.rule), xml_escape(site));
-            if matches!(c.outcome, Outcome::Pass) && c.out.is_empty() {
-                writeln!(out, "{open}/>")?;
-                continue;
-            }
-            writeln!(out, "{open}>")?;
-            match &c.outcome {
-                Outcome::Pass => {}
-                Outcome::Skipped { message } => writeln!(out, r#"      <skipped message="{}"/>"#, xml_escape(message))?,
-                Outcome::Failure { failing } => {
-                    let message = match failing.as_slice() {
-                        [one] => one.message.clone(),
-                        many => format!("{} findings: {}", many.len(), many[0].title),
-                    };
-                    writeln!(
-                        out,
-                        r#"      <failure message="{}" type="{}">{}</failure>"#,
-                        xml_escape(&message),
-                        failing[0].severity.as_str(),
-                        text(&failure_body(failing))
-                    )?;
-                }
-            }
-            if !c.out.is_empty() {
-                let body: Vec<String> = c.out.iter().map(|f| line(f)).collect();
-                writeln!(out, "      <system-out>{}</system-out>", text(&body.join("\n")))?;
-            }
-            writeln!(out, "    </testcase>")?;
+            write_case(out, site, c)?;
         }
         writeln!(out, "  </testsuite>")?;
     }
     writeln!(out, "</testsuites>")
+}
+
+/// Fleet mode: ONE `<testsuite>` for a whole estate, named after it, with every site's
+/// test cases (classname `ESTATE.SITE`) and the estate's tags as extra properties.
+/// Returns the suite's counts for the enclosing `<testsuites>`.
+pub(crate) fn write_estate_suite(
+    out: &mut dyn Write,
+    estate: &str,
+    extra: &[(String, String)],
+    d: &Decision,
+    ctx: &ReportContext,
+) -> io::Result<Counts> {
+    let suites = site_cases(d, ctx);
+    let counts = Counts::of(suites.iter().flat_map(|(_, c)| c.iter()));
+    let mut props = properties(d);
+    props.extend(extra.iter().cloned());
+    open_suite(out, estate, counts, 0, &props)?;
+    for (site, cases) in &suites {
+        let classname = format!("{estate}.{site}");
+        for c in cases {
+            write_case(out, &classname, c)?;
+        }
+    }
+    writeln!(out, "  </testsuite>")?;
+    Ok(counts)
 }
 
 #[cfg(test)]

@@ -15,7 +15,7 @@ use super::ReportContext;
 use crate::findings::{AppliedWaiver, Decision, Finding, Severity, Verdict};
 
 /// Escape Markdown punctuation that would change the meaning of plain text.
-fn md(s: &str) -> String {
+pub(crate) fn md(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
         match c {

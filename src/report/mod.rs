@@ -13,6 +13,8 @@ use crate::findings::{AppliedWaiver, Decision, Severity};
 use crate::policy::PolicySet;
 use crate::snapshot::Snapshot;
 
+pub mod fleet;
+pub mod html;
 pub mod json;
 pub mod junit;
 pub mod markdown;
@@ -32,6 +34,8 @@ pub enum Format {
     Sarif,
     /// A Markdown compliance report for the change record.
     Markdown,
+    /// One self-contained HTML page: readiness matrix and findings (made for fleets).
+    Html,
 }
 
 /// Options that affect rendering only.
@@ -80,19 +84,7 @@ impl ReportContext {
     /// Gather the context of a `check` run.
     pub fn new(policies: &PolicySet, snapshot: &Snapshot, snapshot_path: Option<&std::path::Path>) -> Self {
         let config = policies.config();
-        let rules = policies
-            .catalog()
-            .iter()
-            .map(|(id, e)| RuleInfo {
-                id: id.clone(),
-                title: e.title.clone(),
-                severity: config.severity.get(id).copied().unwrap_or(e.severity),
-                kb: e.kb.clone(),
-                when: e.when.clone(),
-                remediation: e.remediation.clone(),
-                disabled: config.disabled.contains(id),
-            })
-            .collect();
+        let rules = Self::rules_of(policies);
         let mut policy_sources: Vec<String> = policies.modules().iter().map(|m| m.origin.clone()).collect();
         policy_sources.sort();
         ReportContext {
@@ -113,6 +105,24 @@ impl ReportContext {
                 })
                 .collect(),
         }
+    }
+
+    /// Every catalog rule with its effective severity, sorted by id.
+    pub fn rules_of(policies: &PolicySet) -> Vec<RuleInfo> {
+        let config = policies.config();
+        policies
+            .catalog()
+            .iter()
+            .map(|(id, e)| RuleInfo {
+                id: id.clone(),
+                title: e.title.clone(),
+                severity: config.severity.get(id).copied().unwrap_or(e.severity),
+                kb: e.kb.clone(),
+                when: e.when.clone(),
+                remediation: e.remediation.clone(),
+                disabled: config.disabled.contains(id),
+            })
+            .collect()
     }
 
     /// Rule ids in report order: the catalog's, then any other that a finding of
@@ -138,6 +148,7 @@ pub fn render(decision: &Decision, format: Format, opts: RenderOptions, ctx: &Re
         Format::Junit => junit::render(decision, ctx, out),
         Format::Sarif => sarif::render(decision, ctx, out),
         Format::Markdown => markdown::render(decision, ctx, out),
+        Format::Html => html::render_single(decision, ctx, out),
     }
 }
 

@@ -8,6 +8,7 @@
 //! Upgrade), and it never listens beyond loopback.
 
 mod certs;
+pub mod fleet;
 pub mod mesh_update;
 mod routes;
 pub mod scenario;

@@ -60,17 +60,78 @@ _describe_offered(offered) := "none" if count(offered) == 0
 
 _describe_offered(offered) := concat(", ", [u.version | some u in offered]) if count(offered) > 0
 
-# The jump is not a supported path; the path table is data (data.hcx.params.upgrade_paths).
+# The jump is not a supported path. The path table is data: the rows of
+# data.hcx.params.upgrade_path_table (keyed by row id, so an organisation adds or replaces
+# rows) that name a `via` release, and the rows of the older list data.hcx.params.upgrade_paths.
+# The route planner (src/route.rs) reads the same rows with the same bounds.
 violation contains lib.finding("upgrade-path-unsupported", site.name, lib.manager_name(site), msg) if {
 	some site in lib.sites
 	lib.manager_below_target(site)
-	some path in data.hcx.params.upgrade_paths
-	lib.version_lt(site.manager.version, path.from_below)
-	lib.version_ge(lib.target, path.to_at_least)
-	msg := sprintf("%s is on %s: upgrading to %s or later requires %s or later first; upgrade to %s, then to %s. %s", [
-		lib.manager_name(site), site.manager.version, path.to_at_least, path.from_below, path.via, lib.target, path.note,
+	some path in via_rows
+	path_applies(path, site.manager.version, lib.target)
+	msg := sprintf("%s is on %s: the path table requires %s first for %s; upgrade to %s, then to %s. %s", [
+		lib.manager_name(site), site.manager.version, path.via, lib.target, path.via, lib.target, _note(path),
 	])
 }
+
+# Phase managers: no row of the path table vouches for this jump, so the data does not
+# verify the path (only the 4.9 rows are sourced); the operator checks the release notes.
+violation contains lib.finding("upgrade-path-unverified", site.name, lib.manager_name(site), msg) if {
+	lib.phase == "managers"
+	some site in lib.sites
+	lib.manager_below_target(site)
+	from := object.get(site, ["manager", "version"], null)
+	not _forced_via(site)
+	not path_verified(from, lib.target)
+	msg := sprintf("no row of the upgrade path table vouches for %s -> %s at %s: the path is not verified by the data; read the release notes of %s for its supported upgrade paths", [
+		site.manager.version, lib.target, lib.manager_name(site), lib.target,
+	])
+}
+
+_forced_via(site) if {
+	some path in via_rows
+	path_applies(path, site.manager.version, lib.target)
+}
+
+# Every row that forces an intermediate release (table rows with `via`, and the older list).
+via_rows := array.concat(
+	[row | some row in object.get(data.hcx.params, "upgrade_path_table", {}); is_string(object.get(row, "via", null))],
+	[row | some row in object.get(data.hcx.params, "upgrade_paths", [])],
+)
+
+# A row of the table vouches for the direct jump from -> to.
+path_verified(from, to) if {
+	some row in object.get(data.hcx.params, "upgrade_path_table", {})
+	object.get(row, "direct", false) == true
+	path_applies(row, from, to)
+}
+
+# A row applies to the jump from -> to: from in [from_at_least, from_below), to in
+# [to_at_least, to_below); a missing bound does not limit.
+path_applies(row, from, to) if {
+	_at_least(from, object.get(row, "from_at_least", null))
+	_below(from, object.get(row, "from_below", null))
+	_at_least(to, object.get(row, "to_at_least", null))
+	_below(to, object.get(row, "to_below", null))
+}
+
+_at_least(_, bound) if bound == null
+
+_at_least(v, bound) if {
+	is_string(bound)
+	lib.version_ge(v, bound)
+}
+
+_below(_, bound) if bound == null
+
+_below(v, bound) if {
+	is_string(bound)
+	lib.version_lt(v, bound)
+}
+
+_note(row) := row.note if is_string(row.note)
+
+_note(row) := "" if not is_string(object.get(row, "note", null))
 
 # Phase service-mesh: every site-paired manager (collected, or seen only through a site
 # pair) on the same version, the target, compared part by part; behind, ahead or unknown denies.

@@ -1,5 +1,5 @@
 # Unit tests of target-not-newer, target-not-offered, upgrade-path-unsupported,
-# managers-first, version-skew and version-not-updated.
+# upgrade-path-unverified, managers-first, version-skew and version-not-updated.
 package hcx.rules.versions_test
 
 import data.hcx.rules.versions
@@ -7,8 +7,37 @@ import data.hcx.testing as t
 
 _on(v) := t.site({"manager": {"version": v}, "site_pairs": [object.union(t.base_site.site_pairs[0], {"remote_version": v})]})
 
+# The built-in path table vouches for no 4.11 target; these tests add the row an
+# organisation would add, so that only the rule under test fires.
+_table := object.union(data.hcx.params.upgrade_path_table, {"org-4.11": {"from_at_least": "4.10.0", "to_at_least": "4.11.0", "to_below": "4.12.0", "direct": true}})
+
 test_a_normal_upgrade if {
-	count(versions.violation) == 0 with input as t.managers([t.base_site, t.cloud({})])
+	count(versions.violation) == 0 with input as t.managers([t.base_site, t.cloud({})]) with data.hcx.params.upgrade_path_table as _table
+}
+
+test_a_path_not_verified_by_the_data if {
+	f := t.one(versions.violation) with input as t.managers([t.base_site])
+	f.id == "upgrade-path-unverified"
+	contains(f.message, "4.10.3 -> 4.11.0")
+	contains(f.message, "not verified by the data")
+	count(versions.violation) == 0 with input as t.managers([t.base_site]) with data.hcx.params.upgrade_path_table as _table
+	count(versions.violation) == 0 with input as t.input_for([t.base_site], "service-mesh", "4.10.3")
+	g := t.of(versions.violation, "upgrade-path-unverified") with input as t.input_for([t.base_site], "managers", "4.10.3")
+	count(g) == 0
+}
+
+test_a_sourced_4_9_row_verifies_the_path if {
+	s := object.union(_on("4.8.0"), {"updates": {"available": null}})
+	count(versions.violation) == 0 with input as t.input_for([s], "managers", "4.9.0")
+	u := t.one(versions.violation) with input as t.input_for([s], "managers", "4.10.0")
+	u.id == "upgrade-path-unverified"
+}
+
+test_the_older_path_list_still_applies if {
+	old := [{"from_below": "4.10.9", "to_at_least": "4.11.0", "via": "4.10.9", "note": "org standard"}]
+	f := t.one(versions.violation) with input as t.managers([t.base_site]) with data.hcx.params as object.union(data.hcx.params, {"upgrade_paths": old})
+	f.id == "upgrade-path-unsupported"
+	contains(f.message, "upgrade to 4.10.9, then to 4.11.0. org standard")
 }
 
 test_a_downgrade if {
@@ -26,12 +55,12 @@ test_nothing_to_upgrade if {
 
 test_target_not_offered if {
 	s := t.site({"updates": {"available": [{"version": "4.10.4"}]}})
-	f := t.one(versions.violation) with input as t.managers([s])
+	f := t.one(versions.violation) with input as t.managers([s]) with data.hcx.params.upgrade_path_table as _table
 	f.id == "target-not-offered"
 	contains(f.message, "(4.10.4)")
-	g := t.one(versions.violation) with input as t.managers([t.site({"updates": {"available": []}})])
+	g := t.one(versions.violation) with input as t.managers([t.site({"updates": {"available": []}})]) with data.hcx.params.upgrade_path_table as _table
 	contains(g.message, "(none)")
-	count(versions.violation) == 0 with input as t.managers([t.site({"updates": {"available": null}})])
+	count(versions.violation) == 0 with input as t.managers([t.site({"updates": {"available": null}})]) with data.hcx.params.upgrade_path_table as _table
 }
 
 test_an_unsupported_path if {
@@ -39,7 +68,7 @@ test_an_unsupported_path if {
 	f := t.one(versions.violation) with input as t.managers([s])
 	f.id == "upgrade-path-unsupported"
 	contains(f.message, "upgrade to 4.4.2, then to 4.11.0")
-	count(versions.violation) == 0 with input as t.managers([object.union(_on("4.4.2"), {"updates": {"available": null}})])
+	count(t.of(versions.violation, "upgrade-path-unsupported")) == 0 with input as t.managers([object.union(_on("4.4.2"), {"updates": {"available": null}})])
 }
 
 test_managers_before_the_service_mesh if {

@@ -1,0 +1,135 @@
+//! The fleet commands: `inventory check`, `collect --inventory`, and `check
+//! --inventory/--snapshot-dir`. The argument types are in `cli`; this file ties the
+//! inventory, the fleet collector, the judge and the fleet reports together.
+
+use std::io::IsTerminal;
+use std::path::Path;
+
+use anyhow::{bail, Result};
+
+use super::collect::{collect_fleet_blocking, FleetCollectOptions};
+use super::{inventory_dir_inputs, judge_fleet, snapshot_dir_inputs, FleetPlan, Outcome};
+use crate::cli::{emit, write_stdout, CheckArgs, ExitStatus, FleetArgs};
+use crate::collect::{CollectArgs, ProcessEnv};
+use crate::inventory::{Inventory, InventoryError};
+use crate::report::{self, RenderOptions};
+
+/// `inventory check FILE`: 0 valid, 1 problems (all listed on stdout), 2 unreadable.
+pub fn inventory_check(file: &Path) -> Result<ExitStatus> {
+    let inv = match Inventory::load(file) {
+        Ok(inv) => inv,
+        Err(e @ InventoryError::Io { .. }) => return Err(e.into()),
+        Err(e) => {
+            let problems = e.problems();
+            let mut text = String::new();
+            for p in &problems {
+                text.push_str(&format!("{}: {p}\n", file.display()));
+            }
+            text.push_str(&format!("{} problem(s)\n", problems.len()));
+            write_stdout(text.as_bytes())?;
+            return Ok(ExitStatus::Denied);
+        }
+    };
+    let mut text = String::new();
+    for e in &inv.estates {
+        let sites: Vec<&str> = e.sites.iter().map(|s| s.name.as_str()).collect();
+        text.push_str(&format!(
+            "{}: sites {}; tags {}; target {}; phase {}\n",
+            e.name,
+            sites.join(", "),
+            crate::report::fleet::tag_text(&e.tags),
+            e.target.as_ref().map_or("from --target".to_string(), |t| t.to_string()),
+            e.phase.map_or("from --phase", |p| p.as_str()),
+        ));
+    }
+    let sites: usize = inv.estates.iter().map(|e| e.sites.len()).sum();
+    text.push_str(&format!("ok: {} estates, {sites} sites\n", inv.estates.len()));
+    write_stdout(text.as_bytes())?;
+    // Not an error: the inventory may be meant for another machine.
+    for var in inv.unset_variables(&ProcessEnv) {
+        eprintln!("note: credential variable {var} is not set here");
+    }
+    Ok(ExitStatus::Allowed)
+}
+
+fn load_selected(file: &Path, fleet: &FleetArgs) -> Result<Inventory> {
+    let mut inv = Inventory::load(file)?;
+    inv.estates.retain(|e| e.matches(&fleet.tags));
+    if inv.estates.is_empty() {
+        bail!("no estate of {} matches the --tag filter", file.display());
+    }
+    Ok(inv)
+}
+
+fn options(inventory: &Path, base: &CollectArgs, fleet: &FleetArgs, out_dir: Option<&Path>) -> FleetCollectOptions {
+    FleetCollectOptions {
+        base: base.clone(),
+        jobs: usize::from(fleet.jobs),
+        out_dir: out_dir.map(Path::to_path_buf),
+        progress: std::io::stderr().is_terminal(),
+        inventory: inventory.to_path_buf(),
+    }
+}
+
+/// `collect --inventory FILE --out-dir DIR`: 0 when every estate was collected, 2 when
+/// any failed (each failure is on stderr and in the manifest; the others are written).
+pub fn collect(inventory: &Path, dir: &Path, base: &CollectArgs, fleet: &FleetArgs) -> Result<ExitStatus> {
+    let inv = load_selected(inventory, fleet)?;
+    let selected: Vec<_> = inv.estates.iter().collect();
+    let inputs = collect_fleet_blocking(&selected, &options(inventory, base, fleet, Some(dir)), &ProcessEnv)?;
+    let failed = inputs.iter().filter(|i| matches!(i.source, super::Source::Failed { .. })).count();
+    eprintln!(
+        "wrote {} snapshot(s) and {} to {}; {failed} estate(s) failed",
+        inputs.len() - failed,
+        super::MANIFEST,
+        dir.display()
+    );
+    Ok(if failed > 0 { ExitStatus::Error } else { ExitStatus::Allowed })
+}
+
+/// `check --inventory FILE` (collect, then judge), `check --snapshot-dir DIR`, or both
+/// (the inventory's estates read from the directory).
+pub fn check(args: &CheckArgs) -> Result<ExitStatus> {
+    // Compile first: a policy set that does not compile stops before any request.
+    let policies = args.policy.load()?;
+    let inputs = match (&args.inventory, &args.snapshot_dir) {
+        (Some(file), Some(dir)) => {
+            let inv = load_selected(file, &args.fleet)?;
+            inventory_dir_inputs(&inv.estates.iter().collect::<Vec<_>>(), dir)?
+        }
+        (Some(file), None) => {
+            let inv = load_selected(file, &args.fleet)?;
+            let selected: Vec<_> = inv.estates.iter().collect();
+            collect_fleet_blocking(&selected, &options(file, &args.collect, &args.fleet, args.out_dir.as_deref()), &ProcessEnv)?
+        }
+        (None, Some(dir)) => {
+            let mut inputs = snapshot_dir_inputs(dir)?;
+            let filter = &args.fleet.tags;
+            inputs.retain(|i| crate::inventory::tags_match(&i.tags, filter));
+            if inputs.is_empty() {
+                bail!("no estate of {} matches the --tag filter", dir.display());
+            }
+            inputs
+        }
+        (None, None) => bail!("name the fleet with --inventory FILE or --snapshot-dir DIR"),
+    };
+    let plan = args.plan.plan();
+    let report = judge_fleet(
+        inputs,
+        &FleetPlan {
+            target: plan.target_version,
+            phase: plan.phase,
+            evaluated_at: plan.evaluated_at,
+            fail_on: plan.fail_on,
+        },
+        &policies,
+    );
+    for e in report.estates.iter().filter(|e| e.outcome == Outcome::Undecided) {
+        eprintln!("estate {}: not decided: {}", e.name, e.blocker_text());
+    }
+    let mut buf = Vec::new();
+    let color = args.output.is_none() && report::stdout_wants_color();
+    report::fleet::render(&report, args.format, RenderOptions { color }, &mut buf)?;
+    emit(args.output.as_deref(), &buf)?;
+    Ok(ExitStatus::from_code(report.exit_code()))
+}
