@@ -450,18 +450,7 @@ mod tests {
         s.sites[0].name = name.into();
         s.sites[0].role = role;
         s.sites[0].manager.version = Some("4.10.2".parse().unwrap());
-        s.sites[0].site_pairs = Some(vec![SitePair {
-            endpoint_id: None,
-            remote_name: Some("hcx-cloud.east.example".into()),
-            remote_url: None,
-            remote_version: None,
-            remote_build: None,
-            status: Some(Status::Unknown),
-            message: None,
-            provenance: None,
-            evidence: None,
-            stamp: AttestationStamp::default(),
-        }]);
+        s.sites[0].site_pairs = Some(vec![unknown_pair(Some("hcx-cloud.east.example"), None)]);
         s
     }
 
@@ -502,10 +491,10 @@ mod tests {
         assert!(err.to_string().contains("do not apply to a connector site"), "{err}");
     }
 
-    #[test]
-    fn site_pairs_by_name_dotted_or_by_endpoint_id() {
-        let pair = |name: Option<&str>, id: &str| SitePair {
-            endpoint_id: Some(id.into()),
+    /// A site pair of unknown status, named and/or with an endpoint id.
+    fn unknown_pair(name: Option<&str>, id: Option<&str>) -> SitePair {
+        SitePair {
+            endpoint_id: id.map(String::from),
             remote_name: name.map(String::from),
             remote_url: None,
             remote_version: None,
@@ -515,9 +504,13 @@ mod tests {
             provenance: None,
             evidence: None,
             stamp: AttestationStamp::default(),
-        };
+        }
+    }
+
+    #[test]
+    fn site_pairs_by_name_dotted_or_by_endpoint_id() {
         let mut s = snapshot();
-        s.sites[0].site_pairs = Some(vec![pair(Some("hcx.east.example"), "e-1"), pair(None, "e-2"), pair(Some("west"), "e-3")]);
+        s.sites[0].site_pairs = Some(vec![unknown_pair(Some("hcx.east.example"), Some("e-1")), unknown_pair(None, Some("e-2")), unknown_pair(Some("west"), Some("e-3"))]);
         s.errors.push(FactError {
             site: Some("source".into()),
             fact: "site_pairs.e-2.status".into(),
