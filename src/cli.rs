@@ -120,7 +120,7 @@ pub struct PolicyArgs {
     /// Which regorus engine evaluates: the compiled VM where it compiles the set (auto),
     /// the interpreter, or the compiled VM only (an error where it cannot compile).
     #[arg(long, value_enum, default_value = "auto")]
-    pub engine: crate::engine::EngineChoice,
+    pub engine: crate::policy::engine::EngineChoice,
 }
 
 impl PolicyArgs {
@@ -694,7 +694,7 @@ fn policy(cmd: PolicyCommand) -> Result<ExitStatus> {
                 }
             }
             let set = policy.load()?;
-            let run = crate::policytest::run(&set)?;
+            let run = crate::policy::test::run(&set)?;
             let mut buf = Vec::new();
             run.render(&mut buf)?;
             write_stdout(&buf)?;
@@ -708,7 +708,7 @@ fn policy(cmd: PolicyCommand) -> Result<ExitStatus> {
             Ok(status)
         }
         PolicyCommand::Init { dir } => {
-            let written = crate::policyinit::init(&dir)?;
+            let written = crate::policy::init::init(&dir)?;
             let mut text = String::new();
             for p in &written {
                 text.push_str(&format!("{}\n", p.display()));
@@ -721,7 +721,7 @@ fn policy(cmd: PolicyCommand) -> Result<ExitStatus> {
             Ok(ExitStatus::Allowed)
         }
         PolicyCommand::Check(args) => {
-            let report = crate::policycheck::check(&args.policy_dirs, args.config.clone())?;
+            let report = crate::policy::lint::check(&args.policy_dirs, args.config.clone())?;
             let mut text = String::new();
             for p in &report.problems {
                 text.push_str(&format!("{p}\n"));
