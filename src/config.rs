@@ -14,6 +14,7 @@ use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use toml::Spanned;
 
+pub use crate::findings::Waiver;
 use crate::findings::Severity;
 
 /// The file looked for in the working directory when `--config` is not given.
@@ -30,8 +31,26 @@ pub enum ConfigError {
     },
     #[error("config {path}: {message}")]
     Syntax { path: PathBuf, message: String },
-    #[error("config {path} has {} problem(s):\n{}", problems.len(), problems.join("\n"))]
-    Invalid { path: PathBuf, problems: Vec<String> },
+    #[error("config {path} has {} problem(s):\n{}", problems.len(), lines(problems))]
+    Invalid { path: PathBuf, problems: Vec<ConfigProblem> },
+}
+
+/// One problem of a config file: its line and what is wrong there.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct ConfigProblem {
+    /// 1-based.
+    pub line: usize,
+    pub message: String,
+}
+
+impl std::fmt::Display for ConfigProblem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "line {}: {}", self.line, self.message)
+    }
+}
+
+fn lines(problems: &[ConfigProblem]) -> String {
+    problems.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n")
 }
 
 #[derive(Debug, Deserialize)]
@@ -65,20 +84,6 @@ struct RawWaiver {
     reason: String,
     approved_by: String,
     expires: Spanned<toml::Value>,
-}
-
-/// A waiver that passed validation.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-pub struct Waiver {
-    pub id: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub site: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub resource: Option<String>,
-    pub reason: String,
-    pub approved_by: String,
-    /// RFC 3339, UTC.
-    pub expires: String,
 }
 
 /// A config that passed validation against a catalog.
@@ -138,124 +143,176 @@ impl ConfigFile {
         }
     }
 
-    /// Validate against the rule ids of the catalog and the known thresholds.
-    /// Every problem is reported, each with its line.
+    /// Validate against the rule ids of the catalog and the known thresholds (their
+    /// defaults, from `data.hcx.params.thresholds`). Every problem is reported, each
+    /// with its line.
     pub fn validate(
         &self,
         rule_ids: &BTreeSet<String>,
         thresholds: &BTreeMap<String, serde_json::Value>,
     ) -> Result<ValidConfig, ConfigError> {
-        let mut problems = Vec::new();
-        let line = |span: Range<usize>| line_of(&self.text, span.start);
+        let mut v = Validation {
+            text: &self.text,
+            rule_ids,
+            problems: Vec::new(),
+        };
         let mut out = ValidConfig {
-            source: Some((self.path.clone(), self.text.clone())),
-            ..Default::default()
+            thresholds: v.thresholds(&self.raw.thresholds, thresholds),
+            disabled: v.disabled(&self.raw.rules.disabled),
+            severity: v.severities(&self.raw.rules.severity),
+            waivers: v.waivers(&self.raw.waivers),
+            source: None,
         };
+        if !v.problems.is_empty() {
+            v.problems.sort();
+            return Err(ConfigError::Invalid {
+                path: self.path.clone(),
+                problems: v.problems,
+            });
+        }
+        out.source = Some((self.path.clone(), self.text.clone()));
+        Ok(out)
+    }
+}
 
-        for (name, value) in &self.raw.thresholds {
-            if !thresholds.contains_key(name.get_ref()) {
-                problems.push(format!(
-                    "line {}: unknown threshold `{}` (known: {})",
-                    line(name.span()),
-                    name.get_ref(),
-                    thresholds.keys().cloned().collect::<Vec<_>>().join(", ")
-                ));
+/// One validation of a config: what it checks against, and the problems found so far.
+struct Validation<'a> {
+    text: &'a str,
+    rule_ids: &'a BTreeSet<String>,
+    problems: Vec<ConfigProblem>,
+}
+
+impl Validation<'_> {
+    fn problem(&mut self, span: Range<usize>, message: String) {
+        self.problems.push(ConfigProblem {
+            line: line_of(self.text, span.start),
+            message,
+        });
+    }
+
+    /// `[thresholds]`: known names, numbers of at least 0.
+    fn thresholds(
+        &mut self,
+        raw: &BTreeMap<Spanned<String>, Spanned<toml::Value>>,
+        known: &BTreeMap<String, serde_json::Value>,
+    ) -> BTreeMap<String, serde_json::Value> {
+        let mut out = BTreeMap::new();
+        for (name, value) in raw {
+            if !known.contains_key(name.get_ref()) {
+                let names: Vec<&str> = known.keys().map(String::as_str).collect();
+                let message = format!("unknown threshold `{}`{} (known: {})", name.get_ref(), did_you_mean(name.get_ref(), names.iter().copied()), names.join(", "));
+                self.problem(name.span(), message);
                 continue;
             }
-            let number = match value.get_ref() {
-                toml::Value::Integer(i) if *i >= 0 => serde_json::Value::from(*i),
-                toml::Value::Float(f) if f.is_finite() && *f >= 0.0 => serde_json::Value::from(*f),
-                _ => {
-                    problems.push(format!(
-                        "line {}: threshold `{}` must be a number of at least 0",
-                        line(value.span()),
-                        name.get_ref()
-                    ));
-                    continue;
+            match value.get_ref() {
+                toml::Value::Integer(i) if *i >= 0 => {
+                    out.insert(name.get_ref().clone(), serde_json::Value::from(*i));
                 }
-            };
-            out.thresholds.insert(name.get_ref().clone(), number);
-        }
-
-        let check_id = |id: &Spanned<String>, what: &str, problems: &mut Vec<String>| {
-            if rule_ids.contains(id.get_ref()) {
-                true
-            } else {
-                problems.push(format!(
-                    "line {}: {what} names unknown rule id `{}` (see `hcx-preflight policy list`)",
-                    line(id.span()),
-                    id.get_ref()
-                ));
-                false
-            }
-        };
-
-        for id in &self.raw.rules.disabled {
-            if check_id(id, "rules.disabled", &mut problems) {
-                out.disabled.push(id.get_ref().clone());
-            }
-        }
-        out.disabled.sort();
-        out.disabled.dedup();
-
-        for (id, sev) in &self.raw.rules.severity {
-            if !check_id(id, "rules.severity", &mut problems) {
-                continue;
-            }
-            match sev.get_ref().as_str() {
-                "deny" => out.severity.insert(id.get_ref().clone(), Severity::Deny),
-                "warn" => out.severity.insert(id.get_ref().clone(), Severity::Warn),
-                "info" => out.severity.insert(id.get_ref().clone(), Severity::Info),
-                other => {
-                    problems.push(format!(
-                        "line {}: severity `{other}` for `{}` is not deny, warn or info",
-                        line(sev.span()),
-                        id.get_ref()
-                    ));
-                    None
+                toml::Value::Float(f) if f.is_finite() && *f >= 0.0 => {
+                    out.insert(name.get_ref().clone(), serde_json::Value::from(*f));
                 }
-            };
+                _ => self.problem(value.span(), format!("threshold `{}` must be a number of at least 0", name.get_ref())),
+            }
         }
+        out
+    }
 
-        for w in &self.raw.waivers {
-            let at = line(w.span());
-            let raw = w.get_ref();
-            if !check_id(&raw.id, "waiver", &mut problems) {
+    /// Whether `id` is a rule id of the catalog; a problem (with a suggestion) if not.
+    fn known_rule(&mut self, id: &Spanned<String>, what: &str) -> bool {
+        if self.rule_ids.contains(id.get_ref()) {
+            return true;
+        }
+        let hint = did_you_mean(id.get_ref(), self.rule_ids.iter().map(String::as_str));
+        self.problem(
+            id.span(),
+            format!("{what} names unknown rule id `{}`{hint} (see `hcx-preflight policy list`)", id.get_ref()),
+        );
+        false
+    }
+
+    /// `rules.disabled`: known ids, sorted, once each.
+    fn disabled(&mut self, raw: &[Spanned<String>]) -> Vec<String> {
+        let mut out: Vec<String> = raw
+            .iter()
+            .filter(|id| self.known_rule(id, "rules.disabled"))
+            .map(|id| id.get_ref().clone())
+            .collect();
+        out.sort();
+        out.dedup();
+        out
+    }
+
+    /// `[rules.severity]`: known ids, each with deny, warn or info.
+    fn severities(&mut self, raw: &BTreeMap<Spanned<String>, Spanned<String>>) -> BTreeMap<String, Severity> {
+        let mut out = BTreeMap::new();
+        for (id, sev) in raw {
+            if !self.known_rule(id, "rules.severity") {
                 continue;
             }
-            if raw.reason.trim().is_empty() || raw.approved_by.trim().is_empty() {
-                problems.push(format!(
-                    "line {at}: the waiver for `{}` needs a reason and approved_by",
-                    raw.id.get_ref()
-                ));
+            match severity_of(sev.get_ref()) {
+                Some(s) => {
+                    out.insert(id.get_ref().clone(), s);
+                }
+                None => self.problem(
+                    sev.span(),
+                    format!("severity `{}` for `{}` is not deny, warn or info", sev.get_ref(), id.get_ref()),
+                ),
+            }
+        }
+        out
+    }
+
+    /// `[[waivers]]`: a known id, a reason and approver, an expiry.
+    fn waivers(&mut self, raw: &[Spanned<RawWaiver>]) -> Vec<Waiver> {
+        let mut out = Vec::new();
+        for w in raw {
+            let r = w.get_ref();
+            if !self.known_rule(&r.id, "waiver") {
                 continue;
             }
-            let expires = match parse_expiry(raw.expires.get_ref()) {
+            if r.reason.trim().is_empty() || r.approved_by.trim().is_empty() {
+                self.problem(w.span(), format!("the waiver for `{}` needs a reason and approved_by", r.id.get_ref()));
+                continue;
+            }
+            let expires = match parse_expiry(r.expires.get_ref()) {
                 Ok(t) => crate::plan::format_time(&t),
                 Err(e) => {
-                    problems.push(format!("line {}: waiver expires: {e}", line(raw.expires.span())));
+                    self.problem(r.expires.span(), format!("waiver expires: {e}"));
                     continue;
                 }
             };
-            out.waivers.push(Waiver {
-                id: raw.id.get_ref().clone(),
-                site: raw.site.clone(),
-                resource: raw.resource.clone(),
-                reason: raw.reason.clone(),
-                approved_by: raw.approved_by.clone(),
+            out.push(Waiver {
+                id: r.id.get_ref().clone(),
+                site: r.site.clone(),
+                resource: r.resource.clone(),
+                reason: r.reason.clone(),
+                approved_by: r.approved_by.clone(),
                 expires,
             });
         }
-
-        if problems.is_empty() {
-            Ok(out)
-        } else {
-            Err(ConfigError::Invalid {
-                path: self.path.clone(),
-                problems,
-            })
-        }
+        out
     }
+}
+
+fn severity_of(name: &str) -> Option<Severity> {
+    match name {
+        "deny" => Some(Severity::Deny),
+        "warn" => Some(Severity::Warn),
+        "info" => Some(Severity::Info),
+        _ => None,
+    }
+}
+
+/// ` (did you mean `x`?)` for the known name closest to `unknown`, when one is close
+/// enough to be a likely typo; empty otherwise.
+pub fn did_you_mean<'a>(unknown: &str, known: impl IntoIterator<Item = &'a str>) -> String {
+    known
+        .into_iter()
+        .map(|k| (strsim::jaro_winkler(unknown, k), k))
+        .filter(|(score, _)| *score >= 0.85)
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .map(|(_, k)| format!(" (did you mean `{k}`?)"))
+        .unwrap_or_default()
 }
 
 impl ValidConfig {
@@ -330,6 +387,23 @@ mod tests {
         let msg = e.to_string();
         assert!(msg.contains("line 2: rules.disabled names unknown rule id `nope`"), "{msg}");
         assert!(msg.contains("line 5: waiver names unknown rule id `also-nope`"), "{msg}");
+    }
+
+    #[test]
+    fn problems_are_values_with_their_line_and_suggest_the_closest_id() {
+        let Err(ConfigError::Invalid { problems, .. }) = validate("[rules]\ndisabled = [\"backup-mising\", \"zzz\"]\n[thresholds]\nbackup_max_age_hour = 1\n") else {
+            panic!("invalid config accepted");
+        };
+        let got: Vec<_> = problems.iter().map(|p| (p.line, p.message.as_str())).collect();
+        assert_eq!(
+            got,
+            vec![
+                (2, "rules.disabled names unknown rule id `backup-mising` (did you mean `backup-missing`?) (see `hcx-preflight policy list`)"),
+                (2, "rules.disabled names unknown rule id `zzz` (see `hcx-preflight policy list`)"),
+                (4, "unknown threshold `backup_max_age_hour` (did you mean `backup_max_age_hours`?) (known: backup_max_age_hours)"),
+            ]
+        );
+        assert_eq!(problems[0].to_string(), format!("line 2: {}", problems[0].message));
     }
 
     #[test]

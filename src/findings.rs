@@ -31,9 +31,10 @@ impl Severity {
     }
 }
 
-/// The waiver that applied to a finding (from the organisation's config).
+/// A waiver of the organisation's config (validated by [`crate::config`]), and the
+/// one that applied to a finding: one type for both.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
-pub struct AppliedWaiver {
+pub struct Waiver {
     pub id: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub site: Option<String>,
@@ -41,6 +42,7 @@ pub struct AppliedWaiver {
     pub resource: Option<String>,
     pub reason: String,
     pub approved_by: String,
+    /// RFC 3339, UTC.
     pub expires: String,
 }
 
@@ -61,7 +63,7 @@ pub struct Finding {
     pub kb_url: Option<String>,
     /// The waiver, when `waived`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub waiver: Option<AppliedWaiver>,
+    pub waiver: Option<Waiver>,
     /// The facts the rule read to reach the finding (contract section 4), when the
     /// policy says: RFC 6901 pointers into the snapshot with their values.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -6,7 +6,7 @@
 use std::path::PathBuf;
 
 use assert_cmd::Command;
-use hcx_preflight::findings::{AppliedWaiver, Decision, Finding, Severity};
+use hcx_preflight::findings::{Waiver, Decision, Finding, Severity};
 use hcx_preflight::plan::{FailOn, Phase, Plan};
 use hcx_preflight::report::{render, Format, RenderOptions, ReportContext, RuleInfo};
 
@@ -32,8 +32,8 @@ pub fn assert_expected(name: &str, actual: &str) {
     }
 }
 
-fn waiver(id: &str, site: Option<&str>, reason: &str, expires: &str) -> AppliedWaiver {
-    AppliedWaiver {
+fn waiver(id: &str, site: Option<&str>, reason: &str, expires: &str) -> Waiver {
+    Waiver {
         id: id.into(),
         site: site.map(str::to_string),
         resource: None,

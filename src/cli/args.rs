@@ -35,7 +35,7 @@ pub struct PolicyArgs {
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
     /// Wall-clock limit of one policy evaluation, in seconds.
-    #[arg(long, value_name = "SECS", default_value_t = 10.0)]
+    #[arg(long, value_name = "SECS", default_value_t = hcx_preflight::policy::DEFAULT_TIMEOUT.as_secs_f64())]
     pub eval_timeout: f64,
     /// Which regorus engine evaluates: the compiled VM where it compiles the set (auto),
     /// the interpreter, or the compiled VM only (an error where it cannot compile).

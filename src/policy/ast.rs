@@ -11,6 +11,9 @@ use serde_json::Value;
 
 use crate::policy::{PolicyError, PolicyFile};
 
+/// The `data.hcx.lib` helpers whose first argument is a finding id.
+const FINDING_HELPERS: [&str; 2] = ["data.hcx.lib.finding", "data.hcx.lib.finding_with_severity"];
+
 /// One parsed module.
 #[derive(Debug, Clone)]
 pub struct Module {
@@ -66,6 +69,46 @@ pub fn parse_all(files: &[PolicyFile]) -> (Vec<Module>, Vec<PolicyError>) {
         }
     }
     (modules, errors)
+}
+
+impl Module {
+    /// The absolute path a call refers to, as regorus resolves it: an import alias, an
+    /// absolute `data.` path, or a rule of the calling package.
+    pub fn resolve(&self, path: &str) -> String {
+        if path.starts_with("data.") {
+            return path.to_string();
+        }
+        let (head, rest) = match path.split_once('.') {
+            Some((h, r)) => (h, Some(r)),
+            None => (path, None),
+        };
+        if let Some(imported) = self.imports.get(head) {
+            return match rest {
+                Some(r) => format!("{imported}.{r}"),
+                None => imported.clone(),
+            };
+        }
+        format!("{}.{path}", self.package)
+    }
+
+    /// Every finding id the module emits, with its line: the string literal first
+    /// argument of `lib.finding`/`lib.finding_with_severity`, and the `"id": "..."`
+    /// fields of a `violation` rule.
+    pub fn emitted_ids(&self) -> Vec<(String, u64)> {
+        let mut ids = Vec::new();
+        for r in &self.rules {
+            ids.extend(
+                calls(&r.ast)
+                    .into_iter()
+                    .filter(|c| FINDING_HELPERS.contains(&self.resolve(&c.path).as_str()))
+                    .filter_map(|c| c.first_string_arg.map(|id| (id, c.line))),
+            );
+            if r.name == "violation" {
+                ids.extend(id_literals(&r.ast));
+            }
+        }
+        ids
+    }
 }
 
 fn parse_one(f: &PolicyFile) -> Result<Module, PolicyError> {
@@ -259,6 +302,26 @@ mod tests {
         assert_eq!(c, vec![Call { path: "l.finding".into(), line: 6, first_string_arg: Some("q".into()) }]);
         assert_eq!(calls(&m.rules[1].ast)[0].path, "sprintf");
         assert_eq!(id_literals(&m.rules[2].ast), vec![("z".to_string(), 10)]);
+        assert_eq!(m.resolve("l.finding"), "data.hcx.lib.finding");
+        assert_eq!(m.resolve("c.d"), "data.a.b.c.d");
+    }
+
+    #[test]
+    fn emitted_ids_come_from_the_finding_helpers_and_violation_literals() {
+        let m = module("package a
+
+import data.hcx.lib
+
+violation contains lib.finding(\"one\", 1, 2, 3) if true
+
+violation contains {\"id\": \"two\"} if true
+
+other contains {\"id\": \"not-a-finding\"} if true
+
+msg := \"\\\"three\\\" is only text\"
+");
+        let ids: Vec<_> = m.emitted_ids().into_iter().map(|(id, _)| id).collect();
+        assert_eq!(ids, vec!["one", "two"]);
     }
 
     #[test]

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use super::{merge_into, DataFile, PolicyError};
+use super::{merge_into, DataFile, PolicyError, PolicyFile};
 use crate::findings::Severity;
 
 /// Metadata of one rule id, from `data.hcx.catalog`.
@@ -45,4 +45,21 @@ pub(crate) fn build_catalog(data: &[DataFile]) -> Result<BTreeMap<String, Catalo
         }
     }
     Ok(catalog)
+}
+
+/// For each rule id, the modules that emit it (their origins, in load order), found
+/// through regorus' parse tree ([`super::ast`]): the finding helpers' first argument
+/// and the `id` fields of `violation` rules, never a search of the Rego text.
+pub fn sources(modules: &[PolicyFile]) -> Result<BTreeMap<String, Vec<String>>, PolicyError> {
+    let parsed = super::ast::parse(modules).map_err(|mut errors| errors.remove(0))?;
+    let mut out: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for m in &parsed {
+        for (id, _) in m.emitted_ids() {
+            let origins = out.entry(id).or_default();
+            if !origins.contains(&m.origin) {
+                origins.push(m.origin.clone());
+            }
+        }
+    }
+    Ok(out)
 }

@@ -21,6 +21,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use regorus::languages::rego::compiler::Compiler;
+use regorus::rvm::vm::VmError;
 use regorus::rvm::{Program, RegoVM};
 use regorus::utils::limits::ExecutionTimerConfig;
 
@@ -78,12 +79,33 @@ pub enum EngineChoice {
 #[derive(Debug, Clone)]
 pub struct EvalFailure {
     pub message: String,
+    /// The evaluation ran out of time: read from regorus' typed errors
+    /// ([`regorus::LimitError`] of the interpreter, `VmError::TimeLimitExceeded` of the
+    /// RVM), never from their wording.
+    pub timed_out: bool,
 }
 
 impl EvalFailure {
-    /// The evaluation ran out of time (both engines say "exceeded time limit").
+    /// The evaluation ran out of time.
     pub fn is_timeout(&self) -> bool {
-        self.message.contains("exceeded time limit")
+        self.timed_out
+    }
+
+    /// A failure of the interpreter.
+    fn interpreter(e: anyhow::Error) -> Self {
+        let timed_out = matches!(e.downcast_ref::<regorus::LimitError>(), Some(regorus::LimitError::TimeLimitExceeded { .. }));
+        EvalFailure {
+            message: format!("{e:#}"),
+            timed_out,
+        }
+    }
+
+    /// A failure of the RVM.
+    fn vm(e: VmError) -> Self {
+        EvalFailure {
+            timed_out: matches!(e, VmError::TimeLimitExceeded { .. }),
+            message: e.to_string(),
+        }
     }
 }
 
@@ -217,6 +239,7 @@ impl Engines {
                     Ok(program) => self.run_vm(program, input),
                     Err(reason) => Err(EvalFailure {
                         message: format!("the RVM cannot compile the set: {reason}"),
+                        timed_out: false,
                     }),
                 }
             }
@@ -227,7 +250,7 @@ impl Engines {
     pub fn interpret_rule(&self, rule: &str, input: regorus::Value) -> Result<regorus::Value, EvalFailure> {
         let mut engine = self.lock();
         engine.set_input(input);
-        engine.eval_rule(rule.to_string()).map_err(failure)
+        engine.eval_rule(rule.to_string()).map_err(EvalFailure::interpreter)
     }
 
     fn interpret(&self, input: regorus::Value) -> Result<regorus::Value, EvalFailure> {
@@ -237,26 +260,20 @@ impl Engines {
     fn run_vm(&self, program: &Arc<Program>, input: regorus::Value) -> Result<regorus::Value, EvalFailure> {
         let mut vm = RegoVM::new();
         vm.load_program(program.clone());
-        vm.set_data(self.data.clone()).map_err(failure)?;
+        vm.set_data(self.data.clone()).map_err(EvalFailure::vm)?;
         vm.set_input(input);
         vm.set_strict_builtin_errors(true);
         vm.set_execution_timer_config(Some(self.timer));
         // The time limit bounds the work; the RVM's default instruction budget
         // (25,000) would refuse a large estate.
         vm.set_max_instructions(usize::MAX);
-        vm.execute_entry_point_by_name(&self.rule).map_err(failure)
+        vm.execute_entry_point_by_name(&self.rule).map_err(EvalFailure::vm)
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, regorus::Engine> {
         // A panic during an evaluation leaves nothing half-written that matters: the
         // next evaluation sets its own input.
         self.interpreter.lock().unwrap_or_else(|p| p.into_inner())
-    }
-}
-
-fn failure(e: impl std::fmt::Display) -> EvalFailure {
-    EvalFailure {
-        message: format!("{e:#}"),
     }
 }
 

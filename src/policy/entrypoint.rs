@@ -97,11 +97,15 @@ pub fn module(names: &BTreeSet<String>) -> PolicyFile {
     }
 }
 
-/// The rule package names of a set of parsed modules and its data document.
-pub fn names(engine: &regorus::Engine, modules: &[PolicyFile], data: &serde_json::Value) -> Result<BTreeSet<String>, PolicyError> {
-    let packages = engine.get_policy_package_components().map_err(|e| PolicyError::Prepare(format!("{e:#}")))?;
+/// The rule package names of a set of parsed modules (their packages as regorus read
+/// them) and its data document.
+pub fn names(
+    packages: &[regorus::PolicyPackageComponents],
+    modules: &[PolicyFile],
+    data: &serde_json::Value,
+) -> Result<BTreeSet<String>, PolicyError> {
     let mut out = BTreeSet::new();
-    for p in &packages {
+    for p in packages {
         let rule_names = if needs_rule_names(&p.components) {
             let file: Vec<PolicyFile> = modules.iter().filter(|m| m.origin == p.source_file).cloned().collect();
             crate::policy::ast::parse(&file)

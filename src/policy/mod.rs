@@ -30,7 +30,7 @@ use sha2::{Digest, Sha256};
 use crate::config::{ConfigError, ConfigFile, ValidConfig};
 use catalog::build_catalog;
 pub use catalog::CatalogEntry;
-use engine::{EngineChoice, EnginePath, Engines, Evaluated};
+use engine::{EngineChoice, EnginePath, EvalFailure, Engines, Evaluated};
 use crate::findings::Finding;
 
 include!(concat!(env!("OUT_DIR"), "/builtin_policies.rs"));
@@ -112,6 +112,8 @@ pub struct PolicySet {
     engines: Engines,
     digest: String,
     timeout: Duration,
+    /// Each module's package as regorus parsed it (origin, dotted package).
+    packages: Vec<(String, String)>,
 }
 
 impl std::fmt::Debug for PolicySet {
@@ -194,7 +196,9 @@ impl PolicySet {
         let mut engine = new_engine(timeout, false);
         add_modules(&mut engine, &modules)?;
         let tree = data_tree(&data, &config);
-        let generated = entrypoint::module(&entrypoint::names(&engine, &modules, &tree)?);
+        let components = engine.get_policy_package_components().map_err(|e| PolicyError::Prepare(format!("{e:#}")))?;
+        let generated = entrypoint::module(&entrypoint::names(&components, &modules, &tree)?);
+        let packages = components.into_iter().map(|p| (p.source_file, p.components.join("."))).collect();
         add_modules(&mut engine, std::slice::from_ref(&generated))?;
         modules.push(generated);
         let data_value = regorus::Value::from(tree);
@@ -213,6 +217,7 @@ impl PolicySet {
             engines,
             digest,
             timeout,
+            packages,
         })
     }
 
@@ -224,6 +229,11 @@ impl PolicySet {
     /// Rule metadata by id (built-in and organisation).
     pub fn catalog(&self) -> &BTreeMap<String, CatalogEntry> {
         &self.catalog
+    }
+
+    /// For each rule id, the modules that emit it ([`catalog::sources`]).
+    pub fn rule_sources(&self) -> Result<BTreeMap<String, Vec<String>>, PolicyError> {
+        catalog::sources(&self.modules)
     }
 
     /// The engine path that evaluates the set (unless the RVM fails on an input).
@@ -279,7 +289,7 @@ impl PolicySet {
     pub fn evaluate_value(&self, input: regorus::Value) -> Result<Evaluation, PolicyError> {
         let Evaluated { value, path, fallback } = match self.engines.evaluate(input.clone()) {
             Ok(e) => e,
-            Err(e) => return Err(self.eval_error(e.message, input)),
+            Err(e) => return Err(self.eval_error(e, input)),
         };
         Ok(Evaluation {
             findings: self.findings_of(&value)?,
@@ -323,19 +333,17 @@ impl PolicySet {
             .collect()
     }
 
-    fn eval_error(&self, message: String, input: regorus::Value) -> PolicyError {
-        if !message.contains("exceeded time limit") {
+    fn eval_error(&self, failure: EvalFailure, input: regorus::Value) -> PolicyError {
+        let EvalFailure { message, timed_out } = failure;
+        if !timed_out {
             return PolicyError::Eval(message);
         }
         // Name the culprit: evaluate each rule package alone under the same limit.
         let mut slow = Vec::new();
-        for m in &self.modules {
-            let Some(package) = package_of(&m.text).filter(|p| p.starts_with("hcx.rules.")) else {
-                continue;
-            };
+        for (origin, package) in self.packages.iter().filter(|(_, p)| p.starts_with("hcx.rules.")) {
             if let Err(e) = self.engines.interpret_rule(&format!("data.{package}.violation"), input.clone()) {
                 if e.is_timeout() {
-                    slow.push(format!("{} (package {package})", m.origin));
+                    slow.push(format!("{origin} (package {package})"));
                 }
             }
         }
@@ -371,14 +379,6 @@ impl PolicySet {
         written.push(p);
         Ok(written)
     }
-}
-
-/// The package a Rego module declares (`hcx.rules.backup`).
-fn package_of(text: &str) -> Option<String> {
-    text.lines()
-        .map(str::trim)
-        .find_map(|l| l.strip_prefix("package "))
-        .map(|p| p.trim().to_string())
 }
 
 fn add_file(

@@ -12,7 +12,7 @@ use std::io::{self, Write};
 use chrono::DateTime;
 
 use super::ReportContext;
-use crate::findings::{AppliedWaiver, Decision, Finding, Severity, Verdict};
+use crate::findings::{Waiver, Decision, Finding, Severity, Verdict};
 
 /// Escape Markdown punctuation that would change the meaning of plain text.
 pub(crate) fn md(s: &str) -> String {
@@ -69,7 +69,7 @@ fn finding_list(out: &mut dyn Write, findings: &[&Finding]) -> io::Result<()> {
     Ok(())
 }
 
-fn scope(w: &AppliedWaiver) -> String {
+fn scope(w: &Waiver) -> String {
     let mut parts = Vec::new();
     if let Some(s) = &w.site {
         parts.push(format!("site {}", md(s)));
@@ -84,7 +84,7 @@ fn scope(w: &AppliedWaiver) -> String {
     }
 }
 
-fn expired(w: &AppliedWaiver, evaluated_at: &str) -> bool {
+fn expired(w: &Waiver, evaluated_at: &str) -> bool {
     match (DateTime::parse_from_rfc3339(&w.expires), DateTime::parse_from_rfc3339(evaluated_at)) {
         (Ok(e), Ok(now)) => e <= now,
         _ => false,

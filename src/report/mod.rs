@@ -9,7 +9,7 @@
 
 use std::io::{self, Write};
 
-use crate::findings::{AppliedWaiver, Decision, Severity};
+use crate::findings::{Waiver, Decision, Severity};
 use crate::policy::PolicySet;
 use crate::snapshot::Snapshot;
 
@@ -77,7 +77,7 @@ pub struct ReportContext {
     /// Where each policy module came from (`policies/hcx/...` or an org file), sorted.
     pub policy_sources: Vec<String>,
     /// The waivers of the organisation config, in config order.
-    pub waivers: Vec<AppliedWaiver>,
+    pub waivers: Vec<Waiver>,
 }
 
 impl ReportContext {
@@ -92,18 +92,7 @@ impl ReportContext {
             sites: snapshot.sites.iter().map(|s| s.name.clone()).collect(),
             snapshot_path: snapshot_path.map(|p| p.display().to_string()),
             policy_sources,
-            waivers: config
-                .waivers
-                .iter()
-                .map(|w| AppliedWaiver {
-                    id: w.id.clone(),
-                    site: w.site.clone(),
-                    resource: w.resource.clone(),
-                    reason: w.reason.clone(),
-                    approved_by: w.approved_by.clone(),
-                    expires: w.expires.clone(),
-                })
-                .collect(),
+            waivers: config.waivers.clone(),
         }
     }
 

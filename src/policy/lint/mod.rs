@@ -23,9 +23,6 @@ use std::path::PathBuf;
 use crate::policy::ast::{self, Module};
 use crate::policy::{CatalogEntry, LoadOptions, PolicyError, PolicySet};
 
-/// The helpers whose first argument is a finding id.
-const FINDING_HELPERS: [&str; 2] = ["data.hcx.lib.finding", "data.hcx.lib.finding_with_severity"];
-
 /// One problem found.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Problem {
@@ -141,10 +138,10 @@ pub fn check(policy_dirs: &[PathBuf], config: Option<PathBuf>) -> Result<CheckRe
             Ok(_) => {}
             Err(e @ PolicyError::Io { .. }) => return Err(e),
             Err(PolicyError::Config(crate::config::ConfigError::Invalid { path, problems: found })) => {
-                problems.extend(found.iter().map(|p| Problem {
+                problems.extend(found.into_iter().map(|p| Problem {
                     file: path.display().to_string(),
-                    line: p.strip_prefix("line ").and_then(|r| r.split(':').next()).and_then(|n| n.parse().ok()),
-                    message: p.split_once(": ").map(|(_, m)| m.to_string()).unwrap_or_else(|| p.clone()),
+                    line: Some(p.line as u64),
+                    message: p.message,
                 }));
             }
             // The compiled set failing on what the walks above already found says nothing new.
@@ -162,25 +159,6 @@ pub fn check(policy_dirs: &[PathBuf], config: Option<PathBuf>) -> Result<CheckRe
     Ok(report)
 }
 
-/// The absolute path a call refers to, as regorus resolves it: an import alias, an
-/// absolute `data.` path, or a rule of the calling package.
-pub(crate) fn resolve(m: &Module, path: &str) -> String {
-    if path.starts_with("data.") {
-        return path.to_string();
-    }
-    let (head, rest) = match path.split_once('.') {
-        Some((h, r)) => (h, Some(r)),
-        None => (path, None),
-    };
-    if let Some(imported) = m.imports.get(head) {
-        return match rest {
-            Some(r) => format!("{imported}.{r}"),
-            None => imported.clone(),
-        };
-    }
-    format!("{}.{path}", m.package)
-}
-
 fn unknown_functions(parsed: &[Module]) -> Vec<Problem> {
     let defined: BTreeSet<String> = parsed
         .iter()
@@ -191,7 +169,7 @@ fn unknown_functions(parsed: &[Module]) -> Vec<Problem> {
         for r in &m.rules {
             for c in ast::calls(&r.ast) {
                 let builtin = c.path == "print" || regorus::unstable::BUILTINS.contains_key(c.path.as_str());
-                if builtin || defined.contains(&resolve(m, &c.path)) {
+                if builtin || defined.contains(&m.resolve(&c.path)) {
                     continue;
                 }
                 out.push(Problem {
@@ -208,23 +186,13 @@ fn unknown_functions(parsed: &[Module]) -> Vec<Problem> {
 fn uncatalogued_ids(parsed: &[Module], test_files: &BTreeSet<&str>, catalog: &BTreeMap<String, CatalogEntry>) -> Vec<Problem> {
     let mut out = Vec::new();
     for m in parsed.iter().filter(|m| !test_files.contains(m.origin.as_str())) {
-        for r in &m.rules {
-            let mut ids: Vec<(String, u64)> = ast::calls(&r.ast)
-                .into_iter()
-                .filter(|c| FINDING_HELPERS.contains(&resolve(m, &c.path).as_str()))
-                .filter_map(|c| c.first_string_arg.map(|id| (id, c.line)))
-                .collect();
-            if r.name == "violation" {
-                ids.extend(ast::id_literals(&r.ast));
-            }
-            for (id, line) in ids {
-                if !catalog.contains_key(&id) {
-                    out.push(Problem {
-                        file: m.origin.clone(),
-                        line: Some(line),
-                        message: format!("finding id `{id}` is not in the catalog (data.hcx.catalog); add it to a hcx/catalog/data.json"),
-                    });
-                }
+        for (id, line) in m.emitted_ids() {
+            if !catalog.contains_key(&id) {
+                out.push(Problem {
+                    file: m.origin.clone(),
+                    line: Some(line),
+                    message: format!("finding id `{id}` is not in the catalog (data.hcx.catalog); add it to a hcx/catalog/data.json"),
+                });
             }
         }
     }

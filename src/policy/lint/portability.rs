@@ -22,7 +22,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::Value;
 
-use super::{resolve, Problem};
+use super::Problem;
 use crate::policy::ast::{self, Module};
 
 /// Builtins whose listed parameters OPA types as `string`.
@@ -211,7 +211,7 @@ fn rejected_call(m: &Module, call: &Value, params: &ParamTypes) -> Vec<Problem> 
     };
     let args = call["params"].as_array().cloned().unwrap_or_default();
     let builtin = STRING_PARAMS.iter().find(|(name, _)| *name == path);
-    let absolute = resolve(m, &path);
+    let absolute = m.resolve(&path);
     let mut out = Vec::new();
     for (i, arg) in args.iter().enumerate() {
         let Some(have) = literal_type(arg) else { continue };
