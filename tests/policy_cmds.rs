@@ -234,3 +234,87 @@ fn policy_explain_names_the_sources_of_the_mesh_rules() {
         assert!(r.stdout.contains("\nreferences:  ") && r.stdout.contains("https://docs.vmware.com/en/VMware-HCX/"), "{id}:\n{}", r.stdout);
     }
 }
+
+/// An org rule whose body only one of its two tests reaches.
+fn org_with_tests(d: &Path) {
+    write(d, "hcx/catalog/data.json", r#"{"org-thing": {"title": "T", "severity": "warn", "remediation": "R"}}"#);
+    write(
+        d,
+        "org/thing.rego",
+        "package hcx.rules.org\n\nimport data.hcx.lib\n\nviolation contains lib.finding(\"org-thing\", null, \"x\", \"m\") if {\n\tlib.phase == \"verify\"\n}\n",
+    );
+    write(d, "org/thing_test.rego", "package hcx.rules.org_test\n\ntest_passes if true\n\ntest_fails if 1 == 2\n");
+}
+
+#[test]
+fn policy_test_run_filters_by_name_and_format_json_is_one_document() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    org_with_tests(d);
+    let r = run(&["policy", "test", d.to_str().unwrap(), "--run", "org_test\\.test_pass"], Some(d));
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    let tests: Vec<&str> = r.stdout.lines().filter(|l| l.starts_with("PASS") || l.starts_with("FAIL")).collect();
+    assert_eq!(tests, vec!["PASS data.hcx.rules.org_test.test_passes (<DIR>/org/thing_test.rego:3)"]);
+    assert!(r.stdout.ends_with("\n1 passed, 0 failed\n"), "{}", r.stdout);
+
+    let r = run(&["policy", "test", d.to_str().unwrap(), "--run", "org_test", "--format", "json"], Some(d));
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    let doc: serde_json::Value = serde_json::from_str(&r.stdout).expect("one JSON document");
+    assert_eq!((doc["passed"].as_u64(), doc["failed"].as_u64()), (Some(1), Some(1)));
+    assert_eq!(doc["tests"][1]["name"], "data.hcx.rules.org_test.test_fails");
+    assert_eq!(doc["tests"][1]["error"], "undefined: a condition of the test does not hold");
+    let file = doc["coverage"]["files"].as_array().unwrap().iter().find(|f| f["file"] == "<DIR>/org/thing.rego").expect("org file");
+    // Only the org tests ran: neither the rule head nor its body was evaluated.
+    assert_eq!(file["uncovered"], serde_json::json!(["5-6"]));
+
+    let r = run(&["policy", "test", "--run", "("], None);
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains("--run"), "{}", r.stderr);
+}
+
+#[test]
+fn policy_test_coverage_lists_the_uncovered_lines() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    org_with_tests(d);
+    let r = run(&["policy", "test", d.to_str().unwrap(), "--coverage"], Some(d));
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    // The body runs (and is false); the head that would emit the finding never does.
+    assert!(r.stdout.contains("\nuncovered lines:\n  <DIR>/org/thing.rego:5\n\n"), "{}", r.stdout);
+    // Without --coverage, the output is as before: percentages only.
+    let r = run(&["policy", "test", d.to_str().unwrap()], Some(d));
+    assert!(!r.stdout.contains("uncovered"), "{}", r.stdout);
+    // The built-in set is fully covered.
+    let r = run(&["policy", "test", "--coverage"], None);
+    assert!(r.stdout.contains("\nuncovered lines: none\n"), "{}", r.stdout);
+}
+
+#[test]
+fn policy_list_fits_80_columns_and_shows_the_config() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("c.toml");
+    std::fs::write(&config, "[rules]\ndisabled = [\"version-skew\"]\n[rules.severity]\nbackup-missing = \"warn\"\n").unwrap();
+    let r = run(&["policy", "list", "--config", config.to_str().unwrap()], Some(dir.path()));
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    for line in r.stdout.lines() {
+        assert!(line.chars().count() <= 80, "{} columns: {line}", line.chars().count());
+    }
+    let row = |id: &str| r.stdout.lines().find(|l| l.starts_with(&format!("│ {id} "))).unwrap_or_else(|| panic!("{id}: {}", r.stdout)).to_string();
+    assert!(row("backup-missing").contains("┆ warn "), "{}", r.stdout);
+    assert!(row("version-skew").contains("┆ disabled "), "{}", r.stdout);
+    assert!(row("disk-space").contains("┆ deny "), "{}", r.stdout);
+}
+
+#[test]
+fn unknown_rule_ids_get_a_suggestion() {
+    let r = run(&["policy", "explain", "backup-mising"], None);
+    assert_eq!((r.code, r.stdout.as_str()), (2, ""));
+    assert!(r.stderr.contains("unknown rule id `backup-mising` (did you mean `backup-missing`?)"), "{}", r.stderr);
+
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("c.toml");
+    std::fs::write(&config, "[rules.severity]\nversion-skwe = \"warn\"\n").unwrap();
+    let r = run(&["policy", "check", "--config", config.to_str().unwrap()], Some(dir.path()));
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(r.stdout.contains("<DIR>/c.toml:2: rules.severity names unknown rule id `version-skwe` (did you mean `version-skew`?)"), "{}", r.stdout);
+}

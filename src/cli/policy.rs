@@ -1,18 +1,22 @@
-//! `hcx-preflight policy`: inspect, export, test and check the policy set.
+//! `hcx-preflight policy`: inspect, export, test and check the policy set. This file
+//! parses the arguments and calls the library; `hcx_preflight::policy::render` writes
+//! the output.
 
 use std::path::PathBuf;
 
 use anyhow::{bail, Context, Result};
-use clap::Subcommand;
+use clap::{Subcommand, ValueEnum};
 
-use hcx_preflight::policy::{PolicySet, ENTRYPOINT};
+use hcx_preflight::config::did_you_mean;
+use hcx_preflight::policy::{render, ENTRYPOINT};
 
 use super::args::PolicyArgs;
 use super::{write_stdout, ExitStatus};
 
 #[derive(Debug, Subcommand)]
 pub enum PolicyCommand {
-    /// List every rule: id, severity, KB, title and the file that emits it.
+    /// List every rule: id, severity, KB, title and the file that emits it. With a
+    /// config, the severity is the effective one (and `disabled` for a disabled rule).
     List(PolicyArgs),
     /// Explain one rule: when it fires, its severity, KB and remediation.
     Explain {
@@ -32,15 +36,7 @@ pub enum PolicyCommand {
     ///
     /// Exit codes: 0 all passed, 1 a test failed or coverage is under the threshold,
     /// 2 the tests could not run.
-    Test {
-        /// Organisation policy directories to load and test (added to --policy-dir).
-        dirs: Vec<PathBuf>,
-        /// Fail when the line coverage of the policies is under PCT percent.
-        #[arg(long, value_name = "PCT", value_parser = parse_percent)]
-        coverage_threshold: Option<f64>,
-        #[command(flatten)]
-        policy: PolicyArgs,
-    },
+    Test(TestArgs),
     /// Write an example organisation policy folder (rule, tests, catalog, params, config).
     Init {
         /// The folder to write; existing files are never overwritten.
@@ -53,6 +49,33 @@ pub enum PolicyCommand {
     Check(PolicyArgs),
 }
 
+/// `policy test`.
+#[derive(Debug, clap::Args)]
+pub struct TestArgs {
+    /// Organisation policy directories to load and test (added to --policy-dir).
+    dirs: Vec<PathBuf>,
+    /// Only the tests whose full name (`data.pkg.test_x`) matches REGEX, as `opa test --run`.
+    #[arg(long, value_name = "REGEX")]
+    run: Option<regex::Regex>,
+    /// List the lines that no test reached (`file:from-to`), not only the percentages.
+    #[arg(long)]
+    coverage: bool,
+    /// Fail when the line coverage of the policies is under PCT percent.
+    #[arg(long, value_name = "PCT", value_parser = parse_percent)]
+    coverage_threshold: Option<f64>,
+    /// Output format (json: the tests, counts and coverage with the uncovered lines).
+    #[arg(long, value_enum, default_value = "text")]
+    format: TestFormat,
+    #[command(flatten)]
+    policy: PolicyArgs,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum TestFormat {
+    Text,
+    Json,
+}
+
 fn parse_percent(s: &str) -> Result<f64, String> {
     match s.trim_end_matches('%').parse::<f64>() {
         Ok(p) if (0.0..=100.0).contains(&p) => Ok(p),
@@ -62,131 +85,90 @@ fn parse_percent(s: &str) -> Result<f64, String> {
 
 pub fn policy(cmd: PolicyCommand) -> Result<ExitStatus> {
     match cmd {
-        PolicyCommand::List(args) => {
-            let set = args.load()?;
-            let mut table = comfy_table::Table::new();
-            table
-                .load_preset(comfy_table::presets::UTF8_FULL_CONDENSED)
-                .set_content_arrangement(comfy_table::ContentArrangement::Dynamic)
-                .set_width(100)
-                .set_header(vec!["id", "severity", "kb", "title", "source"]);
-            for (id, entry) in set.catalog() {
-                table.add_row(vec![
-                    id.clone(),
-                    entry.severity.as_str().to_string(),
-                    entry.kb.clone().unwrap_or_else(|| "-".into()),
-                    entry.title.clone(),
-                    rule_sources(&set, id).join("\n"),
-                ]);
-            }
-            write_stdout(format!("{table}\n").as_bytes())?;
-            Ok(ExitStatus::Allowed)
-        }
-        PolicyCommand::Explain { id, policy } => {
-            let set = policy.load()?;
-            let Some(e) = set.catalog().get(&id) else {
-                bail!("unknown rule id `{id}`; `hcx-preflight policy list` shows them all");
-            };
-            let severity = set.config().severity.get(&id).copied().unwrap_or(e.severity);
-            let mut text = format!("{id}: {}\n\n", e.title);
-            text.push_str(&format!("severity:    {}", severity.as_str()));
-            if severity != e.severity {
-                text.push_str(&format!(" (default {}, overridden by the config)", e.severity.as_str()));
-            }
-            text.push('\n');
-            if let Some(kb) = &e.kb {
-                text.push_str(&format!("kb:          {kb} https://knowledge.broadcom.com/external/article?legacyId={kb}\n"));
-            }
-            if let Some(when) = &e.when {
-                text.push_str(&format!("when:        {when}\n"));
-            }
-            text.push_str(&format!("remediation: {}\n", e.remediation));
-            for (i, r) in e.references.iter().enumerate() {
-                text.push_str(&format!("{}{r}\n", if i == 0 { "references:  " } else { "             " }));
-            }
-            text.push_str(&format!("source:      {}\n", rule_sources(&set, &id).join(", ")));
-            if set.config().disabled.contains(&id) {
-                text.push_str("status:      disabled by the config\n");
-            }
-            write_stdout(text.as_bytes())?;
-            Ok(ExitStatus::Allowed)
-        }
-        PolicyCommand::Export { dir, policy } => {
-            let set = policy.load()?;
-            let written = set.export(&dir).with_context(|| format!("cannot write the bundle to {}", dir.display()))?;
-            eprintln!(
-                "wrote {} files to {}; evaluate with: opa eval -b {} -i INPUT.json '{ENTRYPOINT}'",
-                written.len(),
-                dir.display(),
-                dir.display()
-            );
-            Ok(ExitStatus::Allowed)
-        }
-        PolicyCommand::Test {
-            dirs,
-            coverage_threshold,
-            mut policy,
-        } => {
-            // A directory named both ways is loaded once (twice would define its catalog twice).
-            for d in dirs {
-                if !policy.policy_dirs.contains(&d) {
-                    policy.policy_dirs.push(d);
-                }
-            }
-            let set = policy.load()?;
-            let run = hcx_preflight::policy::test::run(&set)?;
-            let mut buf = Vec::new();
-            run.render(&mut buf)?;
-            write_stdout(&buf)?;
-            let mut status = if run.failed() > 0 { ExitStatus::Denied } else { ExitStatus::Allowed };
-            if let Some(min) = coverage_threshold {
-                if run.coverage_percent() < min {
-                    eprintln!("coverage {:.1}% is under the threshold {min}%", run.coverage_percent());
-                    status = ExitStatus::Denied;
-                }
-            }
-            Ok(status)
-        }
-        PolicyCommand::Init { dir } => {
-            let written = hcx_preflight::policy::init::init(&dir)?;
-            let mut text = String::new();
-            for p in &written {
-                text.push_str(&format!("{}\n", p.display()));
-            }
-            write_stdout(text.as_bytes())?;
-            eprintln!(
-                "next: hcx-preflight policy test {d} && hcx-preflight check --policy-dir {d} --config {d}/hcx-preflight.toml ...",
-                d = dir.display()
-            );
-            Ok(ExitStatus::Allowed)
-        }
-        PolicyCommand::Check(args) => {
-            let report = hcx_preflight::policy::lint::check(&args.policy_dirs, args.config.clone())?;
-            let mut text = String::new();
-            for p in &report.problems {
-                text.push_str(&format!("{p}\n"));
-            }
-            if report.problems.is_empty() {
-                text.push_str(&format!(
-                    "ok: {} modules, {} test modules, {} catalog ids\n",
-                    report.modules, report.tests, report.catalog_ids
-                ));
-            } else {
-                text.push_str(&format!("{} problem(s)\n", report.problems.len()));
-            }
-            write_stdout(text.as_bytes())?;
-            Ok(if report.problems.is_empty() { ExitStatus::Allowed } else { ExitStatus::Denied })
-        }
+        PolicyCommand::List(args) => list(&args),
+        PolicyCommand::Explain { id, policy } => explain(&id, &policy),
+        PolicyCommand::Export { dir, policy } => export(&dir, &policy),
+        PolicyCommand::Test(args) => test(args),
+        PolicyCommand::Init { dir } => init(&dir),
+        PolicyCommand::Check(args) => check(&args),
     }
 }
 
-/// The Rego files whose text emits `id` (a `"id"` literal in a rules module).
-pub fn rule_sources(set: &PolicySet, id: &str) -> Vec<String> {
-    let needle = format!("\"{id}\"");
-    set
-        .modules()
-        .iter()
-        .filter(|m| m.text.contains(&needle))
-        .map(|m| m.origin.clone())
-        .collect()
+fn list(args: &PolicyArgs) -> Result<ExitStatus> {
+    let set = args.load()?;
+    let mut out = Vec::new();
+    render::list(&set, &set.rule_sources()?, render::LIST_WIDTH, &mut out)?;
+    write_stdout(&out)?;
+    Ok(ExitStatus::Allowed)
+}
+
+fn explain(id: &str, args: &PolicyArgs) -> Result<ExitStatus> {
+    let set = args.load()?;
+    let mut out = Vec::new();
+    if !render::explain(&set, id, &set.rule_sources()?, &mut out)? {
+        let hint = did_you_mean(id, set.catalog().keys().map(String::as_str));
+        bail!("unknown rule id `{id}`{hint}; `hcx-preflight policy list` shows them all");
+    }
+    write_stdout(&out)?;
+    Ok(ExitStatus::Allowed)
+}
+
+fn export(dir: &std::path::Path, args: &PolicyArgs) -> Result<ExitStatus> {
+    let set = args.load()?;
+    let written = set.export(dir).with_context(|| format!("cannot write the bundle to {}", dir.display()))?;
+    eprintln!(
+        "wrote {} files to {}; evaluate with: opa eval -b {} -i INPUT.json '{ENTRYPOINT}'",
+        written.len(),
+        dir.display(),
+        dir.display()
+    );
+    Ok(ExitStatus::Allowed)
+}
+
+fn test(args: TestArgs) -> Result<ExitStatus> {
+    let mut policy = args.policy;
+    // A directory named both ways is loaded once (twice would define its catalog twice).
+    for d in args.dirs {
+        if !policy.policy_dirs.contains(&d) {
+            policy.policy_dirs.push(d);
+        }
+    }
+    let set = policy.load()?;
+    let run = hcx_preflight::policy::test::run(&set, args.run.as_ref())?;
+    let mut out = Vec::new();
+    match args.format {
+        TestFormat::Text => render::test_text(&run, args.coverage, &mut out)?,
+        TestFormat::Json => render::test_json(&run, &mut out)?,
+    }
+    write_stdout(&out)?;
+    let mut status = if run.failed() > 0 { ExitStatus::Denied } else { ExitStatus::Allowed };
+    if let Some(min) = args.coverage_threshold {
+        if run.coverage_percent() < min {
+            eprintln!("coverage {:.1}% is under the threshold {min}%", run.coverage_percent());
+            status = ExitStatus::Denied;
+        }
+    }
+    Ok(status)
+}
+
+fn init(dir: &std::path::Path) -> Result<ExitStatus> {
+    let written = hcx_preflight::policy::init::init(dir)?;
+    let mut text = String::new();
+    for p in &written {
+        text.push_str(&format!("{}\n", p.display()));
+    }
+    write_stdout(text.as_bytes())?;
+    eprintln!(
+        "next: hcx-preflight policy test {d} && hcx-preflight check --policy-dir {d} --config {d}/hcx-preflight.toml ...",
+        d = dir.display()
+    );
+    Ok(ExitStatus::Allowed)
+}
+
+fn check(args: &PolicyArgs) -> Result<ExitStatus> {
+    let report = hcx_preflight::policy::lint::check(&args.policy_dirs, args.config.clone())?;
+    let mut out = Vec::new();
+    render::check(&report, &mut out)?;
+    write_stdout(&out)?;
+    Ok(if report.problems.is_empty() { ExitStatus::Allowed } else { ExitStatus::Denied })
 }

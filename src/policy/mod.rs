@@ -11,7 +11,8 @@
 //! is an error of the tool: the gate never reads it as "allow".
 //!
 //! The policy tooling lives next to it: [`ast`] (regorus' parse tree), [`lint`]
-//! (`policy check`), [`test`] (`policy test`) and [`init`] (`policy init`).
+//! (`policy check`), [`test`] (`policy test`) and [`init`] (`policy init`); [`render`]
+//! writes their output.
 
 pub mod ast;
 pub mod catalog;
@@ -19,6 +20,7 @@ pub mod engine;
 pub mod entrypoint;
 pub mod init;
 pub mod lint;
+pub mod render;
 pub mod test;
 
 use std::collections::{BTreeMap, BTreeSet};

@@ -5,10 +5,10 @@
 //! the whole policy set and its data: `true` passes; `false`, undefined or an error
 //! fails (with the error). Tests set their own input with `with input as {...}`.
 //! Line coverage comes from regorus' coverage report over the policy modules (the
-//! test modules themselves are not counted).
+//! test modules themselves are not counted). A name filter (`--run REGEX`) selects
+//! the tests as `opa test --run` does. The run is data; [`super::render`] prints it.
 
 use std::collections::BTreeSet;
-use std::io::{self, Write};
 
 use crate::policy::{ast, PolicyError, PolicySet};
 
@@ -29,16 +29,28 @@ pub struct TestOutcome {
 pub struct FileCoverage {
     /// The policy file (`policies/hcx/...` or the org file).
     pub file: String,
-    /// Lines that some test evaluated.
+    /// How many lines some test evaluated.
     pub covered: usize,
-    /// Evaluable lines that no test reached.
-    pub not_covered: usize,
+    /// The evaluable lines that no test reached, ascending.
+    pub uncovered: Vec<u64>,
 }
 
 impl FileCoverage {
     /// Covered lines in percent (100 for a file without evaluable lines).
     pub fn percent(&self) -> f64 {
-        percent(self.covered, self.not_covered)
+        percent(self.covered, self.uncovered.len())
+    }
+
+    /// The uncovered lines as ranges: `[(3, 5), (9, 9)]` for lines 3, 4, 5 and 9.
+    pub fn uncovered_ranges(&self) -> Vec<(u64, u64)> {
+        let mut ranges: Vec<(u64, u64)> = Vec::new();
+        for &line in &self.uncovered {
+            match ranges.last_mut() {
+                Some((_, end)) if *end + 1 == line => *end = line,
+                _ => ranges.push((line, line)),
+            }
+        }
+        ranges
     }
 }
 
@@ -74,38 +86,14 @@ impl TestRun {
     /// Covered lines over all policy files, in percent.
     pub fn coverage_percent(&self) -> f64 {
         let covered = self.coverage.iter().map(|c| c.covered).sum();
-        let not_covered = self.coverage.iter().map(|c| c.not_covered).sum();
+        let not_covered = self.coverage.iter().map(|c| c.uncovered.len()).sum();
         percent(covered, not_covered)
-    }
-
-    /// The report: one line per test, coverage per file and in total, and the
-    /// closing line `N passed, M failed`.
-    pub fn render(&self, out: &mut dyn Write) -> io::Result<()> {
-        for o in &self.outcomes {
-            match &o.result {
-                Ok(()) => writeln!(out, "PASS {} ({}:{})", o.name, o.file, o.line)?,
-                Err(why) => {
-                    writeln!(out, "FAIL {} ({}:{})", o.name, o.file, o.line)?;
-                    for line in why.lines() {
-                        writeln!(out, "     {line}")?;
-                    }
-                }
-            }
-        }
-        writeln!(out, "\ncoverage:")?;
-        for c in &self.coverage {
-            let lines = format!("{}/{}", c.covered, c.covered + c.not_covered);
-            writeln!(out, "  {:>5.1}%  {lines:>9} lines  {}", c.percent(), c.file)?;
-        }
-        let covered: usize = self.coverage.iter().map(|c| c.covered).sum();
-        let total: usize = self.coverage.iter().map(|c| c.covered + c.not_covered).sum();
-        writeln!(out, "total coverage: {:.1}% ({covered}/{total} lines)\n", self.coverage_percent())?;
-        writeln!(out, "{} passed, {} failed", self.passed(), self.failed())
     }
 }
 
-/// Run every test of the set.
-pub fn run(set: &PolicySet) -> Result<TestRun, PolicyError> {
+/// Run the tests of the set whose full name (`data.pkg.test_x`) matches `filter`
+/// (every test without one).
+pub fn run(set: &PolicySet, filter: Option<&regex::Regex>) -> Result<TestRun, PolicyError> {
     let parsed = ast::parse(set.tests()).map_err(|mut errors| errors.remove(0))?;
     let mut engine = set.engine_with_tests()?;
     // Loading evaluated the entrypoint once to prepare the engine: start from zero.
@@ -118,6 +106,9 @@ pub fn run(set: &PolicySet) -> Result<TestRun, PolicyError> {
                 continue;
             }
             let name = format!("{}.{}", m.package, r.name);
+            if filter.is_some_and(|f| !f.is_match(&name)) {
+                continue;
+            }
             engine.set_input(regorus::Value::new_object());
             let result = match engine.eval_rule(name.clone()) {
                 Ok(regorus::Value::Bool(true)) => Ok(()),
@@ -143,7 +134,7 @@ pub fn run(set: &PolicySet) -> Result<TestRun, PolicyError> {
         .map(|f| FileCoverage {
             file: f.path.clone(),
             covered: f.covered.len(),
-            not_covered: f.not_covered.len(),
+            uncovered: f.not_covered.iter().map(|l| u64::from(*l)).collect(),
         })
         .collect();
     // regorus leaves out the modules that no test evaluated: count all their lines as not covered.
@@ -154,7 +145,7 @@ pub fn run(set: &PolicySet) -> Result<TestRun, PolicyError> {
         coverage.push(FileCoverage {
             file: m.origin,
             covered: 0,
-            not_covered: lines.len(),
+            uncovered: lines.into_iter().collect(),
         });
     }
     coverage.sort_by(|a, b| a.file.cmp(&b.file));
@@ -166,6 +157,10 @@ mod tests {
     use super::*;
 
     fn run_with(files: &[(&str, &str)]) -> TestRun {
+        run_filtered(files, None)
+    }
+
+    fn run_filtered(files: &[(&str, &str)], filter: Option<&str>) -> TestRun {
         let dir = tempfile::tempdir().unwrap();
         for (name, text) in files {
             std::fs::write(dir.path().join(name), text).unwrap();
@@ -175,7 +170,8 @@ mod tests {
             ..Default::default()
         })
         .unwrap();
-        let mut run = run(&set).unwrap();
+        let filter = filter.map(|f| regex::Regex::new(f).unwrap());
+        let mut run = run(&set, filter.as_ref()).unwrap();
         run.outcomes.retain(|o| o.name.starts_with("data.t."));
         run
     }
@@ -192,10 +188,15 @@ mod tests {
             vec![("data.t.test_true", 3, true), ("data.t.test_false", 5, false), ("data.t.test_undefined", 7, false), ("data.t.test_error", 9, false)]
         );
         assert!(run.outcomes[3].result.as_ref().unwrap_err().contains("divide by zero"), "{:?}", run.outcomes[3]);
-        let mut text = Vec::new();
-        run.render(&mut text).unwrap();
-        let text = String::from_utf8(text).unwrap();
-        assert!(text.ends_with("\n1 passed, 3 failed\n"), "{text}");
+    }
+
+    #[test]
+    fn a_name_filter_selects_the_tests_it_matches() {
+        let files = [("t_test.rego", "package t\n\ntest_alpha if true\n\ntest_beta if true\n\ntest_alphabet if true\n")];
+        let names = |filter| run_filtered(&files, Some(filter)).outcomes.into_iter().map(|o| o.name).collect::<Vec<_>>();
+        assert_eq!(names("alpha"), vec!["data.t.test_alpha", "data.t.test_alphabet"]);
+        assert_eq!(names("alpha$"), vec!["data.t.test_alpha"]);
+        assert_eq!(names("^nothing"), Vec::<String>::new());
     }
 
     #[test]
@@ -206,7 +207,20 @@ mod tests {
         ];
         let run = run_with(&dir_files);
         let c = run.coverage.iter().find(|c| c.file.ends_with("t.rego") && !c.file.ends_with("_test.rego")).unwrap();
-        assert!(c.covered > 0 && c.not_covered > 0, "{c:?}");
+        assert!(c.covered > 0, "{c:?}");
+        // g's body (line 8) and head value: no test calls g.
+        assert!(c.uncovered.contains(&8), "{c:?}");
+        assert!(!c.uncovered.contains(&4), "{c:?}");
         assert!(run.coverage.iter().all(|c| !c.file.ends_with("_test.rego")));
+    }
+
+    #[test]
+    fn uncovered_lines_become_ranges() {
+        let c = FileCoverage {
+            file: "a.rego".into(),
+            covered: 1,
+            uncovered: vec![3, 4, 5, 9, 11, 12],
+        };
+        assert_eq!(c.uncovered_ranges(), vec![(3, 5), (9, 9), (11, 12)]);
     }
 }
