@@ -66,6 +66,7 @@ fn finding(id: &str, severity: Severity, site: Option<&str>, resource: &str, mes
         kb_url: kb.map(|k| format!("https://knowledge.broadcom.com/external/article?legacyId={k}")),
         waiver: None,
         evidence: None,
+        default_severity: None,
     }
 }
 

@@ -336,6 +336,7 @@ mod tests {
             kb_url: None,
             waiver: None,
             evidence,
+            default_severity: None,
         }
     }
 
