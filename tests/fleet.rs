@@ -56,7 +56,7 @@ fn inventory_check_lists_every_problem_with_its_line_and_accepts_a_good_file() {
         "line 5: estate `a`, site `source`: URL `http://h` must start with https://",
         "line 9: estate `a` is listed twice",
         "estate `a` has no [[estate.site]]",
-        "4 problem(s)",
+        "4 problems",
     ] {
         assert!(text.contains(expected), "missing `{expected}` in\n{text}");
     }
