@@ -3,15 +3,14 @@
 //! The data flows one way:
 //! collect ([`collect`]) -> snapshot ([`snapshot`]) -> evaluate ([`policy`], with the
 //! [`plan`] and the organisation [`config`]) -> findings and decision ([`findings`]) ->
-//! report ([`report`]) / gate ([`upgrade`]). `src/main.rs` only parses the command line
-//! ([`cli`]) and maps the outcome to an exit code. [`simulator`] is a simulated HCX
+//! report ([`report`]) / gate ([`upgrade`]). The command layer (`src/cli/`, binary only:
+//! argument types, one file per command, the exit codes) is not part of this library. [`simulator`] is a simulated HCX
 //! Manager for tests and demonstrations. [`inventory`] and [`fleet`] run the same
 //! pipeline for every estate of an organisation in one process.
 
 pub mod approval;
 pub mod audit;
 pub mod check;
-pub mod cli;
 pub mod collect;
 pub mod config;
 pub mod engine;

@@ -15,7 +15,7 @@
 //! before the per-mesh appliance queries.
 
 mod args;
-pub(crate) mod attest;
+pub mod attest;
 pub(crate) mod connections;
 pub(crate) mod envelope;
 mod error;
