@@ -316,8 +316,8 @@ fn same_number(a: &serde_json::Value, b: &serde_json::Value) -> bool {
     }
 }
 
-/// One attested fact as `data.hcx.lib.attested_facts` reports it.
-#[derive(Deserialize)]
+/// One attested fact of the snapshot: where it sits, its object, and (from the
+/// policies) why it no longer holds.
 struct AttestedFact {
     pointer: String,
     site: String,
@@ -328,16 +328,76 @@ struct AttestedFact {
     lapse: Option<String>,
 }
 
+/// Every object under `/sites/N` whose provenance is `attested`, as (site index, pointer, object).
+fn attested_objects(doc: &serde_json::Value) -> Vec<(usize, String, &serde_json::Value)> {
+    fn walk<'a>(v: &'a serde_json::Value, site: usize, pointer: String, out: &mut Vec<(usize, String, &'a serde_json::Value)>) {
+        match v {
+            serde_json::Value::Object(map) => {
+                if map.get("provenance").and_then(|p| p.as_str()) == Some("attested") {
+                    out.push((site, pointer.clone(), v));
+                }
+                for (k, child) in map {
+                    walk(child, site, format!("{pointer}/{}", k.replace('~', "~0").replace('/', "~1")), out);
+                }
+            }
+            serde_json::Value::Array(items) => {
+                for (i, child) in items.iter().enumerate() {
+                    walk(child, site, format!("{pointer}/{i}"), out);
+                }
+            }
+            _ => {}
+        }
+    }
+    let mut out = Vec::new();
+    for (i, site) in doc["sites"].as_array().into_iter().flatten().enumerate() {
+        walk(site, i, format!("/sites/{i}"), &mut out);
+    }
+    out
+}
+
+/// The attested facts of the snapshot, each with the policies' verdict on whether it holds.
+fn attested_facts(doc: &serde_json::Value, plan: &Plan, policies: &PolicySet) -> Result<Vec<AttestedFact>, PolicyError> {
+    let objects = attested_objects(doc);
+    if objects.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut input = serde_json::json!({ "snapshot": doc, "plan": plan });
+    input["attested"] = objects
+        .iter()
+        .map(|(site, pointer, fact)| serde_json::json!({ "site": site, "pointer": pointer, "fact": fact }))
+        .collect();
+    let value = policies.interpret_rule(ATTESTED_FACTS_RULE, regorus::Value::from(input))?;
+    let lapses: BTreeMap<String, Option<String>> = value
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|v| Some((v["pointer"].as_str()?.to_string(), v["lapse"].as_str().map(str::to_string))))
+        .collect();
+    let text = |o: &serde_json::Value, key: &str| o.get(key).and_then(|v| v.as_str()).map(str::to_string);
+    objects
+        .into_iter()
+        .map(|(site, pointer, o)| {
+            let lapse = lapses
+                .get(&pointer)
+                .cloned()
+                .ok_or_else(|| PolicyError::Eval(format!("{ATTESTED_FACTS_RULE} says nothing about {pointer}")))?;
+            Ok(AttestedFact {
+                site: doc["sites"][site]["name"].as_str().unwrap_or_default().to_string(),
+                attested_at: text(o, "attested_at"),
+                attested_by: text(o, "attested_by"),
+                on_version: text(o, "attested_on_version"),
+                evidence: text(o, "evidence"),
+                lapse,
+                pointer,
+            })
+        })
+        .collect()
+}
+
 fn attestations(loaded: &LoadedSnapshot, plan: &Plan, policies: &PolicySet) -> Result<Vec<AttestationBasis>, PolicyError> {
     let snapshot = &loaded.snapshot;
     let doc = serde_json::to_value(snapshot).map_err(|e| PolicyError::Eval(e.to_string()))?;
-    let facts: Vec<AttestedFact> = if has_attested(&doc) {
-        let input = crate::plan::input_value(snapshot, plan).map_err(PolicyError::Eval)?;
-        let value = policies.interpret_rule(ATTESTED_FACTS_RULE, input)?;
-        serde_json::from_value(value).map_err(|e| PolicyError::Eval(format!("{ATTESTED_FACTS_RULE} is not a list of attested facts: {e}")))?
-    } else {
-        Vec::new()
-    };
+    let facts = attested_facts(&doc, plan, policies)?;
     let same_time = |a: Option<&str>, b: Option<chrono::DateTime<chrono::Utc>>| match (a, b) {
         (Some(a), Some(b)) => crate::plan::parse_time(a).is_ok_and(|a| a == b),
         (None, None) => true,
@@ -398,17 +458,6 @@ fn status_of(lapse: Option<&String>) -> AttestationStatus {
     match lapse {
         Some(_) => AttestationStatus::Lapsed,
         None => AttestationStatus::Used,
-    }
-}
-
-/// Does any object of the document carry `provenance: attested`? (Saves the policy query otherwise.)
-fn has_attested(v: &serde_json::Value) -> bool {
-    match v {
-        serde_json::Value::Object(map) => {
-            map.get("provenance").and_then(|p| p.as_str()) == Some("attested") || map.values().any(has_attested)
-        }
-        serde_json::Value::Array(items) => items.iter().any(has_attested),
-        _ => false,
     }
 }
 
