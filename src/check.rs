@@ -1,7 +1,7 @@
 //! Judging: a snapshot and a plan, evaluated by a policy set, give a decision, with
 //! what it rests on ([`crate::rests_on`]).
 
-use crate::engine::EnginePath;
+use crate::policy::engine::EnginePath;
 use crate::findings::Decision;
 use crate::plan::{input_value, Plan};
 use crate::policy::{sha256_hex, PolicyError, PolicySet};
