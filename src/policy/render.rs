@@ -118,7 +118,7 @@ pub fn check(report: &CheckReport, out: &mut dyn Write) -> io::Result<()> {
     if report.problems.is_empty() {
         writeln!(out, "ok: {} modules, {} test modules, {} catalog ids", report.modules, report.tests, report.catalog_ids)
     } else {
-        writeln!(out, "{} problem(s)", report.problems.len())
+        writeln!(out, "{}", crate::report::plural(report.problems.len(), "problem", "problems"))
     }
 }
 
