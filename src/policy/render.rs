@@ -14,6 +14,8 @@ use crate::findings::Severity;
 
 /// The width of `policy list` when the terminal's is not known.
 pub const LIST_WIDTH: u16 = 80;
+/// The widest line of the source column that `policy list` keeps whole.
+const MAX_SOURCE_WIDTH: usize = 24;
 
 /// A rule's severity as the set applies it: the config's override or the catalog's,
 /// and whether the config disables it.
@@ -61,8 +63,12 @@ pub fn list(set: &PolicySet, sources: &BTreeMap<String, Vec<String>>, width: u16
         .set_width(width)
         .set_header(vec!["id", "severity", "title", "source"]);
     let mut id_width = 2;
+    let mut source_width = 6;
     for (id, entry) in set.catalog() {
         id_width = id_width.max(id.chars().count());
+        let source = sources.get(id).map(|s| s.iter().map(|f| wrap_path(f)).collect::<Vec<_>>().join("\n")).unwrap_or_else(|| "-".into());
+        // Built-in folders stay whole; a long organisation path may still wrap.
+        source_width = source_width.max(source.lines().map(|l| l.chars().count()).max().unwrap_or(0).min(MAX_SOURCE_WIDTH));
         let title = match &entry.kb {
             Some(kb) => format!("{} (KB {kb})", entry.title),
             None => entry.title.clone(),
@@ -71,12 +77,26 @@ pub fn list(set: &PolicySet, sources: &BTreeMap<String, Vec<String>>, width: u16
             id.clone(),
             Effective::of(set, id, entry.severity).cell(),
             title,
-            sources.get(id).map(|s| s.join("\n")).unwrap_or_else(|| "-".into()),
+            source,
         ]);
     }
-    let fixed = |w: usize| ColumnConstraint::LowerBoundary(Width::Fixed(u16::try_from(w).unwrap_or(u16::MAX)));
-    table.set_constraints(vec![fixed(id_width), fixed("disabled".len())]);
+    // The boundary counts the cell padding (one space each side) too.
+    let fixed = |w: usize| ColumnConstraint::LowerBoundary(Width::Fixed(u16::try_from(w + 2).unwrap_or(u16::MAX)));
+    for (column, width) in [(0, id_width), (1, "disabled".len()), (3, source_width)] {
+        if let Some(c) = table.column_mut(column) {
+            c.set_constraint(fixed(width));
+        }
+    }
     writeln!(out, "{table}")
+}
+
+/// A path as its folder and its file name on two lines, so that a narrow cell wraps
+/// it at the last `/` rather than inside a name.
+fn wrap_path(path: &str) -> String {
+    match path.rsplit_once('/') {
+        Some((dir, file)) => format!("{dir}/\n{file}"),
+        None => path.to_string(),
+    }
 }
 
 /// `policy explain ID` for a rule of the catalog; `false` (and nothing written) when
@@ -280,7 +300,7 @@ mod tests {
         };
         let backup = row("backup-missing").join("\n");
         assert!(backup.contains(" warn ") && backup.contains("(was deny)"), "{backup}");
-        assert!(backup.contains("backup.rego"), "{backup}");
+        assert!(backup.contains("policies/hcx/rules/") && backup.contains(" backup.rego "), "{backup}");
         let skew = row("version-skew").join("\n");
         assert!(skew.contains(" disabled ") && skew.contains("(was "), "{skew}");
         let builtin = PolicySet::builtin().unwrap();
