@@ -139,7 +139,7 @@ mod tests {
         names_of_module(&s(&["hcx", "rules"]), &s(&["ref_head.violation"]), &mut out);
         names_of_module(&s(&["hcx"]), &s(&["rules.top.violation", "other"]), &mut out);
         names_of_data(&serde_json::json!({"hcx": {"rules": {"from-data": {"violation": []}}}}), &mut out);
-        assert_eq!(out, BTreeSet::from(s(&["acme", "backup", "from-data", "ref_head", "top"]).into_iter().collect::<BTreeSet<_>>()));
+        assert_eq!(out, s(&["acme", "backup", "from-data", "ref_head", "top"]).into_iter().collect::<BTreeSet<_>>());
     }
 
     #[test]
