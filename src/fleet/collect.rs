@@ -199,7 +199,14 @@ async fn collect_estate(
         None => None,
     };
     let sha256 = crate::policy::sha256_hex(text.as_bytes());
-    Ok((LoadedSnapshot { snapshot, sha256 }, path))
+    Ok((
+        LoadedSnapshot {
+            snapshot,
+            sha256,
+            warnings: Vec::new(),
+        },
+        path,
+    ))
 }
 
 fn write_manifest(
