@@ -105,9 +105,9 @@ pub fn render(d: &Decision, ctx: &ReportContext, out: &mut dyn Write) -> io::Res
         d.summary.deny, d.summary.warn, d.summary.info, d.summary.waived
     )?;
     writeln!(out, "| Target version | {} |", md(&d.plan.target_version))?;
-    writeln!(out, "| Phase | {} |", md(&d.plan.phase))?;
+    writeln!(out, "| Phase | {} |", md(d.plan.phase.as_str()))?;
     writeln!(out, "| Evaluated at | {} |", md(&d.plan.evaluated_at))?;
-    writeln!(out, "| Fail on | {} |", md(&d.plan.fail_on))?;
+    writeln!(out, "| Fail on | {} |", md(d.plan.fail_on.as_str()))?;
     writeln!(out, "| Tool | {} {} |", md(&d.tool.name), md(&d.tool.version))?;
     if let Some(p) = &ctx.snapshot_path {
         writeln!(out, "| Snapshot | `{}` |", p.replace('`', "'"))?;
