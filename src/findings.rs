@@ -9,6 +9,15 @@ use serde::{Deserialize, Serialize};
 
 use crate::plan::{FailOn, Phase, Plan};
 
+/// The address of a KB article without its number: the one place it is written. The Rego
+/// entrypoint reads it from the generated module (`data.hcx.preflight.kb_url_prefix`).
+pub const KB_URL_PREFIX: &str = "https://knowledge.broadcom.com/external/article?legacyId=";
+
+/// The link to KB article `kb`, as findings carry it in `kb_url`.
+pub fn kb_url(kb: &str) -> String {
+    format!("{KB_URL_PREFIX}{kb}")
+}
+
 /// How much a finding matters.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
