@@ -1,4 +1,5 @@
-//! Judging: a snapshot and a plan, evaluated by a policy set, give a decision.
+//! Judging: a snapshot and a plan, evaluated by a policy set, give a decision, with
+//! what it rests on ([`crate::rests_on`]).
 
 use crate::policy::engine::EnginePath;
 use crate::findings::Decision;
@@ -12,6 +13,9 @@ use crate::snapshot::{Snapshot, SnapshotWarning};
 pub struct LoadedSnapshot {
     pub snapshot: Snapshot,
     pub sha256: String,
+    /// Where it came from, as given (`-` for stdin); `None` when collected in-process
+    /// and not saved. The decision record names it.
+    pub path: Option<String>,
     /// Keys of the file the model does not know (ignored); the command layer shows them.
     pub warnings: Vec<SnapshotWarning>,
 }
@@ -33,6 +37,7 @@ impl LoadedSnapshot {
         Ok(LoadedSnapshot {
             snapshot,
             sha256: sha256_hex(&bytes),
+            path: Some(path.display().to_string()),
             warnings,
         })
     }
@@ -43,8 +48,15 @@ impl LoadedSnapshot {
         LoadedSnapshot {
             snapshot,
             sha256,
+            path: None,
             warnings: Vec::new(),
         }
+    }
+
+    /// The same snapshot, recorded as read from `path` (e.g. a file with `--attest` applied).
+    pub fn with_path(mut self, path: Option<&std::path::Path>) -> Self {
+        self.path = path.map(|p| p.display().to_string());
+        self
     }
 }
 
@@ -64,9 +76,12 @@ pub struct EngineUse {
 /// [`judge`], also telling which engine path evaluated.
 pub fn judge_traced(loaded: &LoadedSnapshot, plan: &Plan, policies: &PolicySet) -> Result<(Decision, EngineUse), PolicyError> {
     let input = input_value(&loaded.snapshot, plan).map_err(PolicyError::Eval)?;
-    let evaluation = policies.evaluate_value(input)?;
+    let mut evaluation = policies.evaluate_value(input)?;
+    crate::rests_on::mark_overrides(&mut evaluation.findings, policies);
+    let rests_on = crate::rests_on::assemble(loaded, plan, policies, &evaluation.findings)?;
     let mut decision = Decision::new(evaluation.findings, plan, loaded.sha256.clone(), policies.digest().to_string());
     decision.facts_sha256 = facts_digests(&loaded.snapshot);
+    decision.rests_on = Some(rests_on);
     let used = EngineUse {
         path: evaluation.path,
         fallback: evaluation.fallback,

@@ -199,10 +199,12 @@ async fn collect_estate(
         None => None,
     };
     let sha256 = crate::policy::sha256_hex(text.as_bytes());
+    let shown = path.as_ref().map(|p| p.display().to_string());
     Ok((
         LoadedSnapshot {
             snapshot,
             sha256,
+            path: shown,
             warnings: Vec::new(),
         },
         path,
