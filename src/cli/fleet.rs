@@ -10,7 +10,7 @@ use hcx_preflight::fleet::collect::{collect_fleet_blocking, FleetCollectOptions}
 use hcx_preflight::fleet::{self, inventory_dir_inputs, judge_fleet, snapshot_dir_inputs, FleetPlan, Outcome};
 use hcx_preflight::inventory::Inventory;
 use hcx_preflight::fleet::EstateInput;
-use hcx_preflight::report;
+use hcx_preflight::report::{self, plural};
 
 use super::args::FleetArgs;
 use super::check::CheckArgs;
@@ -44,10 +44,11 @@ pub fn collect(inventory: &Path, dir: &Path, base: &CollectArgs, fleet: &FleetAr
     let inputs = collect_fleet_blocking(&selected, &options(inventory, base, fleet, Some(dir), printer), &ProcessEnv)?;
     let failed = report_failed_collections(&inputs, printer);
     printer.status(format_args!(
-        "wrote {} snapshot(s) and {} to {}; {failed} estate(s) failed",
-        inputs.len() - failed,
+        "wrote {} and {} to {}; {} failed",
+        plural(inputs.len() - failed, "snapshot", "snapshots"),
         fleet::MANIFEST,
-        dir.display()
+        dir.display(),
+        plural(failed, "estate", "estates")
     ));
     Ok(if failed > 0 { ExitStatus::Error } else { ExitStatus::Allowed })
 }
