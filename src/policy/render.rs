@@ -113,7 +113,7 @@ pub fn explain(set: &PolicySet, id: &str, sources: &BTreeMap<String, Vec<String>
     }
     writeln!(out)?;
     if let Some(kb) = &e.kb {
-        writeln!(out, "kb:          {kb} https://knowledge.broadcom.com/external/article?legacyId={kb}")?;
+        writeln!(out, "kb:          {kb} {}", crate::findings::kb_url(kb))?;
     }
     if let Some(when) = &e.when {
         writeln!(out, "when:        {when}")?;
