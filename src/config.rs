@@ -31,7 +31,7 @@ pub enum ConfigError {
     },
     #[error("config {path}: {message}")]
     Syntax { path: PathBuf, message: String },
-    #[error("config {path} has {} problem(s):\n{}", problems.len(), lines(problems))]
+    #[error("config {path} has {}:\n{}", count(problems), lines(problems))]
     Invalid { path: PathBuf, problems: Vec<ConfigProblem> },
 }
 
@@ -46,6 +46,14 @@ pub struct ConfigProblem {
 impl std::fmt::Display for ConfigProblem {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "line {}: {}", self.line, self.message)
+    }
+}
+
+/// `1 problem`, `2 problems` (the config sits below `report`, whose `plural` it cannot use).
+fn count(problems: &[ConfigProblem]) -> String {
+    match problems.len() {
+        1 => "1 problem".to_string(),
+        n => format!("{n} problems"),
     }
 }
 

@@ -85,11 +85,6 @@ pub fn run(cli: Cli, printer: &Printer) -> Result<ExitStatus> {
         Command::Collect(cmd) => collect::collect(cmd, printer),
         Command::Inventory(cmd) => inventory::inventory(cmd, printer),
         Command::Schema => schema::schema(printer),
-        Command::Policy(cmd) => policy::policy(cmd),
+        Command::Policy(cmd) => policy::policy(cmd, printer),
     }
-}
-
-/// Write to stdout (for the `policy` commands, until they take the [`Printer`]).
-pub fn write_stdout(bytes: &[u8]) -> Result<()> {
-    Printer::write_stdout(bytes)
 }

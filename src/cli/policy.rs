@@ -11,7 +11,7 @@ use hcx_preflight::config::did_you_mean;
 use hcx_preflight::policy::{render, ENTRYPOINT};
 
 use super::args::PolicyArgs;
-use super::{write_stdout, ExitStatus};
+use super::{ExitStatus, Printer};
 
 #[derive(Debug, Subcommand)]
 pub enum PolicyCommand {
@@ -83,49 +83,49 @@ fn parse_percent(s: &str) -> Result<f64, String> {
     }
 }
 
-pub fn policy(cmd: PolicyCommand) -> Result<ExitStatus> {
+pub fn policy(cmd: PolicyCommand, printer: &Printer) -> Result<ExitStatus> {
     match cmd {
-        PolicyCommand::List(args) => list(&args),
-        PolicyCommand::Explain { id, policy } => explain(&id, &policy),
-        PolicyCommand::Export { dir, policy } => export(&dir, &policy),
-        PolicyCommand::Test(args) => test(args),
-        PolicyCommand::Init { dir } => init(&dir),
-        PolicyCommand::Check(args) => check(&args),
+        PolicyCommand::List(args) => list(&args, printer),
+        PolicyCommand::Explain { id, policy } => explain(&id, &policy, printer),
+        PolicyCommand::Export { dir, policy } => export(&dir, &policy, printer),
+        PolicyCommand::Test(args) => test(args, printer),
+        PolicyCommand::Init { dir } => init(&dir, printer),
+        PolicyCommand::Check(args) => check(&args, printer),
     }
 }
 
-fn list(args: &PolicyArgs) -> Result<ExitStatus> {
+fn list(args: &PolicyArgs, printer: &Printer) -> Result<ExitStatus> {
     let set = args.load()?;
     let mut out = Vec::new();
-    render::list(&set, &set.rule_sources()?, render::LIST_WIDTH, &mut out)?;
-    write_stdout(&out)?;
+    render::list(&set, &set.rule_sources()?, printer.render_options(false), &mut out)?;
+    printer.stdout(&out)?;
     Ok(ExitStatus::Allowed)
 }
 
-fn explain(id: &str, args: &PolicyArgs) -> Result<ExitStatus> {
+fn explain(id: &str, args: &PolicyArgs, printer: &Printer) -> Result<ExitStatus> {
     let set = args.load()?;
     let mut out = Vec::new();
     if !render::explain(&set, id, &set.rule_sources()?, &mut out)? {
         let hint = did_you_mean(id, set.catalog().keys().map(String::as_str));
         bail!("unknown rule id `{id}`{hint}; `hcx-preflight policy list` shows them all");
     }
-    write_stdout(&out)?;
+    printer.stdout(&out)?;
     Ok(ExitStatus::Allowed)
 }
 
-fn export(dir: &std::path::Path, args: &PolicyArgs) -> Result<ExitStatus> {
+fn export(dir: &std::path::Path, args: &PolicyArgs, printer: &Printer) -> Result<ExitStatus> {
     let set = args.load()?;
     let written = set.export(dir).with_context(|| format!("cannot write the bundle to {}", dir.display()))?;
-    eprintln!(
+    printer.status(format_args!(
         "wrote {} files to {}; evaluate with: opa eval -b {} -i INPUT.json '{ENTRYPOINT}'",
         written.len(),
         dir.display(),
         dir.display()
-    );
+    ));
     Ok(ExitStatus::Allowed)
 }
 
-fn test(args: TestArgs) -> Result<ExitStatus> {
+fn test(args: TestArgs, printer: &Printer) -> Result<ExitStatus> {
     let mut policy = args.policy;
     // A directory named both ways is loaded once (twice would define its catalog twice).
     for d in args.dirs {
@@ -140,35 +140,35 @@ fn test(args: TestArgs) -> Result<ExitStatus> {
         TestFormat::Text => render::test_text(&run, args.coverage, &mut out)?,
         TestFormat::Json => render::test_json(&run, &mut out)?,
     }
-    write_stdout(&out)?;
+    printer.stdout(&out)?;
     let mut status = if run.failed() > 0 { ExitStatus::Denied } else { ExitStatus::Allowed };
     if let Some(min) = args.coverage_threshold {
         if run.coverage_percent() < min {
-            eprintln!("coverage {:.1}% is under the threshold {min}%", run.coverage_percent());
+            printer.warn(format_args!("coverage {:.1}% is under the threshold {min}%", run.coverage_percent()));
             status = ExitStatus::Denied;
         }
     }
     Ok(status)
 }
 
-fn init(dir: &std::path::Path) -> Result<ExitStatus> {
+fn init(dir: &std::path::Path, printer: &Printer) -> Result<ExitStatus> {
     let written = hcx_preflight::policy::init::init(dir)?;
     let mut text = String::new();
     for p in &written {
         text.push_str(&format!("{}\n", p.display()));
     }
-    write_stdout(text.as_bytes())?;
-    eprintln!(
+    printer.stdout(text.as_bytes())?;
+    printer.status(format_args!(
         "next: hcx-preflight policy test {d} && hcx-preflight check --policy-dir {d} --config {d}/hcx-preflight.toml ...",
         d = dir.display()
-    );
+    ));
     Ok(ExitStatus::Allowed)
 }
 
-fn check(args: &PolicyArgs) -> Result<ExitStatus> {
+fn check(args: &PolicyArgs, printer: &Printer) -> Result<ExitStatus> {
     let report = hcx_preflight::policy::lint::check(&args.policy_dirs, args.config.clone())?;
     let mut out = Vec::new();
     render::check(&report, &mut out)?;
-    write_stdout(&out)?;
+    printer.stdout(&out)?;
     Ok(if report.problems.is_empty() { ExitStatus::Allowed } else { ExitStatus::Denied })
 }

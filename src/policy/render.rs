@@ -5,15 +5,15 @@
 use std::collections::BTreeMap;
 use std::io::{self, Write};
 
+use comfy_table::presets::{ASCII_FULL_CONDENSED, UTF8_FULL_CONDENSED};
 use comfy_table::{ColumnConstraint, ContentArrangement, Table, Width};
 
 use super::lint::CheckReport;
 use super::test::TestRun;
 use super::PolicySet;
 use crate::findings::Severity;
+use crate::report::{plural, RenderOptions};
 
-/// The width of `policy list` when the terminal's is not known.
-pub const LIST_WIDTH: u16 = 80;
 /// The widest line of the source column that `policy list` keeps whole.
 const MAX_SOURCE_WIDTH: usize = 24;
 
@@ -53,14 +53,15 @@ impl Effective {
 }
 
 /// `policy list`: one row per rule (id, effective severity, title with its KB, the
-/// files that emit it), at most `width` columns wide. Ids and severities are never
-/// split; titles and paths wrap.
-pub fn list(set: &PolicySet, sources: &BTreeMap<String, Vec<String>>, width: u16, out: &mut dyn Write) -> io::Result<()> {
+/// files that emit it), at most `opts.width` columns wide (80 unless the terminal is
+/// wider), ASCII-only with `opts.ascii`. Ids and severities are never split; titles
+/// and paths wrap.
+pub fn list(set: &PolicySet, sources: &BTreeMap<String, Vec<String>>, opts: RenderOptions, out: &mut dyn Write) -> io::Result<()> {
     let mut table = Table::new();
     table
-        .load_preset(comfy_table::presets::UTF8_FULL_CONDENSED)
+        .load_preset(if opts.ascii { ASCII_FULL_CONDENSED } else { UTF8_FULL_CONDENSED })
         .set_content_arrangement(ContentArrangement::Dynamic)
-        .set_width(width)
+        .set_width(opts.width)
         .set_header(vec!["id", "severity", "title", "source"]);
     let mut id_width = 2;
     let mut source_width = 6;
@@ -130,15 +131,20 @@ pub fn explain(set: &PolicySet, id: &str, sources: &BTreeMap<String, Vec<String>
     Ok(true)
 }
 
-/// `policy check`: every problem, then `ok: ...` or the count of problems.
+/// `policy check`: every problem, every warning (`warning: ...`), then `ok: ...` or
+/// the count of problems.
 pub fn check(report: &CheckReport, out: &mut dyn Write) -> io::Result<()> {
     for p in &report.problems {
         writeln!(out, "{p}")?;
     }
+    for w in &report.warnings {
+        writeln!(out, "warning: {w}")?;
+    }
     if report.problems.is_empty() {
-        writeln!(out, "ok: {} modules, {} test modules, {} catalog ids", report.modules, report.tests, report.catalog_ids)
+        let (modules, tests) = (plural(report.modules, "module", "modules"), plural(report.tests, "test module", "test modules"));
+        writeln!(out, "ok: {modules}, {tests}, {}", plural(report.catalog_ids, "catalog id", "catalog ids"))
     } else {
-        writeln!(out, "{}", crate::report::plural(report.problems.len(), "problem", "problems"))
+        writeln!(out, "{}", plural(report.problems.len(), "problem", "problems"))
     }
 }
 
@@ -288,7 +294,7 @@ mod tests {
     fn list_fits_80_columns_and_shows_the_effective_severity() {
         let set = set_with_config("[rules]\ndisabled = [\"version-skew\"]\n[rules.severity]\nbackup-missing = \"warn\"\n");
         let sources = set.rule_sources().unwrap();
-        let out = text(|o| list(&set, &sources, LIST_WIDTH, o));
+        let out = text(|o| list(&set, &sources, RenderOptions::default(), o));
         for line in out.lines() {
             assert!(line.chars().count() <= 80, "{} columns: {line}", line.chars().count());
         }
@@ -304,9 +310,26 @@ mod tests {
         let skew = row("version-skew").join("\n");
         assert!(skew.contains(" disabled ") && skew.contains("(was "), "{skew}");
         let builtin = PolicySet::builtin().unwrap();
-        let plain = text(|o| list(&builtin, &builtin.rule_sources().unwrap(), LIST_WIDTH, o));
+        let ascii = RenderOptions { ascii: true, ..Default::default() };
+        let plain = text(|o| list(&builtin, &builtin.rule_sources().unwrap(), ascii, o));
         assert!(!plain.contains("disabled") && !plain.contains("(was"), "{plain}");
+        assert!(plain.is_ascii(), "{plain}");
         assert!(plain.contains(" upgrade-path-unsupported "), "an id is never split: {plain}");
+    }
+
+    #[test]
+    fn check_lists_problems_then_warnings_then_the_count() {
+        let problem = |file: &str, message: &str| crate::policy::lint::Problem { file: file.into(), line: Some(3), message: message.into() };
+        let report = CheckReport {
+            modules: 2,
+            tests: 1,
+            catalog_ids: 4,
+            problems: vec![problem("a.rego", "bad")],
+            warnings: vec![problem("b.rego", "no evidence")],
+        };
+        assert_eq!(text(|o| check(&report, o)), "a.rego:3: bad\nwarning: b.rego:3: no evidence\n1 problem\n");
+        let clean = CheckReport { problems: Vec::new(), warnings: Vec::new(), ..report };
+        assert_eq!(text(|o| check(&clean, o)), "ok: 2 modules, 1 test module, 4 catalog ids\n");
     }
 
     #[test]

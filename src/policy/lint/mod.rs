@@ -50,6 +50,8 @@ pub struct CheckReport {
     pub catalog_ids: usize,
     /// Sorted by file, line, message.
     pub problems: Vec<Problem>,
+    /// What does not fail the check but should be fixed (rules without evidence).
+    pub warnings: Vec<Problem>,
 }
 
 /// The location line of a regorus error message (`--> file:LINE:COL`), if it has one.
