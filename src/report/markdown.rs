@@ -61,7 +61,7 @@ pub fn render(d: &Decision, ctx: &ReportContext, out: &mut dyn Write) -> io::Res
 
 /// Does a warning block this decision (`--fail-on warn`)?
 fn warn_blocks(d: &Decision) -> bool {
-    d.plan.fail_on == "warn"
+    d.plan.fail_on == crate::plan::FailOn::Warn
 }
 
 fn blocks(d: &Decision, f: &Finding) -> bool {
@@ -82,12 +82,12 @@ fn overview(d: &Decision, ctx: &ReportContext, record: Option<&RestsOn>, out: &m
         d.summary.warn,
         d.summary.info,
         d.summary.waived,
-        md(&d.plan.fail_on)
+        md(d.plan.fail_on.as_str())
     )?;
     writeln!(out, "| | |\n| --- | --- |")?;
     writeln!(out, "| Decision | **{verdict}** |")?;
     writeln!(out, "| Target version | {} |", md(&d.plan.target_version))?;
-    writeln!(out, "| Phase | {} |", md(&d.plan.phase))?;
+    writeln!(out, "| Phase | {} |", md(d.plan.phase.as_str()))?;
     writeln!(out, "| Evaluated at | {} |", md(&d.plan.evaluated_at))?;
     let path = record.and_then(|r| r.snapshot.path.clone()).or(ctx.snapshot_path.clone());
     writeln!(out, "| Snapshot | {} |", path.as_deref().map(code).unwrap_or_else(|| "collected in this run".into()))?;
