@@ -332,12 +332,13 @@ fn config(d: &Decision, r: &RestsOn, out: &mut dyn Write) -> io::Result<()> {
     }
 }
 
-/// Facts the collector could not read or a rule found null: the rules failed closed on them.
+/// Facts the collector could not read, a rule found null, or whose attestation lapsed:
+/// the rules failed closed on them.
 fn unknown_facts(record: Option<&RestsOn>, out: &mut dyn Write) -> io::Result<()> {
     let Some(r) = record else { return Ok(()) };
     writeln!(out, "## Unknown facts\n")?;
     if r.unknown_facts.is_empty() {
-        return writeln!(out, "Every fact the rules read was known.\n");
+        return writeln!(out, "No fact was unknown: none is missing from the snapshot, and no attestation lapsed.\n");
     }
     writeln!(out, "| Fact | Why it is unknown | Reported by |\n| --- | --- | --- |")?;
     for u in &r.unknown_facts {
