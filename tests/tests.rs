@@ -3,6 +3,7 @@
 mod cli;
 mod collect;
 mod differential;
+mod evidence;
 mod fleet;
 mod fuzz_regressions;
 mod mesh_phase;

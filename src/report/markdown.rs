@@ -59,6 +59,7 @@ fn finding_list(out: &mut dyn Write, findings: &[&Finding]) -> io::Result<()> {
                 (None, None) => "estate".into(),
             };
             writeln!(out, "- **{place}**: {}", md(&f.message))?;
+            write!(out, "{}", super::evidence::evidence_lines(f))?;
         }
         writeln!(out, "\nRemediation: {}", md(&first.remediation))?;
         if let (Some(kb), Some(url)) = (&first.kb, &first.kb_url) {

@@ -26,11 +26,19 @@ finding_with_severity(id, site, resource, message, severity) := object.union(
 	{"severity": severity},
 )
 
+# A finding with the facts it rests on (see evidence.rego).
+with_evidence(f, evidence) := object.union(f, {"evidence": evidence})
+
+# "1 migration", "2 migrations": a count with its noun (plural with an s).
+plural(n, noun) := sprintf("%d %s", [n, noun]) if n == 1
+
+plural(n, noun) := sprintf("%d %ss", [n, noun]) if n != 1
+
 # Every Service Mesh appliance with the names of its site and mesh.
-appliances contains {"site": site.name, "mesh": mesh, "appliance": appliance} if {
-	some site in sites
-	some mesh in as_list(site.service_meshes)
-	some appliance in as_list(mesh.appliances)
+appliances contains {"site": site.name, "mesh": mesh, "appliance": appliance, "at": ["sites", i, "service_meshes", m, "appliances", a]} if {
+	some i, site in sites
+	some m, mesh in as_list(site.service_meshes)
+	some a, appliance in as_list(mesh.appliances)
 }
 
 # A list that may be null, as a list.
