@@ -60,7 +60,7 @@ _enrich(v) := {
 	"resource": object.get(v, "resource", null),
 	"title": meta.title,
 	"message": v.message,
-	"remediation": meta.remediation,
+	"remediation": _remediation(v, meta),
 	"kb": kb,
 	"kb_url": _kb_url(kb),
 	"evidence": object.get(v, "evidence", null),
@@ -70,6 +70,16 @@ _enrich(v) := {
 }
 
 # Findings of the rules, with their metadata, before waivers.
+# A finding about an unknown fact gets the catalog's steps for an unknown fact, where it has them.
+_remediation(v, meta) := meta.remediation_unknown if _unknown_remedy(v, meta)
+
+_remediation(v, meta) := meta.remediation if not _unknown_remedy(v, meta)
+
+_unknown_remedy(v, meta) if {
+	object.get(v, "unknown", false) == true
+	is_string(object.get(meta, "remediation_unknown", null))
+}
+
 _rule_findings contains _enrich(v) if {
 	some v in raw
 	not object.get(v, "id", null) in _disabled

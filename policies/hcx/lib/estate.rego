@@ -135,3 +135,21 @@ _fact_covers(recorded, fact) if startswith(recorded, concat("", [fact, "."]))
 
 # A status other than "healthy" (null included) is not healthy.
 healthy(status) if status == "healthy"
+
+# A status read and not healthy (degraded, unhealthy, or any other word the manager gave).
+known_bad(status) if {
+	is_string(status)
+	not status in {"healthy", "unknown", "up"}
+}
+
+# A status nobody could read: null, or the word unknown.
+status_unknown(status) if status == null
+
+status_unknown(status) if status == "unknown"
+
+# A tunnel state read and not up.
+tunnel_down(state) if known_bad(state)
+
+# A finding about a fact that is unknown (not known bad): the catalog's
+# `remediation_unknown` applies instead of its repair steps.
+unknown_fact(f) := object.union(f, {"unknown": true})

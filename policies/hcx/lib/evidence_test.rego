@@ -16,6 +16,8 @@ test_values_at_any_depth_and_null_where_absent if {
 	lib.value_at(["sites", 0, "manager", "provider"]) == null with input as inp
 	lib.value_at(["sites", 5, "manager"]) == null with input as inp
 	lib.value_at(["sites", 0, "manager", "version", "x"]) == null with input as inp
+	lib.evidence_at([]) == {"pointer": "", "value": inp.snapshot} with input as inp
+	lib.value_at(["sites", 0, "manager", "dns", "search_domains", 0, "x", "y"]) == null with input as inp
 }
 
 test_missing_facts_point_at_the_first_null_part if {

@@ -104,54 +104,104 @@ violation contains lib.with_evidence(lib.finding_with_severity("connection-unkno
 	ev := [lib.site_evidence(i, ["connections"])]
 }
 
+# Known bad: a Service Mesh whose manager reports a status other than healthy, or a failed state.
 violation contains lib.with_evidence(lib.finding("interconnect-unhealthy", site.name, name, msg), ev) if {
 	some i, site in lib.sites
 	some m, mesh in lib.as_list(site.service_meshes)
-	_mesh_unhealthy(mesh)
+	_mesh_bad(mesh)
 	name := lib.either(mesh.name, mesh.id)
 	msg := sprintf("Service Mesh %s is %s (state %s)%s", [name, lib.either(mesh.status, "of unknown status"), lib.either(mesh.state, "unknown"), _detail(mesh)])
-	ev := [lib.site_evidence(i, ["service_meshes", m, "status"]), lib.site_evidence(i, ["service_meshes", m, "state"])]
+	ev := _mesh_evidence(i, m)
 }
 
-_mesh_unhealthy(mesh) if not lib.healthy(object.get(mesh, "status", null))
+_mesh_bad(mesh) if lib.known_bad(object.get(mesh, "status", null))
 
-_mesh_unhealthy(mesh) if contains(upper(mesh.state), "FAIL")
+_mesh_bad(mesh) if contains(upper(mesh.state), "FAIL")
+
+# Unknown (no status read, no failed state): say so, with the line that attests it.
+violation contains lib.with_evidence(lib.unknown_fact(lib.finding("interconnect-unhealthy", site.name, name, msg)), ev) if {
+	some i, site in lib.sites
+	some m, mesh in lib.as_list(site.service_meshes)
+	lib.status_unknown(object.get(mesh, "status", null))
+	not _mesh_bad(mesh)
+	name := lib.either(mesh.name, mesh.id)
+	msg := sprintf("the status of Service Mesh %s at %s is unknown (state %s)%s: if Interconnect > Service Mesh shows it healthy, attest it: %s", [
+		name, site.name, lib.either(mesh.state, "unknown"), _detail(mesh),
+		lib.attest_hint(site, sprintf("service_meshes.%s.status", [name]), "healthy"),
+	])
+	ev := _mesh_evidence(i, m)
+}
+
+_mesh_evidence(i, m) := [lib.site_evidence(i, ["service_meshes", m, "status"]), lib.site_evidence(i, ["service_meshes", m, "state"])]
 
 violation contains lib.with_evidence(lib.finding("interconnect-unhealthy", x.site, name, msg), ev) if {
 	some x in lib.appliances
-	not lib.healthy(object.get(x.appliance, "status", null))
+	lib.known_bad(object.get(x.appliance, "status", null))
 	name := lib.appliance_name(x.mesh, x.appliance)
-	msg := sprintf("appliance %s (%s) is %s%s", [name, lib.either(x.appliance.type, "type unknown"), lib.either(x.appliance.status, "of unknown status"), _detail(x.appliance)])
+	msg := sprintf("appliance %s (%s) is %s%s", [name, lib.either(x.appliance.type, "type unknown"), x.appliance.status, _detail(x.appliance)])
 	ev := [lib.field_evidence(x.at, x.appliance, "status"), lib.field_evidence(x.at, x.appliance, "type")]
 }
 
+violation contains lib.with_evidence(lib.unknown_fact(lib.finding("interconnect-unhealthy", x.site, name, msg)), ev) if {
+	some x in lib.appliances
+	lib.status_unknown(object.get(x.appliance, "status", null))
+	name := lib.appliance_name(x.mesh, x.appliance)
+	msg := sprintf("the status of appliance %s (%s) at %s is unknown%s: if Interconnect > Service Mesh > Appliances shows it healthy, attest it: %s", [
+		name, lib.either(x.appliance.type, "type unknown"), x.site, _detail(x.appliance),
+		_appliance_hint(x, "status", "healthy"),
+	])
+	ev := [lib.field_evidence(x.at, x.appliance, "status"), lib.field_evidence(x.at, x.appliance, "type")]
+}
+
+# The `--attest` line for a field of an appliance (MESH and APPLIANCE: name, else id).
+_appliance_hint(x, field, value) := lib.attest_hint(
+	{"name": x.site},
+	sprintf("service_meshes.%s.appliances.%s.%s", [lib.either(x.mesh.name, x.mesh.id), lib.either(x.appliance.name, x.appliance.id), field]),
+	value,
+)
+
 violation contains lib.with_evidence(lib.finding("interconnect-unhealthy", x.site, name, msg), ev) if {
 	some x in lib.appliances
-	x.appliance.tunnel_status != "up"
+	lib.tunnel_down(object.get(x.appliance, "tunnel_status", null))
 	name := lib.appliance_name(x.mesh, x.appliance)
-	msg := sprintf("the tunnel of appliance %s is %s", [name, lib.either(x.appliance.tunnel_status, "of unknown state")])
+	msg := sprintf("the tunnel of appliance %s is %s", [name, x.appliance.tunnel_status])
+	ev := [lib.field_evidence(x.at, x.appliance, "tunnel_status")]
+}
+
+violation contains lib.with_evidence(lib.unknown_fact(lib.finding("interconnect-unhealthy", x.site, name, msg)), ev) if {
+	some x in lib.appliances
+	lib.status_unknown(object.get(x.appliance, "tunnel_status", null))
+	name := lib.appliance_name(x.mesh, x.appliance)
+	msg := sprintf("the tunnel state of appliance %s at %s is unknown: if the appliance shows Tunnel Up, attest it: %s", [
+		name, x.site, _appliance_hint(x, "tunnel_status", "up"),
+	])
 	ev := [lib.field_evidence(x.at, x.appliance, "tunnel_status")]
 }
 
 violation contains lib.with_evidence(lib.finding("site-pair-unhealthy", site.name, name, msg), ev) if {
 	some i, site in lib.sites
 	some j, pair in lib.as_list(site.site_pairs)
-	not lib.healthy(object.get(pair, "status", null))
+	lib.known_bad(object.get(pair, "status", null))
 	name := lib.either(pair.remote_name, pair.remote_url)
-	msg := sprintf("the site pair from %s to %s (%s) is %s%s%s", [lib.manager_name(site), name, lib.either(pair.remote_url, "url unknown"), lib.either(pair.status, "of unknown status"), _detail(pair), _pair_hint(site, pair, name)])
+	msg := sprintf("the site pair from %s to %s (%s) is %s%s", [lib.manager_name(site), name, lib.either(pair.remote_url, "url unknown"), pair.status, _detail(pair)])
+	ev := _pair_evidence(i, j)
+}
+
+violation contains lib.with_evidence(lib.unknown_fact(lib.finding("site-pair-unhealthy", site.name, name, msg)), ev) if {
+	some i, site in lib.sites
+	some j, pair in lib.as_list(site.site_pairs)
+	lib.status_unknown(object.get(pair, "status", null))
+	name := lib.either(pair.remote_name, pair.remote_url)
+	msg := sprintf("the health of the site pair from %s to %s (%s) is unknown%s: if the Site Pairing page shows it connected, attest it: %s", [
+		lib.manager_name(site), name, lib.either(pair.remote_url, "url unknown"), _detail(pair),
+		lib.attest_hint(site, sprintf("site_pairs.%s.status", [_pair_key(pair)]), "healthy"),
+	])
 	ev := _pair_evidence(i, j)
 }
 
 # The key `--attest` takes for a pair (and the collector writes in `errors`): its remote
 # name, else its endpoint id (the vendor's reference answers without a name).
 _pair_key(pair) := lib.either(pair.remote_name, pair.endpoint_id)
-
-_pair_hint(site, pair, name) := sprintf(": if the Site Pairing page shows it connected, attest it: %s", [lib.attest_hint(site, sprintf("site_pairs.%s.status", [_pair_key(pair)]), "healthy")]) if {
-	not object.get(pair, "status", null) in {"degraded", "unhealthy"}
-}
-
-_pair_hint(site, pair, name) := "" if object.get(pair, "status", null) in {"degraded", "unhealthy"}
-
 
 violation contains lib.with_evidence(lib.finding("site-pair-unhealthy", site.name, name, msg), ev) if {
 	some i, site in lib.sites
