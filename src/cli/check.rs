@@ -110,13 +110,14 @@ pub fn check(args: CheckArgs, global: &GlobalArgs) -> Result<ExitStatus> {
                 let mut snapshot = loaded.snapshot;
                 collect::attest::apply(&mut snapshot, &attestations, args.plan.now.unwrap_or_else(plan::now))?;
                 save_snapshot(args.save_snapshot.as_deref(), &snapshot)?;
-                (LoadedSnapshot::from_snapshot(snapshot), args.save_snapshot.as_deref())
+                (LoadedSnapshot::from_snapshot(snapshot).with_path(Some(path)), args.save_snapshot.as_deref())
             }
         }
         None => {
             let snapshot = collect_now(&args.collect)?;
             save_snapshot(args.save_snapshot.as_deref(), &snapshot)?;
-            (LoadedSnapshot::from_snapshot(snapshot), args.save_snapshot.as_deref())
+            let saved = args.save_snapshot.as_deref();
+            (LoadedSnapshot::from_snapshot(snapshot).with_path(saved), saved)
         }
     };
     // Evaluated after the collection (and the attestations made during it).

@@ -150,6 +150,14 @@ status_unknown(status) if status == "unknown"
 # A tunnel state read and not up.
 tunnel_down(state) if known_bad(state)
 
+# The `--attest` line for a field of an appliance of `appliances` (MESH and APPLIANCE:
+# name, else id), e.g. source.service_meshes.mesh-1.appliances.IX-1.tunnel_status=up.
+appliance_attest_hint(x, field, value) := attest_hint(
+	{"name": x.site},
+	sprintf("service_meshes.%s.appliances.%s.%s", [either(x.mesh.name, x.mesh.id), either(x.appliance.name, x.appliance.id), field]),
+	value,
+)
+
 # A finding about a fact that is unknown (not known bad): the catalog's
 # `remediation_unknown` applies instead of its repair steps.
 unknown_fact(f) := object.union(f, {"unknown": true})

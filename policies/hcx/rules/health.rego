@@ -148,17 +148,10 @@ violation contains lib.with_evidence(lib.unknown_fact(lib.finding("interconnect-
 	name := lib.appliance_name(x.mesh, x.appliance)
 	msg := sprintf("the status of appliance %s (%s) at %s is unknown%s: if Interconnect > Service Mesh > Appliances shows it healthy, attest it: %s", [
 		name, lib.either(x.appliance.type, "type unknown"), x.site, _detail(x.appliance),
-		_appliance_hint(x, "status", "healthy"),
+		lib.appliance_attest_hint(x, "status", "healthy"),
 	])
 	ev := [lib.field_evidence(x.at, x.appliance, "status"), lib.field_evidence(x.at, x.appliance, "type")]
 }
-
-# The `--attest` line for a field of an appliance (MESH and APPLIANCE: name, else id).
-_appliance_hint(x, field, value) := lib.attest_hint(
-	{"name": x.site},
-	sprintf("service_meshes.%s.appliances.%s.%s", [lib.either(x.mesh.name, x.mesh.id), lib.either(x.appliance.name, x.appliance.id), field]),
-	value,
-)
 
 violation contains lib.with_evidence(lib.finding("interconnect-unhealthy", x.site, name, msg), ev) if {
 	some x in lib.appliances
@@ -173,7 +166,7 @@ violation contains lib.with_evidence(lib.unknown_fact(lib.finding("interconnect-
 	lib.status_unknown(object.get(x.appliance, "tunnel_status", null))
 	name := lib.appliance_name(x.mesh, x.appliance)
 	msg := sprintf("the tunnel state of appliance %s at %s is unknown: if the appliance shows Tunnel Up, attest it: %s", [
-		name, x.site, _appliance_hint(x, "tunnel_status", "up"),
+		name, x.site, lib.appliance_attest_hint(x, "tunnel_status", "up"),
 	])
 	ev := [lib.field_evidence(x.at, x.appliance, "tunnel_status")]
 }

@@ -48,15 +48,29 @@ violation contains lib.with_evidence(lib.finding("ne-ha-failover-upgrade", site_
 	ev := _ha_group_evidence(site_name, group)
 }
 
-violation contains lib.with_evidence(lib.finding("ne-ha-failover-upgrade", site_name, "ha_group", msg), ev) if {
+violation contains lib.with_evidence(lib.unknown_fact(lib.finding("ne-ha-failover-upgrade", site_name, "ha_group", msg)), ev) if {
 	lib.phase == "service-mesh"
 	some site_name in {x.site | some x in _ne; object.get(x.appliance, "ha_group", null) == null}
-	members := sort([_name(x) | some x in _ne; x.site == site_name; object.get(x.appliance, "ha_group", null) == null])
-	msg := sprintf("whether the Network Extension appliances %s at %s are in an HA group is unknown (no public API reports it): an HA group has no in-service upgrade and upgrades by failover, standby pair first; attest each as %s.service_meshes.MESH.appliances.NAME.ha_group=GROUP (or =none)", [
-		concat(", ", members), site_name, site_name,
+	unknown := [x | some x in _ne; x.site == site_name; object.get(x.appliance, "ha_group", null) == null]
+	members := sort([_name(x) | some x in unknown])
+	hints := sort([lib.appliance_attest_hint(x, "ha_group", "GROUP|none") | some x in unknown])
+	msg := sprintf("whether the Network Extension %s %s at %s %s in an HA group is unknown (no public API reports it): an HA group has no in-service upgrade and upgrades by failover, standby pair first; attest %s: %s", [
+		_appliances_word(count(members)), concat(", ", members), site_name, _is_are(count(members)), _it_each(count(members)), concat(" ", hints),
 	])
 	ev := _ha_group_evidence(site_name, null)
 }
+
+_appliances_word(1) := "appliance"
+
+_appliances_word(n) := "appliances" if n != 1
+
+_is_are(1) := "is"
+
+_is_are(n) := "are" if n != 1
+
+_it_each(1) := "it"
+
+_it_each(n) := "each" if n != 1
 
 # Phase verify-mesh: every appliance on its manager's version, every tunnel up, no mesh
 # still offering an update, and no peer appliances out of sight.
@@ -86,8 +100,8 @@ violation contains lib.with_evidence(lib.finding("appliance-version-lag", x.site
 	lib.phase == "verify-mesh"
 	some x in lib.appliances
 	x.appliance.tunnel_status != "up"
-	msg := sprintf("the tunnel of appliance %s is %s: the Service Mesh upgrade ends with every appliance back to Tunnel Up", [
-		_name(x), lib.either(x.appliance.tunnel_status, "of unknown state"),
+	msg := sprintf("the tunnel of appliance %s is %s: the Service Mesh upgrade ends with every appliance back to Tunnel Up%s", [
+		_name(x), _tunnel_word(x.appliance), _tunnel_hint(x),
 	])
 	ev := _appliance_evidence(x, ["tunnel_status"])
 }
@@ -123,3 +137,14 @@ _ha_group_evidence(site_name, group) := [pair[1] | some pair in sort([[e.pointer
 	object.get(x.appliance, "ha_group", null) == group
 	e := lib.field_evidence(x.at, x.appliance, "ha_group")
 ])]
+
+_tunnel_word(appliance) := appliance.tunnel_status if lib.tunnel_down(object.get(appliance, "tunnel_status", null))
+
+_tunnel_word(appliance) := "unknown" if lib.status_unknown(object.get(appliance, "tunnel_status", null))
+
+# Unknown: the line that attests it once the appliance shows Tunnel Up.
+_tunnel_hint(x) := "" if lib.tunnel_down(object.get(x.appliance, "tunnel_status", null))
+
+_tunnel_hint(x) := sprintf("; if it shows Tunnel Up, attest it: %s", [lib.appliance_attest_hint(x, "tunnel_status", "up")]) if {
+	lib.status_unknown(object.get(x.appliance, "tunnel_status", null))
+}
