@@ -20,4 +20,5 @@ mod route_cases;
 mod route_upgrade;
 mod secrets;
 mod sim_faults;
+mod snapshot_input;
 mod upgrade;

@@ -1,6 +1,5 @@
 //! `hcx-preflight collect`: one site pair to a snapshot file, or a fleet to a directory.
 
-use std::io::IsTerminal;
 use std::path::PathBuf;
 
 use anyhow::{bail, Result};
@@ -10,7 +9,7 @@ use hcx_preflight::collect::{self, CollectArgs};
 use hcx_preflight::snapshot::Snapshot;
 
 use super::args::FleetArgs;
-use super::ExitStatus;
+use super::{ExitStatus, Printer};
 
 #[derive(Debug, Args)]
 pub struct CollectCmd {
@@ -29,26 +28,22 @@ pub struct CollectCmd {
     pub fleet: FleetArgs,
 }
 
-/// Collect from the sites of `args`, with progress on stderr when it is a terminal.
-pub fn collect_now(args: &CollectArgs) -> Result<Snapshot> {
-    if args.sites.is_empty() {
-        bail!("name at least one HCX Manager with --site NAME=URL");
-    }
-    let progress = std::io::stderr().is_terminal();
-    Ok(collect::collect_blocking(args, progress)?)
+/// Collect from the sites of `args` (the printer shows the warnings and the progress, and
+/// asks for what the environment does not give).
+pub fn collect_now(args: &CollectArgs, printer: &Printer) -> Result<Snapshot> {
+    printer.collect_warnings(args);
+    Ok(collect::collect_blocking(args, printer.progress(), &printer.credentials())?)
 }
 
-pub fn collect(cmd: CollectCmd) -> Result<ExitStatus> {
+pub fn collect(cmd: CollectCmd, printer: &Printer) -> Result<ExitStatus> {
     if let (Some(inventory), Some(dir)) = (&cmd.inventory, &cmd.out_dir) {
-        return super::fleet::collect(inventory, dir, &cmd.collect, &cmd.fleet);
+        return super::fleet::collect(inventory, dir, &cmd.collect, &cmd.fleet, printer);
     }
     let Some(out) = &cmd.out else {
         bail!("name the snapshot file with --out FILE");
     };
-    if cmd.collect.sites.is_empty() {
-        bail!("name at least one HCX Manager with --site NAME=URL");
-    }
-    collect::run_collect(&cmd.collect, out)?;
-    eprintln!("wrote {}", out.display());
+    printer.collect_warnings(&cmd.collect);
+    collect::run_collect_with(&cmd.collect, out, printer.progress(), &printer.credentials())?;
+    printer.status(format_args!("wrote {}", out.display()));
     Ok(ExitStatus::Allowed)
 }
