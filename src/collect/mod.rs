@@ -19,6 +19,7 @@ pub(crate) mod attest;
 pub(crate) mod connections;
 pub(crate) mod envelope;
 mod error;
+pub mod facts;
 pub(crate) mod http;
 pub mod inferred;
 pub(crate) mod manager;
@@ -353,19 +354,15 @@ async fn collect_site(
         AdminAccess::Unavailable(_) => Some(true),
         AdminAccess::NoPassword => None,
     };
-    let connections = connections::assemble(&spec.name, role, a.configs.as_ref(), &h.inventory, &mut notes);
-    let site = &spec.name;
+    let connections = connections::assemble(role, a.configs.as_ref(), &h.inventory, &mut notes);
     notes.add(
         "manager.provider_managed",
-        format!("no API says whether a cloud provider manages this HCX; attest it with --attest '{site}.manager.provider_managed=true|false;evidence=...'"),
+        "no API says whether a cloud provider manages this HCX (true or false)",
     );
-    notes.add(
-        "manager.disk_common_used_percent",
-        format!("no API reports /common usage; attest it with --attest '{site}.manager.disk_common_used_percent=N;evidence=...'"),
-    );
+    notes.add("manager.disk_common_used_percent", "no API reports /common usage");
     notes.add(
         "backup",
-        format!("no public API reports backup configuration or the last backup; attest it with --attest '{site}.backup.last_success_at=TIME;evidence=...'"),
+        "no public API reports backup configuration or the last backup (attest its time, RFC 3339)",
     );
     notes.add(
         "updates",

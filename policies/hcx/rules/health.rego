@@ -104,7 +104,7 @@ violation contains lib.finding("interconnect-unhealthy", site.name, name, msg) i
 	some mesh in lib.as_list(site.service_meshes)
 	_mesh_unhealthy(mesh)
 	name := lib.either(mesh.name, mesh.id)
-	msg := sprintf("Service Mesh %s is %s (state %s)%s", [name, lib.either(mesh.status, "of unknown status"), lib.either(mesh.state, "unknown"), _detail(mesh)])
+	msg := sprintf("Service Mesh %s is %s (state %s)%s%s", [name, lib.either(mesh.status, "of unknown status"), lib.either(mesh.state, "unknown"), _detail(mesh), _unknown_hint(site, object.get(mesh, "status", null), lib.mesh_fact(mesh, "status"), "healthy")])
 }
 
 _mesh_unhealthy(mesh) if not lib.healthy(object.get(mesh, "status", null))
@@ -115,14 +115,30 @@ violation contains lib.finding("interconnect-unhealthy", x.site, name, msg) if {
 	some x in lib.appliances
 	not lib.healthy(object.get(x.appliance, "status", null))
 	name := lib.appliance_name(x.mesh, x.appliance)
-	msg := sprintf("appliance %s (%s) is %s%s", [name, lib.either(x.appliance.type, "type unknown"), lib.either(x.appliance.status, "of unknown status"), _detail(x.appliance)])
+	msg := sprintf("appliance %s (%s) is %s%s%s", [name, lib.either(x.appliance.type, "type unknown"), lib.either(x.appliance.status, "of unknown status"), _detail(x.appliance), _unknown_hint({"name": x.site}, object.get(x.appliance, "status", null), lib.appliance_fact(x.mesh, x.appliance, "status"), "healthy")])
 }
 
 violation contains lib.finding("interconnect-unhealthy", x.site, name, msg) if {
 	some x in lib.appliances
 	x.appliance.tunnel_status != "up"
 	name := lib.appliance_name(x.mesh, x.appliance)
-	msg := sprintf("the tunnel of appliance %s is %s", [name, lib.either(x.appliance.tunnel_status, "of unknown state")])
+	msg := sprintf("the tunnel of appliance %s is %s%s", [name, lib.either(x.appliance.tunnel_status, "of unknown state"), _unknown_hint({"name": x.site}, object.get(x.appliance, "tunnel_status", null), lib.appliance_fact(x.mesh, x.appliance, "tunnel_status"), "up")])
+}
+
+# An unknown mesh, appliance or tunnel state: how to attest it once it is verified.
+_unknown_hint(site, value, fact, good) := sprintf(": if the Service Mesh page shows it %s, attest it: %s", [good, lib.attest_hint(site, fact, good)]) if {
+	value in {null, "unknown"}
+}
+
+_unknown_hint(_, value, _, _) := "" if not value in {null, "unknown"}
+
+# An attested mesh, appliance or tunnel state that no longer holds is unknown again.
+violation contains lib.finding("interconnect-unhealthy", x.site, x.resource, msg) if {
+	some x in lib.lapsed_mesh_facts
+	x.value in {"healthy", "up"}
+	msg := sprintf("the %s %s of %s was %s, which no longer holds: %s; verify it again and attest it: %s", [
+		x.field, x.value, x.resource, x.by, x.lapse, lib.attest_hint({"name": x.site}, x.fact, x.value),
+	])
 }
 
 violation contains lib.finding("site-pair-unhealthy", site.name, name, msg) if {
