@@ -8,7 +8,7 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use hcx_preflight::collect::{self, CollectArgs, SiteSpec};
-use hcx_preflight::simulator::{scenario::MeshData, SimOptions, Simulator};
+use hcx_sim::{scenario::MeshData, SimOptions, Simulator};
 use serde_json::json;
 
 const LATENCY_MS: u64 = 50;

@@ -21,7 +21,7 @@ use hcx_preflight::fleet::{judge_fleet, snapshot_dir_inputs, FleetPlan, Outcome,
 use hcx_preflight::inventory::Inventory;
 use hcx_preflight::plan::{parse_time, FailOn, Phase};
 use hcx_preflight::policy::PolicySet;
-use hcx_preflight::simulator::fleet::{FleetSpec, SimFleet};
+use hcx_sim::fleet::{FleetSpec, SimFleet};
 
 const FIXTURES: [&str; 5] = [
     "two-site-healthy.json",

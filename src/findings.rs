@@ -211,12 +211,9 @@ impl Decision {
         }
     }
 
-    /// The process exit code for this decision: 0 allowed, 1 denied.
-    pub fn exit_code(&self) -> u8 {
-        match self.decision {
-            Verdict::Allow => 0,
-            Verdict::Deny => 1,
-        }
+    /// Whether the gate allows (the command layer maps it to an exit code).
+    pub fn verdict(&self) -> Verdict {
+        self.decision
     }
 }
 
@@ -257,7 +254,7 @@ mod tests {
         assert_eq!(d.summary, Summary { deny: 0, warn: 1, info: 0, waived: 1 });
         let d = Decision::new(vec![f("b", Severity::Warn, false)], &plan(FailOn::Warn), String::new(), String::new());
         assert_eq!(d.decision, Verdict::Deny);
-        assert_eq!(d.exit_code(), 1);
+        assert_eq!(d.verdict(), Verdict::Deny);
     }
 
     #[test]

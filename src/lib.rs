@@ -3,15 +3,16 @@
 //! The data flows one way:
 //! collect ([`collect`]) -> snapshot ([`snapshot`]) -> evaluate ([`policy`], with the
 //! [`plan`] and the organisation [`config`]) -> findings and decision ([`findings`]) ->
-//! report ([`report`]) / gate ([`upgrade`]). `src/main.rs` only parses the command line
-//! ([`cli`]) and maps the outcome to an exit code. [`simulator`] is a simulated HCX
-//! Manager for tests and demonstrations. [`inventory`] and [`fleet`] run the same
-//! pipeline for every estate of an organisation in one process.
+//! report ([`report`]) / gate ([`upgrade`]). The command layer (`src/cli/`, binary only:
+//! argument types, one file per command, the exit codes) is not part of this library.
+//! [`api`] is what the collector shares with the simulated HCX Manager (the workspace
+//! crate `hcx-sim`, for tests and demonstrations). [`inventory`] and [`fleet`] run the
+//! same pipeline for every estate of an organisation in one process.
 
+pub mod api;
 pub mod approval;
 pub mod audit;
 pub mod check;
-pub mod cli;
 pub mod collect;
 pub mod config;
 pub mod engine;
@@ -19,6 +20,7 @@ pub mod entrypoint;
 pub mod findings;
 pub mod fleet;
 pub mod fsutil;
+#[cfg(feature = "fuzzing")]
 #[doc(hidden)]
 pub mod fuzzing;
 pub mod inventory;
@@ -32,7 +34,6 @@ pub mod policytest;
 pub mod rego_ast;
 pub mod report;
 pub mod route;
-pub mod simulator;
 pub mod snapshot;
 pub mod upgrade;
 pub mod version;

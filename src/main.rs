@@ -1,9 +1,11 @@
 //! The `hcx-preflight` binary: parse arguments, run, map the outcome to an exit code.
 
+mod cli;
+
 use std::process::ExitCode;
 
 use clap::Parser;
-use hcx_preflight::cli::{run, Cli, ExitStatus};
+use cli::{run, Cli, ExitStatus};
 
 fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
@@ -11,14 +13,22 @@ fn main() -> ExitCode {
         Err(e) => {
             let _ = e.print();
             // Help and version are successes; a usage error cannot decide anything.
-            return ExitCode::from(if e.use_stderr() { ExitStatus::Error.code() } else { 0 });
+            return if e.use_stderr() { ExitStatus::Error.into() } else { ExitCode::SUCCESS };
         }
     };
     match run(cli) {
-        Ok(status) => ExitCode::from(status.code()),
+        Ok(status) => status.into(),
+        // The reader went away (`| head`): nothing left to say to anyone (ripgrep's way).
+        Err(e) if is_broken_pipe(&e) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {e:#}");
-            ExitCode::from(ExitStatus::Error.code())
+            ExitStatus::Error.into()
         }
     }
+}
+
+fn is_broken_pipe(e: &anyhow::Error) -> bool {
+    e.chain()
+        .filter_map(|cause| cause.downcast_ref::<std::io::Error>())
+        .any(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
 }

@@ -471,14 +471,6 @@ impl Route {
         }
         parts.join(" -> ")
     }
-
-    /// 0 allowed (or nothing to do), 1 the first judgement denies.
-    pub fn exit_code(&self) -> u8 {
-        match self.decision {
-            Verdict::Allow => 0,
-            Verdict::Deny => 1,
-        }
-    }
 }
 
 /// The hop versions from `from` to `target` along the path table.

@@ -8,8 +8,8 @@
 //! in the vendor's procedure) and runs the `verify` phase by itself. `verify` alone is
 //! for upgrades done in the UI. Every run appends to the audit log.
 //!
-//! This is a command layer (like `cli`): failures are `anyhow` errors with context and
-//! become exit code 2; a denial is an outcome, not an error.
+//! Failures are `anyhow` errors with context (the command layer makes them exit code 2);
+//! a denial is a [`GateResult`], not an error.
 
 use std::collections::BTreeMap;
 use std::io::{IsTerminal, Write};
@@ -32,9 +32,10 @@ use crate::report::{self, Format, RenderOptions, ReportContext};
 use crate::snapshot::Snapshot;
 use crate::version::HcxVersion;
 
-/// How an `upgrade` or `verify` run ended (mapped to exit codes by the CLI).
+/// How an `upgrade`, `upgrade --to` or `verify` run ended (the command layer maps it to
+/// an exit code).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Outcome {
+pub enum GateResult {
     /// Allowed (and, for an upgrade, done and verified; or a dry run, or the gate alone).
     Allowed,
     /// Denied by policy: nothing was sent to HCX (or verify found problems).
@@ -209,7 +210,14 @@ pub(crate) fn render(decision: &Decision, snapshot: &Snapshot, policies: &Policy
     let ctx = ReportContext::new(policies, snapshot, None);
     let mut buf = Vec::new();
     report::render(decision, format, RenderOptions { color: report::stdout_wants_color() }, &ctx, &mut buf)?;
-    crate::cli::write_stdout(&buf)
+    write_stdout(&buf)
+}
+
+/// The reports go to stdout; an error writing them (a closed pipe too) is returned.
+pub(crate) fn write_stdout(bytes: &[u8]) -> Result<()> {
+    let mut out = std::io::stdout().lock();
+    out.write_all(bytes).and_then(|_| out.flush())?;
+    Ok(())
 }
 
 fn decision_digest(d: &Decision) -> String {
@@ -310,7 +318,7 @@ async fn upgrade_one(c: &UpgradeClient, target: &str, o: &UpgradeOptions) -> Sit
 }
 
 /// `hcx-preflight upgrade`.
-pub fn run_upgrade(o: &UpgradeOptions) -> Result<Outcome> {
+pub fn run_upgrade(o: &UpgradeOptions) -> Result<GateResult> {
     let creds = credentials(&o.gate.collect)?;
     let mut args = o.gate.collect.clone();
     args.password_stdin = false;
@@ -325,7 +333,7 @@ pub(crate) fn run_upgrade_with(
     rt: &tokio::runtime::Runtime,
     args: &CollectArgs,
     creds: &BTreeMap<String, String>,
-) -> Result<Outcome> {
+) -> Result<GateResult> {
     let g = &o.gate;
     let snapshot = rt.block_on(collect::collect_with(args, std::io::stderr().is_terminal(), creds))?;
     let plan = Plan {
@@ -360,7 +368,7 @@ pub(crate) fn run_upgrade_with(
             audit.record(Some(&site.name), "denied", None)?;
         }
         eprintln!("denied: no change was sent to HCX");
-        return Ok(Outcome::Denied);
+        return Ok(GateResult::Denied);
     }
 
     if o.phase != Phase::Managers {
@@ -369,7 +377,7 @@ pub(crate) fn run_upgrade_with(
             "allowed: no public API starts the Service Mesh upgrade, so hcx-preflight does not:\n{}",
             meshstep::update_then_verify(&snapshot, &g.commands())
         );
-        return Ok(Outcome::Allowed);
+        return Ok(GateResult::Allowed);
     }
 
     // The managers below the target, in the order given.
@@ -412,7 +420,7 @@ pub(crate) fn run_upgrade_with(
         if !matches!(answer.trim(), "y" | "Y" | "yes") {
             audit.record(None, "cancelled", None)?;
             eprintln!("cancelled: nothing was sent to HCX");
-            return Ok(Outcome::Failed);
+            return Ok(GateResult::Failed);
         }
     }
 
@@ -485,7 +493,7 @@ pub(crate) fn run_upgrade_with(
         eprintln!("{}: not started, because an earlier manager did not finish its upgrade", c.site);
     }
     if !all_ok {
-        return Ok(Outcome::Failed);
+        return Ok(GateResult::Failed);
     }
 
     eprintln!("\nverifying (phase verify) ...");
@@ -507,7 +515,7 @@ fn dry_run(
     creds: &BTreeMap<String, String>,
     audit: &Audit,
     plan_text: String,
-) -> Result<Outcome> {
+) -> Result<GateResult> {
     let mut probe_args = args.clone();
     probe_args.sites = todo.to_vec();
     let clients = match rt.block_on(system_upgrade::connect(&probe_args, creds)) {
@@ -537,7 +545,7 @@ fn dry_run(
         eprintln!("{line}");
         lines.push(line);
     }
-    let outcome = if all_offered { Outcome::Allowed } else { Outcome::Failed };
+    let outcome = if all_offered { GateResult::Allowed } else { GateResult::Failed };
     audit.record(None, "dry-run", Some(format!("{}\n{}", plan_text.trim(), lines.join("\n"))))?;
     eprintln!(
         "dry run: nothing was sent to HCX; the real run would {}",
@@ -555,7 +563,7 @@ fn verify_now(
     wait: Duration,
     phase: Phase,
     command: &'static str,
-) -> Result<Outcome> {
+) -> Result<GateResult> {
     let target = &g.target;
     let mut snapshot = collect_waiting(rt, args, creds, wait, g.poll_interval)?;
     if !pinned.is_empty() {
@@ -592,11 +600,11 @@ fn verify_now(
         ),
         (false, _) => eprintln!("verify ({}) found problems: see the findings above", phase.as_str()),
     }
-    Ok(if allowed { Outcome::Allowed } else { Outcome::Denied })
+    Ok(if allowed { GateResult::Allowed } else { GateResult::Denied })
 }
 
 /// `hcx-preflight verify`.
-pub fn run_verify(o: &VerifyOptions) -> Result<Outcome> {
+pub fn run_verify(o: &VerifyOptions) -> Result<GateResult> {
     let creds = credentials(&o.gate.collect)?;
     let mut args = o.gate.collect.clone();
     args.password_stdin = false;

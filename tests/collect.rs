@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use hcx_preflight::collect::{self, CollectArgs, CollectError, SiteSpec};
-use hcx_preflight::simulator::{Scenario, Shapes, SimOptions, Simulator};
+use hcx_sim::{Scenario, Shapes, SimOptions, Simulator};
 use hcx_preflight::snapshot::{Provenance, Snapshot, Status, TunnelStatus};
 use rstest::rstest;
 

@@ -13,7 +13,7 @@ use serde_json::Value;
 use hcx_preflight::fleet::collect::{collect_fleet_blocking, FleetCollectOptions};
 use hcx_preflight::fleet::Source;
 use hcx_preflight::inventory::Inventory;
-use hcx_preflight::simulator::fleet::{EstateFault, FleetSpec, SimFleet};
+use hcx_sim::fleet::{EstateFault, FleetSpec, SimFleet};
 
 const NOW: &str = "2026-11-29T09:05:00Z";
 

@@ -7,7 +7,7 @@
 use std::process::Output;
 
 use assert_cmd::Command;
-use hcx_preflight::simulator::mesh_update::MeshUpdateError;
+use hcx_sim::mesh_update::MeshUpdateError;
 
 use super::collect::{scenario, start, Run};
 

@@ -201,7 +201,7 @@ proptest! {
         let v: serde_json::Value = serde_json::from_slice(&out).expect("json parses");
         let blocking = d.findings.iter().any(|f| !f.waived && (f.severity == Severity::Deny || (p.fail_on == FailOn::Warn && f.severity == Severity::Warn)));
         prop_assert_eq!(v["decision"].as_str(), Some(if blocking { "deny" } else { "allow" }));
-        prop_assert_eq!(d.exit_code(), if blocking { 1 } else { 0 });
+        prop_assert_eq!(d.verdict(), if blocking { Verdict::Deny } else { Verdict::Allow });
         prop_assert_eq!(v["summary"]["deny"].as_u64(), Some(d.findings.iter().filter(|f| !f.waived && f.severity == Severity::Deny).count() as u64));
     }
 

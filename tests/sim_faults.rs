@@ -4,7 +4,7 @@
 //! answer shapes (`shapes`: client code, vendor reference).
 
 use hcx_preflight::collect::CollectError;
-use hcx_preflight::simulator::{CertMode, Fault, Shapes, Simulator};
+use hcx_sim::{CertMode, Fault, Shapes, Simulator};
 use hcx_preflight::snapshot::{Snapshot, Status};
 use rstest::rstest;
 
@@ -313,7 +313,7 @@ fn certificate_for_another_host_is_a_clear_error(#[values(Shapes::ClientCode, Sh
 fn server_latency_is_applied_per_request(#[values(Shapes::ClientCode, Shapes::Reference)] shapes: Shapes) {
     let s = scenario_in("two-site", shapes);
     let env = super::collect::env_for(&s);
-    let sim = Simulator::start(s, hcx_preflight::simulator::SimOptions { latency_ms: Some(200) }).expect("starts");
+    let sim = Simulator::start(s, hcx_sim::SimOptions { latency_ms: Some(200) }).expect("starts");
     let dir = tempfile::tempdir().expect("dir");
     let ca = dir.path().join("ca.pem");
     std::fs::write(&ca, sim.ca_pem()).expect("ca");
@@ -376,7 +376,7 @@ impl Upgrader {
     }
 }
 
-use hcx_preflight::collect::inferred::upgrade_api;
+use hcx_preflight::api::inferred::upgrade_api;
 
 fn sleep_ms(ms: u64) -> tokio::time::Sleep {
     tokio::time::sleep(std::time::Duration::from_millis(ms))
@@ -418,10 +418,10 @@ fn simulated_upgrade_reboots_and_returns_on_the_target_version() {
 #[test]
 fn simulated_upgrade_can_fail_or_never_return_and_4x_has_no_such_api() {
     let mut failing = scenario("nine-x");
-    failing.sites[0].upgrade.outcome = hcx_preflight::simulator::scenario::UpgradeOutcome::Failed;
+    failing.sites[0].upgrade.outcome = hcx_sim::scenario::UpgradeOutcome::Failed;
     let failing = start(failing);
     let mut lost = scenario("nine-x");
-    lost.sites[0].upgrade.outcome = hcx_preflight::simulator::scenario::UpgradeOutcome::NeverReturns;
+    lost.sites[0].upgrade.outcome = hcx_sim::scenario::UpgradeOutcome::NeverReturns;
     let lost = start(lost);
     let four = start(scenario("two-site"));
     let rt = tokio::runtime::Runtime::new().expect("rt");

@@ -1,6 +1,7 @@
 //! The one integration-test binary: each file under tests/ is a module here.
 
 mod cli;
+mod cli_habits;
 mod collect;
 mod differential;
 mod fleet;

@@ -7,8 +7,8 @@
 use std::process::Output;
 
 use assert_cmd::Command;
-use hcx_preflight::collect::inferred::upgrade_api;
-use hcx_preflight::simulator::scenario::UpgradeOutcome;
+use hcx_preflight::api::inferred::upgrade_api;
+use hcx_sim::scenario::UpgradeOutcome;
 
 use super::collect::{scenario, start, Run};
 

@@ -12,6 +12,7 @@ use serde_json::Value;
 
 use super::envelope::ShapeError;
 use super::paths::TOKEN_HEADER;
+use crate::api::SSO_NOT_READY;
 use super::secret::Secret;
 
 /// The largest response body read; a larger one is refused, not truncated.
@@ -22,8 +23,6 @@ const BACKOFF_START: Duration = Duration::from_millis(250);
 /// Longest wait between two tries.
 const BACKOFF_MAX: Duration = Duration::from_secs(4);
 
-/// The text of the XML answer a manager gives while SSO is not ready yet.
-pub const SSO_NOT_READY: &str = "'Trusted root certificates' value should not be empty";
 
 /// How one call failed (after its retries).
 #[derive(Debug, Clone, thiserror::Error)]

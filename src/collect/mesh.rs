@@ -23,7 +23,7 @@ use super::inferred::{
 };
 use super::notes::Notes;
 use super::paths::{APPLIANCES, APPLIANCES_QUERY, SERVICE_MESH};
-use super::status::{map_status, map_tunnel};
+use crate::api::{map_status, map_tunnel};
 use crate::snapshot::{Appliance, ServiceMesh, Status, TunnelStatus};
 use crate::version::HcxVersion;
 

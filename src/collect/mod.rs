@@ -2,8 +2,9 @@
 //!
 //! One file per resource family (`manager.rs`, `connections.rs`, `pairs.rs`, `mesh.rs`,
 //! `operations.rs`); `session.rs` logs in, `http.rs` does timeouts, retries and body caps,
-//! `envelope.rs` knows the answer shapes, `status.rs` maps words, `attest.rs` adds what an
-//! operator states. Paths are in [`paths`]; every guess is in [`inferred`].
+//! `envelope.rs` knows the answer shapes, `attest.rs` adds what an operator states. What it
+//! shares with the simulated HCX Manager (paths, inferred words, the status-word mapping) is
+//! in [`crate::api`].
 //!
 //! What it promises: a fact that cannot be read is `null` (or `unknown`) with an `errors`
 //! entry naming the endpoint, never a guess and never `healthy`. What is not its job:
@@ -15,22 +16,19 @@
 //! before the per-mesh appliance queries.
 
 mod args;
-pub(crate) mod attest;
+pub mod attest;
 pub(crate) mod connections;
 pub(crate) mod envelope;
 mod error;
 pub mod facts;
 pub(crate) mod http;
-pub mod inferred;
 pub(crate) mod manager;
 pub(crate) mod mesh;
 pub(crate) mod notes;
 pub(crate) mod operations;
 pub(crate) mod pairs;
-pub mod paths;
 mod secret;
 mod session;
-mod status;
 pub mod system_upgrade;
 
 use std::io::IsTerminal;
@@ -44,9 +42,11 @@ use reqwest::Method;
 pub use args::{CollectArgs, SiteSpec};
 pub use attest::Attestation;
 pub use error::CollectError;
-pub use http::{MAX_BODY_BYTES, SSO_NOT_READY};
+pub use http::MAX_BODY_BYTES;
 pub use secret::{env_site_name, CredentialSource, ProcessEnv, Secret};
-pub use status::{map_status, map_tunnel};
+pub use crate::api::{map_status, map_tunnel, SSO_NOT_READY};
+// The shared API modules under their collector names, for the resource-family files.
+use crate::api::{inferred, paths};
 
 use http::{label, Api, FetchError, HttpOptions};
 use notes::Notes;

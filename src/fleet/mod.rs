@@ -11,7 +11,6 @@
 //! What this module is not: a printer (the fleet formats are in `report::fleet`).
 
 pub mod collect;
-pub mod command;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -222,15 +221,16 @@ pub struct FleetReport {
 }
 
 impl FleetReport {
-    /// 2 when any estate is undecided, else 1 when any is denied, else 0.
-    pub fn exit_code(&self) -> u8 {
+    /// The fleet's outcome is its worst estate's: undecided when any estate is, else
+    /// denied when any is, else allowed.
+    pub fn outcome(&self) -> Outcome {
         let s = &self.fleet.summary;
         if s.undecided > 0 {
-            2
+            Outcome::Undecided
         } else if s.deny > 0 {
-            1
+            Outcome::Deny
         } else {
-            0
+            Outcome::Allow
         }
     }
 

@@ -19,8 +19,8 @@ use crate::policy::sha256_hex;
 /// The schema URI written in `$schema`.
 pub const SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
 
-/// Where the tool is documented: the package's `homepage` in Cargo.toml. SARIF makes
-/// `informationUri` optional, and no address is invented while the project has none.
+/// Where the tool is documented: the package's `homepage` in Cargo.toml (one place). SARIF
+/// makes `informationUri` optional: a build without a homepage leaves it out.
 pub const INFORMATION_URI: &str = env!("CARGO_PKG_HOMEPAGE");
 
 fn level(s: Severity) -> &'static str {

@@ -21,13 +21,13 @@ use crate::check::LoadedSnapshot;
 use crate::collect;
 use crate::findings::Verdict;
 use crate::plan;
-use crate::upgrade::{self, Audit, GateOptions, Outcome, UpgradeOptions};
+use crate::upgrade::{self, Audit, GateOptions, GateResult, UpgradeOptions};
 
 use super::render::{render, RouteFormat};
 use super::{plan_route, Route, RouteRequest};
 
 /// `hcx-preflight upgrade --to VERSION` (`o.gate.target` is the final version).
-pub fn run_route(o: &UpgradeOptions) -> Result<Outcome> {
+pub fn run_route(o: &UpgradeOptions) -> Result<GateResult> {
     let g = &o.gate;
     let creds = upgrade::credentials(&g.collect)?;
     let mut args = g.collect.clone();
@@ -44,7 +44,7 @@ pub fn run_route(o: &UpgradeOptions) -> Result<Outcome> {
     let route = plan_route(&LoadedSnapshot::from_snapshot(snapshot), &req, &g.policies)?;
     let mut buf = Vec::new();
     render(&route, RouteFormat::Table, &mut buf)?;
-    crate::cli::write_stdout(&buf)?;
+    upgrade::write_stdout(&buf)?;
     let audit = |phase: &'static str, target: String, result: &str, message: String| {
         Audit {
             log: &g.audit,
@@ -66,11 +66,11 @@ pub fn run_route(o: &UpgradeOptions) -> Result<Outcome> {
 
     let Some(hop) = route.hops.first() else {
         eprintln!("the route is complete: every manager and appliance is on {final_version}");
-        return Ok(Outcome::Allowed);
+        return Ok(GateResult::Allowed);
     };
     if o.dry_run {
         eprintln!("dry run: nothing was sent to HCX; the next step would be {}", next_step(&route));
-        return Ok(if route.decision == Verdict::Allow { Outcome::Allowed } else { Outcome::Denied });
+        return Ok(if route.decision == Verdict::Allow { GateResult::Allowed } else { GateResult::Denied });
     }
 
     if hop.index == 0 {
@@ -87,10 +87,10 @@ pub fn run_route(o: &UpgradeOptions) -> Result<Outcome> {
         audit("service-mesh", hop.to.clone(), if more { "refused-mesh-lagging" } else { "mesh-step-by-hand" }, text.clone())?;
         if more {
             eprintln!("refused: no managers hop while the Service Mesh lags its managers; {text}");
-            return Ok(Outcome::Denied);
+            return Ok(GateResult::Denied);
         }
         eprintln!("{text}");
-        return Ok(Outcome::Allowed);
+        return Ok(GateResult::Allowed);
     }
 
     let managers = &hop.steps[0];
@@ -101,7 +101,7 @@ pub fn run_route(o: &UpgradeOptions) -> Result<Outcome> {
         if gate.decision == Verdict::Deny {
             audit("managers", hop.to.clone(), "denied", format!("hop {} to {}: denied on the live estate", hop.index, hop.to))?;
             eprintln!("denied: hop {} to {} is blocked (see its gate above); no change was sent to HCX", hop.index, hop.to);
-            return Ok(Outcome::Denied);
+            return Ok(GateResult::Denied);
         }
         let text = format!(
             "hop {} to {} goes through the HCX Manager UI for {}: 4.x has no upgrade API, so hcx-preflight does not start it. \
@@ -115,7 +115,7 @@ pub fn run_route(o: &UpgradeOptions) -> Result<Outcome> {
         );
         audit("managers", hop.to.clone(), "ui-required", text.clone())?;
         eprintln!("{text}");
-        return Ok(Outcome::Allowed);
+        return Ok(GateResult::Allowed);
     }
 
     eprintln!("hop {} of the route: upgrading the managers to {}", hop.index, hop.to);
@@ -142,12 +142,12 @@ pub fn run_route(o: &UpgradeOptions) -> Result<Outcome> {
     };
     let outcome = upgrade::run_upgrade_with(&hop_opts, &rt, &args, &creds)?;
     let result = match outcome {
-        Outcome::Allowed => "hop-managers-done",
-        Outcome::Denied => "hop-denied",
-        Outcome::Failed => "hop-failed",
+        GateResult::Allowed => "hop-managers-done",
+        GateResult::Denied => "hop-denied",
+        GateResult::Failed => "hop-failed",
     };
     audit("managers", hop.to.clone(), result, format!("hop {} to {}", hop.index, hop.to))?;
-    if outcome == Outcome::Allowed {
+    if outcome == GateResult::Allowed {
         let mesh: Vec<&super::Step> = hop.steps.iter().filter(|s| s.phase == "service-mesh" || s.phase == "verify-mesh").collect();
         let todo: Vec<String> = mesh.iter().map(|s| format!("{}: {}\n  {}", s.phase, s.action, s.commands.join("\n  "))).collect();
         eprintln!(

@@ -35,7 +35,7 @@ pub fn render(report: &FleetReport, format: Format, opts: RenderOptions, out: &m
 }
 
 /// `key=value` pairs of an estate's tags, comma-separated (`-` when none).
-pub(crate) fn tag_text(tags: &std::collections::BTreeMap<String, String>) -> String {
+pub fn tag_text(tags: &std::collections::BTreeMap<String, String>) -> String {
     if tags.is_empty() {
         return "-".into();
     }

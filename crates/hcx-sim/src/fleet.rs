@@ -23,7 +23,7 @@ const USERNAME: &str = "administrator@vsphere.local";
 const PASSWORD: &str = "fleet-sso-password";
 const ADMIN_PASSWORD: &str = "fleet-admin-password";
 
-const TEMPLATE: &str = include_str!("../../fixtures/sim/two-site.json");
+const TEMPLATE: &str = include_str!("../../../fixtures/sim/two-site.json");
 
 /// What to generate.
 #[derive(Debug, Clone)]

@@ -13,9 +13,9 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
 
-use crate::collect::inferred::APPLIANCE_METRICS_KEY;
-use crate::collect::{map_status, map_tunnel};
-use crate::snapshot::{Status, TunnelStatus};
+use hcx_preflight::api::inferred::APPLIANCE_METRICS_KEY;
+use hcx_preflight::api::{map_status, map_tunnel};
+use hcx_preflight::snapshot::{Status, TunnelStatus};
 
 /// Which family of answer shapes a simulated manager speaks.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]

@@ -19,9 +19,9 @@ use super::scenario::{FaultKind, Port};
 use super::shapes;
 use super::state::SiteState;
 use super::upgrade;
-use crate::collect::inferred::upgrade_api;
-use crate::collect::paths::*;
-use crate::collect::SSO_NOT_READY;
+use hcx_preflight::api::inferred::upgrade_api;
+use hcx_preflight::api::paths::*;
+use hcx_preflight::api::SSO_NOT_READY;
 
 /// What a handler knows: its site, which listener it serves, and every site of the
 /// scenario (a site pair reports its peer's release; a mesh update runs on both sides).

@@ -21,8 +21,8 @@ use serde_json::{json, Value};
 use super::routes::Ctx;
 use super::scenario::MeshData;
 use super::state::SiteState;
-use crate::collect::inferred::role_from_endpoint_type;
-use crate::snapshot::Role;
+use hcx_preflight::api::inferred::role_from_endpoint_type;
+use hcx_preflight::snapshot::Role;
 
 /// The simulator's own control path standing for the UI's "Update" (not an HCX path).
 pub const UPDATE_PATH: &str = "/sim/control/service-mesh/update";

@@ -1,5 +1,6 @@
 //! Mapping HCX status words to the snapshot's four states. A word we do not recognise is
-//! `unknown`, never `healthy`: the word lists are in [`super::inferred`].
+//! `unknown`, never `healthy`: the word lists are in [`super::inferred`]. The simulator uses the
+//! same mapping to shape its answers.
 
 use super::inferred::{DEGRADED_WORDS, HEALTHY_WORDS, TUNNEL_DOWN_WORDS, TUNNEL_UP_WORDS, UNHEALTHY_WORDS};
 use crate::snapshot::{Status, TunnelStatus};

@@ -1,56 +1,20 @@
-//! The fleet commands: `inventory check`, `collect --inventory`, and `check
-//! --inventory/--snapshot-dir`. The argument types are in `cli`; this file ties the
-//! inventory, the fleet collector, the judge and the fleet reports together.
+//! The fleet modes of `collect` (--inventory) and `check` (--inventory/--snapshot-dir):
+//! they tie the inventory, the fleet collector, the judge and the fleet reports together.
 
 use std::io::IsTerminal;
 use std::path::Path;
 
 use anyhow::{bail, Result};
 
-use super::collect::{collect_fleet_blocking, FleetCollectOptions};
-use super::{inventory_dir_inputs, judge_fleet, snapshot_dir_inputs, FleetPlan, Outcome};
-use crate::cli::{emit, write_stdout, CheckArgs, ExitStatus, FleetArgs};
-use crate::collect::{CollectArgs, ProcessEnv};
-use crate::inventory::{Inventory, InventoryError};
-use crate::report::{self, RenderOptions};
+use hcx_preflight::collect::{CollectArgs, ProcessEnv};
+use hcx_preflight::fleet::collect::{collect_fleet_blocking, FleetCollectOptions};
+use hcx_preflight::fleet::{self, inventory_dir_inputs, judge_fleet, snapshot_dir_inputs, FleetPlan, Outcome};
+use hcx_preflight::inventory::Inventory;
+use hcx_preflight::report::{self, RenderOptions};
 
-/// `inventory check FILE`: 0 valid, 1 problems (all listed on stdout), 2 unreadable.
-pub fn inventory_check(file: &Path) -> Result<ExitStatus> {
-    let inv = match Inventory::load(file) {
-        Ok(inv) => inv,
-        Err(e @ InventoryError::Io { .. }) => return Err(e.into()),
-        Err(e) => {
-            let problems = e.problems();
-            let mut text = String::new();
-            for p in &problems {
-                text.push_str(&format!("{}: {p}\n", file.display()));
-            }
-            text.push_str(&format!("{} problem(s)\n", problems.len()));
-            write_stdout(text.as_bytes())?;
-            return Ok(ExitStatus::Denied);
-        }
-    };
-    let mut text = String::new();
-    for e in &inv.estates {
-        let sites: Vec<&str> = e.sites.iter().map(|s| s.name.as_str()).collect();
-        text.push_str(&format!(
-            "{}: sites {}; tags {}; target {}; phase {}\n",
-            e.name,
-            sites.join(", "),
-            crate::report::fleet::tag_text(&e.tags),
-            e.target.as_ref().map_or("from --target".to_string(), |t| t.to_string()),
-            e.phase.map_or("from --phase", |p| p.as_str()),
-        ));
-    }
-    let sites: usize = inv.estates.iter().map(|e| e.sites.len()).sum();
-    text.push_str(&format!("ok: {} estates, {sites} sites\n", inv.estates.len()));
-    write_stdout(text.as_bytes())?;
-    // Not an error: the inventory may be meant for another machine.
-    for var in inv.unset_variables(&ProcessEnv) {
-        eprintln!("note: credential variable {var} is not set here");
-    }
-    Ok(ExitStatus::Allowed)
-}
+use super::args::FleetArgs;
+use super::check::CheckArgs;
+use super::{emit, ExitStatus};
 
 fn load_selected(file: &Path, fleet: &FleetArgs) -> Result<Inventory> {
     let mut inv = Inventory::load(file)?;
@@ -77,11 +41,11 @@ pub fn collect(inventory: &Path, dir: &Path, base: &CollectArgs, fleet: &FleetAr
     let inv = load_selected(inventory, fleet)?;
     let selected: Vec<_> = inv.estates.iter().collect();
     let inputs = collect_fleet_blocking(&selected, &options(inventory, base, fleet, Some(dir)), &ProcessEnv)?;
-    let failed = inputs.iter().filter(|i| matches!(i.source, super::Source::Failed { .. })).count();
+    let failed = inputs.iter().filter(|i| matches!(i.source, fleet::Source::Failed { .. })).count();
     eprintln!(
         "wrote {} snapshot(s) and {} to {}; {failed} estate(s) failed",
         inputs.len() - failed,
-        super::MANIFEST,
+        fleet::MANIFEST,
         dir.display()
     );
     Ok(if failed > 0 { ExitStatus::Error } else { ExitStatus::Allowed })
@@ -105,7 +69,7 @@ pub fn check(args: &CheckArgs) -> Result<ExitStatus> {
         (None, Some(dir)) => {
             let mut inputs = snapshot_dir_inputs(dir)?;
             let filter = &args.fleet.tags;
-            inputs.retain(|i| crate::inventory::tags_match(&i.tags, filter));
+            inputs.retain(|i| hcx_preflight::inventory::tags_match(&i.tags, filter));
             if inputs.is_empty() {
                 bail!("no estate of {} matches the --tag filter", dir.display());
             }
@@ -131,5 +95,5 @@ pub fn check(args: &CheckArgs) -> Result<ExitStatus> {
     let color = args.output.is_none() && report::stdout_wants_color();
     report::fleet::render(&report, args.format, RenderOptions { color }, &mut buf)?;
     emit(args.output.as_deref(), &buf)?;
-    Ok(ExitStatus::from_code(report.exit_code()))
+    Ok(report.outcome().into())
 }

@@ -1,5 +1,5 @@
 //! The 9.x appliance-management System Upgrade, simulated (paths in
-//! [`crate::collect::inferred::upgrade_api`], which are inferred). After a start the site
+//! [`hcx_preflight::api::inferred::upgrade_api`], which are inferred). After a start the site
 //! is IN_PROGRESS, then "reboots" (both listeners drop and refuse connections for the
 //! scenario's reboot time), then comes back on the target version; or, per scenario,
 //! fails in pre-upgrade validation, or never comes back.

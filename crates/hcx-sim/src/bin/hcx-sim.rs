@@ -8,8 +8,8 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use hcx_preflight::collect::env_site_name;
-use hcx_preflight::simulator::fleet::{FleetSpec, SimFleet};
-use hcx_preflight::simulator::{Shapes, SimOptions, Simulator};
+use hcx_sim::fleet::{FleetSpec, SimFleet};
+use hcx_sim::{Shapes, SimOptions, Simulator};
 
 /// Simulated HCX Managers on 127.0.0.1 (both APIs, TLS with a generated CA).
 #[derive(Parser)]

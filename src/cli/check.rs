@@ -1,0 +1,150 @@
+//! `hcx-preflight check`: judge one snapshot (read, or collected now) against a target
+//! version and gate the upgrade; with --inventory/--snapshot-dir, a fleet.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Context, Result};
+use clap::Args;
+
+use hcx_preflight::check::{judge_traced, EngineUse, LoadedSnapshot};
+use hcx_preflight::collect::{self, CollectArgs};
+use hcx_preflight::plan;
+use hcx_preflight::policy::PolicySet;
+use hcx_preflight::report::{self, Format, RenderOptions, ReportContext};
+use hcx_preflight::snapshot::Snapshot;
+
+use super::args::{FleetArgs, PlanArgs, PolicyArgs};
+use super::collect::collect_now;
+use super::{emit, ExitStatus, GlobalArgs};
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// The snapshot to judge (or collect one with --site).
+    #[arg(long, value_name = "FILE", required_unless_present_any = ["sites", "inventory", "snapshot_dir"], conflicts_with = "sites")]
+    pub snapshot: Option<PathBuf>,
+    /// Fleet: judge every estate of this inventory (collected now, or read from --snapshot-dir).
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["snapshot", "sites", "dump_input"])]
+    pub inventory: Option<PathBuf>,
+    /// Fleet: judge every snapshot in DIR (as `collect --inventory --out-dir` writes it).
+    #[arg(long, value_name = "DIR", conflicts_with_all = ["snapshot", "sites", "dump_input", "out_dir"])]
+    pub snapshot_dir: Option<PathBuf>,
+    /// Fleet: with --inventory, also write each snapshot and the manifest to DIR.
+    #[arg(long, value_name = "DIR", requires = "inventory")]
+    pub out_dir: Option<PathBuf>,
+    #[command(flatten)]
+    pub fleet: FleetArgs,
+    #[command(flatten)]
+    pub plan: PlanArgs,
+    /// Collect from the HCX Managers (instead of --snapshot).
+    #[command(flatten)]
+    pub collect: CollectArgs,
+    /// Also write the judged snapshot to FILE (atomically): the collected one with --site, or
+    /// the --snapshot with the attestations of --attest/--attestations applied.
+    #[arg(long, value_name = "FILE")]
+    pub save_snapshot: Option<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: Format,
+    /// Write the report to FILE (atomically) instead of stdout.
+    #[arg(long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Print the exact Rego input document instead of judging.
+    #[arg(long)]
+    pub dump_input: bool,
+    #[command(flatten)]
+    pub policy: PolicyArgs,
+}
+
+/// The collector's options that mean nothing for a snapshot read from a file: refused,
+/// never ignored.
+fn collector_only_flags(c: &CollectArgs) -> Vec<&'static str> {
+    let defaults = CollectArgs::new(Vec::new());
+    let mut given = Vec::new();
+    if c.insecure {
+        given.push("--insecure");
+    }
+    if !c.ca_cert.is_empty() {
+        given.push("--ca-cert");
+    }
+    if c.password_stdin {
+        given.push("--password-stdin");
+    }
+    if c.timeout != defaults.timeout {
+        given.push("--timeout");
+    }
+    if c.retries != defaults.retries {
+        given.push("--retries");
+    }
+    given
+}
+
+fn save_snapshot(path: Option<&Path>, snapshot: &Snapshot) -> Result<()> {
+    if let Some(p) = path {
+        hcx_preflight::fsutil::write_atomic(p, snapshot.to_json_pretty().as_bytes())
+            .with_context(|| format!("cannot write the snapshot to {}", p.display()))?;
+    }
+    Ok(())
+}
+
+pub fn check(args: CheckArgs, global: &GlobalArgs) -> Result<ExitStatus> {
+    if args.inventory.is_some() || args.snapshot_dir.is_some() {
+        return super::fleet::check(&args);
+    }
+    let (loaded, snapshot_path) = match &args.snapshot {
+        Some(path) => {
+            let flags = collector_only_flags(&args.collect);
+            if !flags.is_empty() {
+                bail!(
+                    "refusing {} with --snapshot {}: collector options apply only when collecting with --site",
+                    flags.join(", "),
+                    path.display()
+                );
+            }
+            let loaded = LoadedSnapshot::from_file(path)?;
+            let attestations = collect::read_attestations(&args.collect)?;
+            if attestations.is_empty() && args.save_snapshot.is_none() {
+                (loaded, Some(path.as_path()))
+            } else {
+                // Attested at the evaluation time, so that a re-evaluation (--now) is exact; the
+                // decision's digest is that of the snapshot with them (as --save-snapshot writes it).
+                let mut snapshot = loaded.snapshot;
+                collect::attest::apply(&mut snapshot, &attestations, args.plan.now.unwrap_or_else(plan::now))?;
+                save_snapshot(args.save_snapshot.as_deref(), &snapshot)?;
+                (LoadedSnapshot::from_snapshot(snapshot), args.save_snapshot.as_deref())
+            }
+        }
+        None => {
+            let snapshot = collect_now(&args.collect)?;
+            save_snapshot(args.save_snapshot.as_deref(), &snapshot)?;
+            (LoadedSnapshot::from_snapshot(snapshot), args.save_snapshot.as_deref())
+        }
+    };
+    // Evaluated after the collection (and the attestations made during it).
+    let plan = args.plan.plan();
+    if args.dump_input {
+        let mut text = serde_json::to_string_pretty(&plan::input_document(&loaded.snapshot, &plan))?;
+        text.push('\n');
+        emit(args.output.as_deref(), text.as_bytes())?;
+        return Ok(ExitStatus::Allowed);
+    }
+    let policies = args.policy.load()?;
+    let (decision, used) = judge_traced(&loaded, &plan, &policies)?;
+    if global.verbose {
+        eprintln!("{}", engine_line(&policies, &used));
+    }
+    let ctx = ReportContext::new(&policies, &loaded.snapshot, snapshot_path);
+    let mut buf = Vec::new();
+    let color = args.output.is_none() && report::stdout_wants_color();
+    report::render(&decision, args.format, RenderOptions { color }, &ctx, &mut buf)?;
+    emit(args.output.as_deref(), &buf)?;
+    Ok(decision.verdict().into())
+}
+
+/// What `check --verbose` says about the engine: the path, and why not the RVM.
+fn engine_line(policies: &PolicySet, used: &EngineUse) -> String {
+    let modules = policies.modules().len();
+    match &used.fallback {
+        None => format!("engine: {} ({modules} modules compiled to one RVM program)", used.path.as_str()),
+        Some(reason) => format!("engine: {} (fallback from the RVM: {reason})", used.path.as_str()),
+    }
+}

@@ -1,0 +1,80 @@
+//! `hcx-preflight upgrade`: gate, start, follow and verify the managers' upgrade (one
+//! step with --target, the whole route with --to).
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use anyhow::Result;
+use clap::Args;
+
+use hcx_preflight::plan::Phase;
+use hcx_preflight::version::HcxVersion;
+
+use super::args::{parse_version, GateArgs};
+use super::ExitStatus;
+
+/// The phases `upgrade` gates.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum UpgradePhase {
+    /// Upgrade the HCX Managers (System Upgrade API), then verify.
+    Managers,
+    /// Gate the Service Mesh upgrade (started in the UI: no public API).
+    ServiceMesh,
+}
+
+#[derive(Debug, Args)]
+pub struct UpgradeCmd {
+    #[command(flatten)]
+    pub gate: GateArgs,
+    /// Follow the whole route to VERSION hop by hop (see `plan`), resuming from the live
+    /// versions; instead of --target.
+    #[arg(long, value_name = "VERSION", value_parser = parse_version, conflicts_with_all = ["target", "phase"])]
+    pub to: Option<HcxVersion>,
+    #[arg(long, value_enum, default_value = "managers")]
+    pub phase: UpgradePhase,
+    /// Judge and show the plan, send nothing to HCX.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Do not ask for confirmation.
+    #[arg(long)]
+    pub yes: bool,
+    /// Upgrade site-paired managers at the same time (the procedure allows it).
+    #[arg(long)]
+    pub parallel: bool,
+    /// An approved decision record (check --format json) that must still match the estate.
+    #[arg(long, value_name = "FILE")]
+    pub decision: Option<PathBuf>,
+    /// The oldest an approved decision may be.
+    #[arg(long, value_name = "DURATION", default_value = "24h", value_parser = hcx_preflight::upgrade::parse_duration)]
+    pub decision_max_age: Duration,
+    /// How long a manager may stay down after its reboot (the procedure: five minutes).
+    #[arg(long, value_name = "DURATION", default_value = "5m", value_parser = hcx_preflight::upgrade::parse_duration)]
+    pub return_timeout: Duration,
+    /// How long the whole upgrade of one manager may take.
+    #[arg(long, value_name = "DURATION", default_value = "90m", value_parser = hcx_preflight::upgrade::parse_duration)]
+    pub upgrade_timeout: Duration,
+}
+
+pub fn upgrade(cmd: UpgradeCmd) -> Result<ExitStatus> {
+    let route = cmd.to.is_some();
+    let opts = hcx_preflight::upgrade::UpgradeOptions {
+        gate: cmd.gate.options("upgrade", cmd.to)?,
+        phase: match cmd.phase {
+            UpgradePhase::Managers => Phase::Managers,
+            UpgradePhase::ServiceMesh => Phase::ServiceMesh,
+        },
+        dry_run: cmd.dry_run,
+        yes: cmd.yes,
+        parallel: cmd.parallel,
+        decision: cmd.decision,
+        decision_max_age: cmd.decision_max_age,
+        return_timeout: cmd.return_timeout,
+        upgrade_timeout: cmd.upgrade_timeout,
+    };
+    let result = if route {
+        hcx_preflight::route::execute::run_route(&opts)?
+    } else {
+        hcx_preflight::upgrade::run_upgrade(&opts)?
+    };
+    Ok(result.into())
+}
