@@ -99,8 +99,8 @@ fn a_failing_test_or_low_coverage_exits_1() {
 
     // Passing tests, but the org rule's body is never evaluated: under the threshold.
     write(d, "org/thing_test.rego", "package hcx.rules.org_test\n\ntest_passes if true\n");
-    let r = run(&["policy", "test", dirs[0], "--coverage-threshold", "99.9"], Some(d));
-    assert_eq!((r.code, r.stderr.as_str()), (1, "coverage 99.8% is under the threshold 99.9%\n"), "{}", r.stdout);
+    let r = run(&["policy", "test", dirs[0], "--coverage-threshold", "99.99"], Some(d));
+    assert_eq!((r.code, r.stderr.as_str()), (1, "coverage 99.9% is under the threshold 99.99%\n"), "{}", r.stdout);
     assert!(r.stdout.contains("\n   50.0%        1/2 lines  <DIR>/org/thing.rego\n"), "{}", r.stdout);
     assert!(r.stdout.ends_with(&format!("\n{} passed, 0 failed\n", builtin_tests() + 1)), "{}", r.stdout);
     let r = run(&["policy", "test", dirs[0], "--coverage-threshold", "99"], Some(d));

@@ -18,4 +18,5 @@ mod route_cases;
 mod route_upgrade;
 mod secrets;
 mod sim_faults;
+mod unknown_loop;
 mod upgrade;

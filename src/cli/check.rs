@@ -75,6 +75,9 @@ fn collector_only_flags(c: &CollectArgs) -> Vec<&'static str> {
     if c.retries != defaults.retries {
         given.push("--retries");
     }
+    if c.unknown_out.is_some() {
+        given.push("--unknown-out");
+    }
     given
 }
 
@@ -116,6 +119,8 @@ pub fn check(args: CheckArgs, global: &GlobalArgs) -> Result<ExitStatus> {
         None => {
             let snapshot = collect_now(&args.collect)?;
             save_snapshot(args.save_snapshot.as_deref(), &snapshot)?;
+            collect::write_unknown_form(&args.collect, &snapshot)?;
+            super::collect::unknown_summary(&args.collect, &snapshot)?;
             (LoadedSnapshot::from_snapshot(snapshot), args.save_snapshot.as_deref())
         }
     };

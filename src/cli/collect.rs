@@ -1,11 +1,12 @@
 //! `hcx-preflight collect`: one site pair to a snapshot file, or a fleet to a directory.
 
-use std::io::IsTerminal;
+use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 
 use anyhow::{bail, Result};
 use clap::Args;
 
+use hcx_preflight::collect::unknown::UnknownFacts;
 use hcx_preflight::collect::{self, CollectArgs};
 use hcx_preflight::snapshot::Snapshot;
 
@@ -48,7 +49,20 @@ pub fn collect(cmd: CollectCmd) -> Result<ExitStatus> {
     if cmd.collect.sites.is_empty() {
         bail!("name at least one HCX Manager with --site NAME=URL");
     }
-    collect::run_collect(&cmd.collect, out)?;
+    let snapshot = collect::run_collect(&cmd.collect, out)?;
     eprintln!("wrote {}", out.display());
+    unknown_summary(&cmd.collect, &snapshot)?;
     Ok(ExitStatus::Allowed)
+}
+
+/// The summary of what could not be read, per site with its `--attest` lines, on stderr
+/// (and where --unknown-out wrote its form). Printed here until the Printer owns stderr.
+pub fn unknown_summary(args: &CollectArgs, snapshot: &Snapshot) -> Result<()> {
+    let unknown = UnknownFacts::from_snapshot(snapshot);
+    let mut err = std::io::stderr().lock();
+    unknown.render(&mut err)?;
+    if let Some(path) = &args.unknown_out {
+        writeln!(err, "wrote the form of unknown facts to {}: fill in value and evidence, then pass it to --attestations", path.display())?;
+    }
+    Ok(())
 }

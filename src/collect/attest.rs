@@ -12,6 +12,7 @@ use serde::Deserialize;
 
 use super::error::CollectError;
 use super::facts;
+use super::unknown::FormEntry;
 use crate::snapshot::{
     Appliance, AttestationRecord, AttestationStamp, Backup, Connection, ConnectionKind, FieldAttestation, HaGroup,
     Operations, Provenance, Provider, Role, ServiceMesh, Site, SitePair, Snapshot, Status, TunnelStatus,
@@ -38,11 +39,14 @@ pub struct Attestation {
     pub on_version: Option<String>,
 }
 
+/// An attestation file: its own list, or the form that `--unknown-out` wrote, filled in.
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct AttestationFile {
-    #[serde(alias = "attestation")]
-    attestations: Vec<Attestation>,
+    #[serde(default, alias = "attestation")]
+    attestations: Option<Vec<Attestation>>,
+    #[serde(default, alias = "unknown_fact")]
+    unknown_facts: Option<Vec<FormEntry>>,
 }
 
 fn bad(origin: &str, message: impl Into<String>) -> CollectError {
@@ -103,14 +107,46 @@ pub fn load_file(path: &Path) -> Result<Vec<Attestation>, CollectError> {
     parse_text(&text, is_json, &origin)
 }
 
-/// Parse the text of an attestation file; `origin` names it in errors.
+/// Parse the text of an attestation file; `origin` names it in errors. A filled-in
+/// `--unknown-out` form is read too; an entry left unfilled is an error that names it
+/// (fail closed: a fact nobody verified must not pass silently; delete the entry instead).
 pub fn parse_text(text: &str, is_json: bool, origin: &str) -> Result<Vec<Attestation>, CollectError> {
     let file: AttestationFile = if is_json {
         serde_json::from_str(text).map_err(|e| bad(origin, e.to_string()))?
     } else {
         toml::from_str(text).map_err(|e| bad(origin, e.to_string()))?
     };
-    Ok(file.attestations)
+    if file.attestations.is_none() && file.unknown_facts.is_none() {
+        return Err(bad(
+            origin,
+            "expected a list `attestations` (or the `unknown_facts` form that --unknown-out writes)",
+        ));
+    }
+    let mut list = file.attestations.unwrap_or_default();
+    for (i, entry) in file.unknown_facts.unwrap_or_default().into_iter().enumerate() {
+        if !entry.is_filled() {
+            return Err(bad(
+                origin,
+                format!(
+                    "unknown_facts entry {} ({}.{}) is not filled in: give its value ({}) and evidence, or delete the entry",
+                    i + 1,
+                    entry.site,
+                    entry.fact,
+                    if entry.accepted.is_empty() { "see --attest" } else { entry.accepted.as_str() },
+                ),
+            ));
+        }
+        list.push(Attestation {
+            site: entry.site,
+            fact: entry.fact,
+            value: entry.value,
+            by: entry.by,
+            evidence: Some(entry.evidence),
+            at: entry.at,
+            on_version: None,
+        });
+    }
+    Ok(list)
 }
 
 fn value_text(v: &serde_json::Value) -> String {
@@ -676,5 +712,23 @@ mod tests {
         assert_eq!(load_file(&j).unwrap().len(), 1);
         std::fs::write(&j, r#"{"attestations":[{"site":"s"}]}"#).unwrap();
         assert!(load_file(&j).is_err());
+        std::fs::write(&j, r#"{"neither":[]}"#).unwrap();
+        assert!(load_file(&j).is_err());
+    }
+
+    #[test]
+    fn the_unknown_facts_form_filled_in_or_refused_naming_the_entry() {
+        let entry = |value: &str, evidence: &str| {
+            format!(r#"{{"site":"source","fact":"backup.last_success_at","why":"no API","accepted":"a time","value":"{value}","evidence":"{evidence}"}}"#)
+        };
+        let form = |entries: &[String]| format!(r#"{{"unknown_facts":[{}]}}"#, entries.join(","));
+        let ok = parse_text(&form(&[entry("2026-11-29T02:00:00Z", "job 4711")]), true, "f").unwrap();
+        assert_eq!((ok[0].fact.as_str(), ok[0].evidence.as_deref()), ("backup.last_success_at", Some("job 4711")));
+        for unfilled in [entry("", "job"), entry("2026-11-29T02:00:00Z", " ")] {
+            let err = parse_text(&form(&[entry("2026-11-29T02:00:00Z", "x"), unfilled]), true, "f").unwrap_err().to_string();
+            assert!(err.contains("entry 2 (source.backup.last_success_at) is not filled in"), "{err}");
+        }
+        let toml = "[[unknown_facts]]\nsite = \"source\"\nfact = \"manager.disk_common_used_percent\"\nvalue = \"40\"\nevidence = \"df\"\n";
+        assert_eq!(parse_text(toml, false, "f").unwrap().len(), 1);
     }
 }

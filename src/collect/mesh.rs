@@ -307,7 +307,7 @@ pub fn parse_appliance(v: &Value, mesh: &str, endpoint: &str, notes: &mut Notes)
         // No public API tells whether an NE appliance is in an HA group.
         notes.add(
             fact("ha_group"),
-            "no public API reports Network Extension HA groups: attest the group's name (or none)",
+            "no public API reports Network Extension HA groups (give the group's name, or none)",
         );
     }
     Appliance {

@@ -30,6 +30,7 @@ pub(crate) mod pairs;
 mod secret;
 mod session;
 pub mod system_upgrade;
+pub mod unknown;
 
 use std::io::IsTerminal;
 use std::path::Path;
@@ -66,18 +67,34 @@ pub async fn collect(args: &CollectArgs, progress: bool) -> Result<Snapshot, Col
     collect_with(args, progress, &ProcessEnv).await
 }
 
-/// Collect and write the snapshot atomically to `out`. On any error nothing is written.
-pub fn run_collect(args: &CollectArgs, out: &Path) -> Result<(), CollectError> {
+/// Collect and write the snapshot atomically to `out` (and the form of what could not be
+/// read to `--unknown-out`); returns the snapshot. On any error nothing is written.
+pub fn run_collect(args: &CollectArgs, out: &Path) -> Result<Snapshot, CollectError> {
     run_collect_with(args, out, &ProcessEnv)
 }
 
 /// [`run_collect`] with credentials from `creds` instead of the process environment.
-pub fn run_collect_with(args: &CollectArgs, out: &Path, creds: &dyn CredentialSource) -> Result<(), CollectError> {
+pub fn run_collect_with(args: &CollectArgs, out: &Path, creds: &dyn CredentialSource) -> Result<Snapshot, CollectError> {
     let snapshot = runtime()?.block_on(collect_with(args, true, creds))?;
     crate::fsutil::write_atomic(out, snapshot.to_json_pretty().as_bytes()).map_err(|source| CollectError::Write {
         path: out.to_path_buf(),
         source,
-    })
+    })?;
+    write_unknown_form(args, &snapshot)?;
+    Ok(snapshot)
+}
+
+/// Write the form of what `snapshot` could not read to `--unknown-out`, when given.
+pub fn write_unknown_form(args: &CollectArgs, snapshot: &Snapshot) -> Result<(), CollectError> {
+    match &args.unknown_out {
+        Some(path) => unknown::UnknownFacts::from_snapshot(snapshot)
+            .write_form(path)
+            .map_err(|source| CollectError::Write {
+                path: path.clone(),
+                source,
+            }),
+        None => Ok(()),
+    }
 }
 
 fn runtime() -> Result<tokio::runtime::Runtime, CollectError> {
@@ -362,7 +379,7 @@ async fn collect_site(
     notes.add("manager.disk_common_used_percent", "no API reports /common usage");
     notes.add(
         "backup",
-        "no public API reports backup configuration or the last backup (attest its time, RFC 3339)",
+        "no public API reports backup configuration or the last backup (give its time, RFC 3339)",
     );
     notes.add(
         "updates",
