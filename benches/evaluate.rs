@@ -14,7 +14,7 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use hcx_preflight::check::LoadedSnapshot;
-use hcx_preflight::engine::EnginePath;
+use hcx_preflight::policy::engine::EnginePath;
 use hcx_preflight::plan::{input_document, input_value, parse_time, FailOn, Phase, Plan};
 use hcx_preflight::policy::PolicySet;
 use hcx_preflight::snapshot::Snapshot;

@@ -1,6 +1,6 @@
 //! Judging: a snapshot and a plan, evaluated by a policy set, give a decision.
 
-use crate::engine::EnginePath;
+use crate::policy::engine::EnginePath;
 use crate::findings::Decision;
 use crate::plan::{input_value, Plan};
 use crate::policy::{sha256_hex, PolicyError, PolicySet};

@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 use clap::ValueEnum;
-use hcx_preflight::engine::{EngineChoice, EnginePath};
+use hcx_preflight::policy::engine::{EngineChoice, EnginePath};
 use hcx_preflight::plan::{input_document, input_value, parse_time, FailOn, Phase, Plan};
 use hcx_preflight::policy::{LoadOptions, PolicySet};
 use hcx_preflight::snapshot::Snapshot;
@@ -62,7 +62,7 @@ fn regorus_outcome(set: &PolicySet, path: EnginePath, s: &Subject) -> Result<ser
 
 /// The organisation policy set that `policy init` writes, with its config.
 fn org_set(dir: &Path) -> PolicySet {
-    hcx_preflight::policyinit::init(dir).expect("policy init");
+    hcx_preflight::policy::init::init(dir).expect("policy init");
     // The RVM too (by default a set with organisation modules goes to the interpreter).
     PolicySet::load(&LoadOptions {
         policy_dirs: vec![dir.to_path_buf()],
@@ -217,7 +217,7 @@ fn interpreter_rvm_and_opa_agree_on_every_case_fixture_and_fuzz_input() {
     // The RVM evaluates by default only while it agrees everywhere.
     if !rvm_disagreements.is_empty() {
         eprintln!("the RVM disagrees with the interpreter on {} of {} subjects:\n  {}", rvm_disagreements.len(), subjects.len(), rvm_disagreements.join("\n  "));
-        assert!(!hcx_preflight::engine::RVM_VERIFIED, "RVM_VERIFIED is true but the RVM disagrees on: {rvm_disagreements:?}");
+        assert!(!hcx_preflight::policy::engine::RVM_VERIFIED, "RVM_VERIFIED is true but the RVM disagrees on: {rvm_disagreements:?}");
         assert_eq!(PolicySet::builtin().expect("built-in").engine_path(), EnginePath::Interpreter);
     }
     // The comparison covers real decisions, not a wall of agreeing errors.
@@ -230,7 +230,7 @@ fn the_generated_entrypoint_lists_every_loaded_rule_package() {
     let org_dir = tempfile::tempdir().expect("tempdir");
     let set = org_set(&org_dir.path().join("org"));
     let generated = set.modules().last().expect("modules");
-    assert_eq!(generated.bundle_path, hcx_preflight::entrypoint::BUNDLE_PATH);
+    assert_eq!(generated.bundle_path, hcx_preflight::policy::entrypoint::BUNDLE_PATH);
     for package in ["backup", "boundaries", "facts", "health", "operations", "versions", "acme"] {
         let line = format!("raw contains v if some v in data.hcx.rules.{package}.violation\n");
         assert!(generated.text.contains(&line), "{line:?} missing from\n{}", generated.text);
@@ -278,7 +278,7 @@ fn a_set_the_rvm_cannot_compile_falls_back_to_the_interpreter_with_the_reason() 
 #[test]
 fn organisation_modules_go_to_the_interpreter_unless_the_rvm_is_asked_for() {
     let dir = tempfile::tempdir().expect("tempdir");
-    hcx_preflight::policyinit::init(&dir.path().join("org")).expect("policy init");
+    hcx_preflight::policy::init::init(&dir.path().join("org")).expect("policy init");
     let load = |engine| {
         PolicySet::load(&LoadOptions {
             policy_dirs: vec![dir.path().join("org")],
@@ -289,17 +289,17 @@ fn organisation_modules_go_to_the_interpreter_unless_the_rvm_is_asked_for() {
     };
     let auto = load(EngineChoice::Auto);
     assert_eq!(auto.engine_path(), EnginePath::Interpreter);
-    assert_eq!(auto.engine_fallback(), Some(hcx_preflight::engine::UNVERIFIED));
+    assert_eq!(auto.engine_fallback(), Some(hcx_preflight::policy::engine::UNVERIFIED));
     assert_eq!(load(EngineChoice::Rvm).engine_path(), EnginePath::Rvm);
     assert_eq!(load(EngineChoice::Interpreter).engine_path(), EnginePath::Interpreter);
-    let builtin = if hcx_preflight::engine::RVM_VERIFIED { EnginePath::Rvm } else { EnginePath::Interpreter };
+    let builtin = if hcx_preflight::policy::engine::RVM_VERIFIED { EnginePath::Rvm } else { EnginePath::Interpreter };
     assert_eq!(PolicySet::builtin().expect("built-in").engine_path(), builtin);
 }
 
 #[test]
 fn check_verbose_names_the_engine_and_why_not_the_rvm() {
     let dir = tempfile::tempdir().expect("tempdir");
-    hcx_preflight::policyinit::init(&dir.path().join("org")).expect("policy init");
+    hcx_preflight::policy::init::init(&dir.path().join("org")).expect("policy init");
     let snapshot = root().join("fixtures/snapshots/two-site-healthy.json");
     let stderr = |extra: &[&str]| {
         let out = Command::new(env!("CARGO_BIN_EXE_hcx-preflight"))
@@ -312,7 +312,7 @@ fn check_verbose_names_the_engine_and_why_not_the_rvm() {
         String::from_utf8_lossy(&out.stderr).into_owned()
     };
     let builtin = stderr(&[]);
-    if hcx_preflight::engine::RVM_VERIFIED {
+    if hcx_preflight::policy::engine::RVM_VERIFIED {
         assert!(builtin.starts_with("engine: rvm ("), "{builtin}");
     } else {
         assert!(builtin.starts_with("engine: interpreter (fallback from the RVM: the differential tests show"), "{builtin}");

@@ -205,7 +205,7 @@ fn opa_gives_the_same_findings_for_every_fixture_and_policy_case() {
 /// config that disables a rule, overrides severities and has an active, an expired and
 /// an unused waiver.
 fn organisation(dir: &Path) -> PolicySet {
-    hcx_preflight::policyinit::init(dir).expect("policy init");
+    hcx_preflight::policy::init::init(dir).expect("policy init");
     let config = dir.join("hcx-preflight.toml");
     let mut text = std::fs::read_to_string(&config).expect("config");
     text.push_str(
@@ -324,7 +324,7 @@ fn regorus_and_opa_differ_where_the_portability_check_says() {
             (_, other) => other.to_string(),
         };
         assert_eq!((got_regorus.as_str(), got_opa.as_str()), (want_regorus, want_opa), "{module}");
-        let report = hcx_preflight::policycheck::check(&[dir.path().to_path_buf()], None).expect("policy check runs");
+        let report = hcx_preflight::policy::lint::check(&[dir.path().to_path_buf()], None).expect("policy check runs");
         assert!(
             report.problems.iter().any(|p| p.line == Some(module.lines().count() as u64) && p.message.starts_with("not portable to OPA")),
             "policy check does not flag {module:?}: {:?}",

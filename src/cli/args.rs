@@ -40,7 +40,7 @@ pub struct PolicyArgs {
     /// Which regorus engine evaluates: the compiled VM where it compiles the set (auto),
     /// the interpreter, or the compiled VM only (an error where it cannot compile).
     #[arg(long, value_enum, default_value = "auto")]
-    pub engine: hcx_preflight::engine::EngineChoice,
+    pub engine: hcx_preflight::policy::engine::EngineChoice,
 }
 
 impl PolicyArgs {

@@ -134,7 +134,7 @@ pub fn policy(cmd: PolicyCommand) -> Result<ExitStatus> {
                 }
             }
             let set = policy.load()?;
-            let run = hcx_preflight::policytest::run(&set)?;
+            let run = hcx_preflight::policy::test::run(&set)?;
             let mut buf = Vec::new();
             run.render(&mut buf)?;
             write_stdout(&buf)?;
@@ -148,7 +148,7 @@ pub fn policy(cmd: PolicyCommand) -> Result<ExitStatus> {
             Ok(status)
         }
         PolicyCommand::Init { dir } => {
-            let written = hcx_preflight::policyinit::init(&dir)?;
+            let written = hcx_preflight::policy::init::init(&dir)?;
             let mut text = String::new();
             for p in &written {
                 text.push_str(&format!("{}\n", p.display()));
@@ -161,7 +161,7 @@ pub fn policy(cmd: PolicyCommand) -> Result<ExitStatus> {
             Ok(ExitStatus::Allowed)
         }
         PolicyCommand::Check(args) => {
-            let report = hcx_preflight::policycheck::check(&args.policy_dirs, args.config.clone())?;
+            let report = hcx_preflight::policy::lint::check(&args.policy_dirs, args.config.clone())?;
             let mut text = String::new();
             for p in &report.problems {
                 text.push_str(&format!("{p}\n"));

@@ -15,15 +15,15 @@
 //!    with `==` to literals of other types (`healthy(s) if s == "healthy"` called as
 //!    `healthy(null)`). regorus evaluates both.
 //!
-//! It is a lint over regorus' AST (see [`crate::rego_ast`]), not a type checker: it reports
+//! It is a lint over regorus' AST (see [`crate::policy::ast`]), not a type checker: it reports
 //! what it can see without evaluating, and never rewrites a policy.
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::Value;
 
-use crate::policycheck::{resolve, Problem};
-use crate::rego_ast::{self, Module};
+use super::{resolve, Problem};
+use crate::policy::ast::{self, Module};
 
 /// Builtins whose listed parameters OPA types as `string`.
 const STRING_PARAMS: &[(&str, &[usize])] = &[
@@ -61,7 +61,7 @@ pub fn check(parsed: &[Module]) -> Vec<Problem> {
             root == "data" || m.imports.contains_key(root) || rules_of.get(m.package.as_str()).is_some_and(|s| s.contains(root))
         };
         for r in &m.rules {
-            rego_ast::walk(&r.ast, &mut |key, v| {
+            ast::walk(&r.ast, &mut |key, v| {
                 if key == "query" {
                     out.extend(negations_in_query(m, v, &documents));
                 }
@@ -85,9 +85,9 @@ fn negations_in_query(m: &Module, query: &Value, documents: &dyn Fn(&str) -> boo
             out.extend(negated_undefined(m, not_expr, documents, &seen));
             continue;
         }
-        rego_ast::walk(literal, &mut |key, v| {
+        ast::walk(literal, &mut |key, v| {
             if key == "RefDot" || key == "RefBrack" {
-                if let Some(p) = rego_ast::ref_path(&serde_json::json!({ key: v })) {
+                if let Some(p) = ast::ref_path(&serde_json::json!({ key: v })) {
                     seen.insert(p);
                 }
             }
@@ -124,7 +124,7 @@ fn portable_get(path: &str) -> String {
 fn negated_undefined(m: &Module, not_expr: &Value, documents: &dyn Fn(&str) -> bool, seen: &BTreeSet<String>) -> Vec<Problem> {
     let expr = &not_expr["expr"];
     let (what, args): (String, Vec<&Value>) = if let Some(call) = expr.get("Call") {
-        let name = rego_ast::ref_path(&call["fcn"]).unwrap_or_else(|| "a function".into());
+        let name = ast::ref_path(&call["fcn"]).unwrap_or_else(|| "a function".into());
         (format!("`{name}(…)`"), call["params"].as_array().map(|a| a.iter().collect()).unwrap_or_default())
     } else if let Some(member) = expr.get("Membership") {
         ("a membership test `… in …`".into(), [&member["key"], &member["value"]].into_iter().filter(|v| !v.is_null()).collect())
@@ -133,9 +133,9 @@ fn negated_undefined(m: &Module, not_expr: &Value, documents: &dyn Fn(&str) -> b
     };
     args.into_iter()
         .filter(|a| is_field_ref(a) && ref_root(a).is_some_and(|root| !documents(root)))
-        .filter(|a| rego_ast::ref_path(a).is_none_or(|p| !seen.contains(&p)))
+        .filter(|a| ast::ref_path(a).is_none_or(|p| !seen.contains(&p)))
         .map(|a| {
-            let shown = rego_ast::ref_path(a);
+            let shown = ast::ref_path(a);
             let portable = match &shown {
                 Some(p) => format!("pass `{}` instead", portable_get(p)),
                 None => "bind the reference first, or pass it through object.get with a default".into(),
@@ -179,7 +179,7 @@ fn function_params(parsed: &[Module]) -> ParamTypes {
                 let name = arg.get("Var").and_then(|v| v["value"].as_str()).filter(|n| *n != "_");
                 let mut types = BTreeSet::new();
                 if let Some(name) = name {
-                    rego_ast::walk(&spec["bodies"], &mut |key, v| {
+                    ast::walk(&spec["bodies"], &mut |key, v| {
                         if key != "BoolExpr" || v["op"] != "Eq" {
                             return;
                         }
@@ -206,7 +206,7 @@ fn function_params(parsed: &[Module]) -> ParamTypes {
 }
 
 fn rejected_call(m: &Module, call: &Value, params: &ParamTypes) -> Vec<Problem> {
-    let Some(path) = rego_ast::ref_path(&call["fcn"]) else {
+    let Some(path) = ast::ref_path(&call["fcn"]) else {
         return Vec::new();
     };
     let args = call["params"].as_array().cloned().unwrap_or_default();
@@ -252,7 +252,7 @@ mod tests {
             origin: "a.rego".into(),
             text: text.into(),
         };
-        let parsed = rego_ast::parse(&[f]).map_err(|e| format!("{e:?}")).unwrap();
+        let parsed = ast::parse(&[f]).map_err(|e| format!("{e:?}")).unwrap();
         check(&parsed).into_iter().map(|p| p.to_string()).collect()
     }
 

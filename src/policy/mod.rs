@@ -1,25 +1,37 @@
-//! The policy engine wrapper: loads the built-in and organisation policies once,
-//! compiles them with regorus, and evaluates plans against snapshots.
+//! The policy module: loads the built-in and organisation policies once, compiles
+//! them with regorus, and evaluates plans against snapshots.
 //!
 //! A [`PolicySet`] is built once per process: every Rego module is parsed, every
-//! data document merged, the organisation config validated against the catalog and
-//! added as `data.hcx.config`, the part of the entrypoint that names the loaded rule
-//! packages generated ([`crate::entrypoint`]), and the engine paths set up
-//! ([`crate::engine`]: the compiled RVM where it compiles the set, else the
+//! data document merged, the rule catalog read ([`catalog`]), the organisation config
+//! validated against it and added as `data.hcx.config`, the part of the entrypoint
+//! that names the loaded rule packages generated ([`entrypoint`]), and the engine
+//! paths set up ([`engine`]: the compiled RVM where it compiles the set, else the
 //! interpreter), with strict builtin errors (a failing builtin is an error, never a
 //! silently undefined expression) and an execution time limit. Any evaluation error
 //! is an error of the tool: the gate never reads it as "allow".
+//!
+//! The policy tooling lives next to it: [`ast`] (regorus' parse tree), [`lint`]
+//! (`policy check`), [`test`] (`policy test`) and [`init`] (`policy init`).
+
+pub mod ast;
+pub mod catalog;
+pub mod engine;
+pub mod entrypoint;
+pub mod init;
+pub mod lint;
+pub mod test;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::config::{ConfigError, ConfigFile, ValidConfig};
-use crate::engine::{EngineChoice, EnginePath, Engines, Evaluated};
-use crate::findings::{Finding, Severity};
+use catalog::build_catalog;
+pub use catalog::CatalogEntry;
+use engine::{EngineChoice, EnginePath, Engines, Evaluated};
+use crate::findings::Finding;
 
 include!(concat!(env!("OUT_DIR"), "/builtin_policies.rs"));
 
@@ -68,21 +80,6 @@ pub struct Evaluation {
     pub fallback: Option<String>,
 }
 
-/// Metadata of one rule id, from `data.hcx.catalog`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct CatalogEntry {
-    pub title: String,
-    pub severity: Severity,
-    #[serde(default)]
-    pub kb: Option<String>,
-    #[serde(default)]
-    pub when: Option<String>,
-    pub remediation: String,
-    /// Where the rule comes from: vendor pages (title and URL), shown by `policy explain`.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub references: Vec<String>,
-}
-
 /// One Rego file of the set.
 #[derive(Debug, Clone)]
 pub struct PolicyFile {
@@ -106,7 +103,7 @@ pub struct DataFile {
 /// The loaded, compiled policy set.
 #[derive(Clone)]
 pub struct PolicySet {
-    /// The Rego modules, the generated entrypoint part ([`crate::entrypoint`]) last.
+    /// The Rego modules, the generated entrypoint part ([`entrypoint`]) last.
     modules: Vec<PolicyFile>,
     tests: Vec<PolicyFile>,
     data: Vec<DataFile>,
@@ -197,7 +194,7 @@ impl PolicySet {
         let mut engine = new_engine(timeout, false);
         add_modules(&mut engine, &modules)?;
         let tree = data_tree(&data, &config);
-        let generated = crate::entrypoint::module(&crate::entrypoint::names(&engine, &modules, &tree)?);
+        let generated = entrypoint::module(&entrypoint::names(&engine, &modules, &tree)?);
         add_modules(&mut engine, std::slice::from_ref(&generated))?;
         modules.push(generated);
         let data_value = regorus::Value::from(tree);
@@ -268,7 +265,7 @@ impl PolicySet {
         engine
             .add_data(regorus::Value::from(self.data_document()))
             .map_err(|e| PolicyError::Prepare(format!("{e:#}")))?;
-        crate::engine::prepare(&mut engine).map_err(PolicyError::Prepare)?;
+        engine::prepare(&mut engine).map_err(PolicyError::Prepare)?;
         Ok(engine)
     }
 
@@ -489,7 +486,7 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), PolicyError> {
     Ok(())
 }
 
-fn merge_into(root: &mut serde_json::Value, path: &[String], value: serde_json::Value) {
+pub(crate) fn merge_into(root: &mut serde_json::Value, path: &[String], value: serde_json::Value) {
     let mut node = root;
     for key in path {
         if !node.is_object() {
@@ -532,37 +529,13 @@ fn merged(data: &[DataFile]) -> serde_json::Value {
     root
 }
 
-fn build_catalog(data: &[DataFile]) -> Result<BTreeMap<String, CatalogEntry>, PolicyError> {
-    let mut catalog = BTreeMap::new();
-    for d in data {
-        let mut node = serde_json::json!({});
-        merge_into(&mut node, &d.data_path, d.value.clone());
-        let Some(entries) = node.pointer("/hcx/catalog").and_then(|c| c.as_object()) else {
-            continue;
-        };
-        for (id, entry) in entries {
-            let parsed: CatalogEntry = serde_json::from_value(entry.clone()).map_err(|e| PolicyError::Data {
-                file: d.origin.clone(),
-                message: format!("catalog entry `{id}` needs title, severity (deny|warn|info), remediation, optional kb and references: {e}"),
-            })?;
-            if catalog.insert(id.clone(), parsed).is_some() {
-                return Err(PolicyError::Data {
-                    file: d.origin.clone(),
-                    message: format!("catalog entry `{id}` is defined twice; rule ids must be unique"),
-                });
-            }
-        }
-    }
-    Ok(catalog)
-}
-
 /// An interpreter with the project's settings: Rego v1, strict builtin errors (a
 /// failing builtin is an error, never a silently undefined expression), the time limit.
 fn new_engine(timeout: Duration, with_coverage: bool) -> regorus::Engine {
     let mut engine = regorus::Engine::new();
     engine.set_rego_v0(false);
     engine.set_strict_builtin_errors(true);
-    engine.set_execution_timer_config(crate::engine::timer(timeout));
+    engine.set_execution_timer_config(engine::timer(timeout));
     if with_coverage {
         engine.set_enable_coverage(true);
     }

@@ -104,7 +104,7 @@ pub fn names(engine: &regorus::Engine, modules: &[PolicyFile], data: &serde_json
     for p in &packages {
         let rule_names = if needs_rule_names(&p.components) {
             let file: Vec<PolicyFile> = modules.iter().filter(|m| m.origin == p.source_file).cloned().collect();
-            crate::rego_ast::parse(&file)
+            crate::policy::ast::parse(&file)
                 .map_err(|mut e| e.remove(0))?
                 .into_iter()
                 .flat_map(|m| m.rules.into_iter().map(|r| r.name))

@@ -9,17 +9,19 @@
 //!    `lib.finding`/`lib.finding_with_severity`, or an `"id": "..."` field) is in the
 //!    catalog;
 //! 4. every module and test means the same under OPA as under regorus
-//!    ([`crate::portability`]: each construct that differs, with the portable form).
+//!    ([`portability`]: each construct that differs, with the portable form).
 //!
 //! Problems are data: the caller lists them and exits 1. Only a failure to read the
 //! files is an error.
+
+pub mod portability;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::path::PathBuf;
 
+use crate::policy::ast::{self, Module};
 use crate::policy::{CatalogEntry, LoadOptions, PolicyError, PolicySet};
-use crate::rego_ast::{self, Module};
 
 /// The helpers whose first argument is a finding id.
 const FINDING_HELPERS: [&str; 2] = ["data.hcx.lib.finding", "data.hcx.lib.finding_with_severity"];
@@ -114,7 +116,7 @@ pub fn check(policy_dirs: &[PathBuf], config: Option<PathBuf>) -> Result<CheckRe
         ..Default::default()
     };
     let all: Vec<_> = modules.iter().chain(tests.iter()).cloned().collect();
-    let (parsed, parse_errors) = rego_ast::parse_all(&all);
+    let (parsed, parse_errors) = ast::parse_all(&all);
     let test_files: BTreeSet<&str> = tests.iter().map(|t| t.origin.as_str()).collect();
     let mut problems: Vec<Problem> = parse_errors.iter().map(problem_of).collect();
     match PolicySet::read_catalog(policy_dirs) {
@@ -125,7 +127,7 @@ pub fn check(policy_dirs: &[PathBuf], config: Option<PathBuf>) -> Result<CheckRe
         Err(e) => problems.push(problem_of(&e)),
     }
     // With a file that does not parse, its functions are unknown: no function check.
-    problems.extend(crate::portability::check(&parsed));
+    problems.extend(portability::check(&parsed));
     if parse_errors.is_empty() {
         problems.extend(unknown_functions(&parsed));
         let load = PolicySet::load(&LoadOptions {
@@ -187,7 +189,7 @@ fn unknown_functions(parsed: &[Module]) -> Vec<Problem> {
     let mut out = Vec::new();
     for m in parsed {
         for r in &m.rules {
-            for c in rego_ast::calls(&r.ast) {
+            for c in ast::calls(&r.ast) {
                 let builtin = c.path == "print" || regorus::unstable::BUILTINS.contains_key(c.path.as_str());
                 if builtin || defined.contains(&resolve(m, &c.path)) {
                     continue;
@@ -207,13 +209,13 @@ fn uncatalogued_ids(parsed: &[Module], test_files: &BTreeSet<&str>, catalog: &BT
     let mut out = Vec::new();
     for m in parsed.iter().filter(|m| !test_files.contains(m.origin.as_str())) {
         for r in &m.rules {
-            let mut ids: Vec<(String, u64)> = rego_ast::calls(&r.ast)
+            let mut ids: Vec<(String, u64)> = ast::calls(&r.ast)
                 .into_iter()
                 .filter(|c| FINDING_HELPERS.contains(&resolve(m, &c.path).as_str()))
                 .filter_map(|c| c.first_string_arg.map(|id| (id, c.line)))
                 .collect();
             if r.name == "violation" {
-                ids.extend(rego_ast::id_literals(&r.ast));
+                ids.extend(ast::id_literals(&r.ast));
             }
             for (id, line) in ids {
                 if !catalog.contains_key(&id) {

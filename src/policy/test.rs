@@ -10,8 +10,7 @@
 use std::collections::BTreeSet;
 use std::io::{self, Write};
 
-use crate::policy::{PolicyError, PolicySet};
-use crate::rego_ast;
+use crate::policy::{ast, PolicyError, PolicySet};
 
 /// One test and its result.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -107,7 +106,7 @@ impl TestRun {
 
 /// Run every test of the set.
 pub fn run(set: &PolicySet) -> Result<TestRun, PolicyError> {
-    let parsed = rego_ast::parse(set.tests()).map_err(|mut errors| errors.remove(0))?;
+    let parsed = ast::parse(set.tests()).map_err(|mut errors| errors.remove(0))?;
     let mut engine = set.engine_with_tests()?;
     // Loading evaluated the entrypoint once to prepare the engine: start from zero.
     engine.clear_coverage_data();
@@ -150,8 +149,8 @@ pub fn run(set: &PolicySet) -> Result<TestRun, PolicyError> {
     // regorus leaves out the modules that no test evaluated: count all their lines as not covered.
     let reported: BTreeSet<String> = coverage.iter().map(|c| c.file.clone()).collect();
     let untouched: Vec<_> = set.modules().iter().filter(|m| !reported.contains(&m.origin)).cloned().collect();
-    for m in rego_ast::parse(&untouched).map_err(|mut errors| errors.remove(0))? {
-        let lines: BTreeSet<u64> = m.rules.iter().flat_map(|r| rego_ast::expression_lines(&r.ast)).collect();
+    for m in ast::parse(&untouched).map_err(|mut errors| errors.remove(0))? {
+        let lines: BTreeSet<u64> = m.rules.iter().flat_map(|r| ast::expression_lines(&r.ast)).collect();
         coverage.push(FileCoverage {
             file: m.origin,
             covered: 0,
