@@ -1,6 +1,7 @@
-//! The audit log: every `upgrade` and `verify` appends one JSON line (who, when,
-//! site, target, phase, decision digest, result) to a file created with
-//! owner-only permissions. Each line is written with a single `write` on a file
+//! The audit log: every `upgrade` and `verify` appends JSON lines (who, when, site,
+//! target, phase, decision digest, result) to a file created with owner-only
+//! permissions, for what it did and for every step refused or failed (no
+//! confirmation, a manager that cannot be reached, a refused approved decision). Each line is written with a single `write` on a file
 //! opened for appending, so concurrent runs do not interleave lines.
 
 use std::io::Write;
@@ -27,7 +28,8 @@ pub struct Entry {
     pub decision: Option<String>,
     /// SHA-256 of the decision record's JSON.
     pub decision_sha256: Option<String>,
-    /// What happened: `denied`, `dry-run`, `started`, `success`, `failed`, `not-back`, `verified`, ...
+    /// What happened: `denied`, `refused`, `decision-refused`, `dry-run`, `started`, `success`,
+    /// `failed` (also a step that failed before any decision), `not-back`, `verified`, ...
     pub result: String,
     pub message: Option<String>,
 }

@@ -254,6 +254,15 @@ impl Audit<'_> {
             .append(&entry)
             .with_context(|| format!("cannot append to the audit log {}", self.log.path().display()))
     }
+
+    /// Pass `r` through; an error (a manager that cannot be reached, a policy that does
+    /// not evaluate, ...) gets its line first: a step that failed is on the record too.
+    pub(crate) fn on_error<T>(&self, r: Result<T>) -> Result<T> {
+        if let Err(e) = &r {
+            self.record(None, "failed", Some(format!("{e:#}")))?;
+        }
+        r
+    }
 }
 
 /// What happened to one manager's upgrade.
@@ -335,7 +344,15 @@ pub(crate) fn run_upgrade_with(
     creds: &BTreeMap<String, String>,
 ) -> Result<GateResult> {
     let g = &o.gate;
-    let snapshot = rt.block_on(collect::collect_with(args, std::io::stderr().is_terminal(), creds))?;
+    let before = Audit {
+        log: &g.audit,
+        command: "upgrade",
+        target: g.target.to_string(),
+        phase: o.phase.as_str(),
+        decision: None,
+    };
+    let collected = rt.block_on(collect::collect_with(args, std::io::stderr().is_terminal(), creds));
+    let snapshot = before.on_error(collected.map_err(anyhow::Error::from))?;
     let plan = Plan {
         target_version: g.target.clone(),
         phase: o.phase,
@@ -343,7 +360,7 @@ pub(crate) fn run_upgrade_with(
         fail_on: g.fail_on,
     };
     let loaded = LoadedSnapshot::from_snapshot(snapshot.clone());
-    let decision = judge(&loaded, &plan, &g.policies)?;
+    let decision = before.on_error(judge(&loaded, &plan, &g.policies).map_err(anyhow::Error::from))?;
     render(&decision, &snapshot, &g.policies, g.format)?;
     let audit = Audit {
         log: &g.audit,
@@ -403,7 +420,9 @@ pub(crate) fn run_upgrade_with(
         plan_text.push_str(&format!("  {}: {fqdn} {current} -> {} via {}\n", spec.name, g.target, spec.admin_url));
     }
     if todo.is_empty() {
-        bail!("no manager is below the target {}; nothing to upgrade", g.target);
+        let why = format!("no manager is below the target {}; nothing to upgrade", g.target);
+        audit.record(None, "refused", Some(why.clone()))?;
+        bail!(why);
     }
     eprint!("{plan_text}");
     if o.dry_run {
@@ -411,7 +430,9 @@ pub(crate) fn run_upgrade_with(
     }
     if !o.yes {
         if !std::io::stdin().is_terminal() {
-            bail!("refusing to start an upgrade without confirmation: run it on a terminal, or pass --yes");
+            let why = "refusing to start an upgrade without confirmation: run it on a terminal, or pass --yes";
+            audit.record(None, "refused", Some(why.into()))?;
+            bail!(why);
         }
         eprint!("Start the upgrade of {} manager(s) to {}? [y/N] ", todo.len(), g.target);
         std::io::stderr().flush().ok();
@@ -565,9 +586,16 @@ fn verify_now(
     command: &'static str,
 ) -> Result<GateResult> {
     let target = &g.target;
-    let mut snapshot = collect_waiting(rt, args, creds, wait, g.poll_interval)?;
+    let before = Audit {
+        log: &g.audit,
+        command,
+        target: target.to_string(),
+        phase: phase.as_str(),
+        decision: None,
+    };
+    let mut snapshot = before.on_error(collect_waiting(rt, args, creds, wait, g.poll_interval))?;
     if !pinned.is_empty() {
-        collect::attest::apply(&mut snapshot, pinned, plan::now())?;
+        before.on_error(collect::attest::apply(&mut snapshot, pinned, plan::now()).map_err(anyhow::Error::from))?;
         snapshot.normalize();
     }
     let plan = Plan {
@@ -576,7 +604,8 @@ fn verify_now(
         evaluated_at: plan::now(),
         fail_on: g.fail_on,
     };
-    let decision = judge(&LoadedSnapshot::from_snapshot(snapshot.clone()), &plan, &g.policies)?;
+    let judged = judge(&LoadedSnapshot::from_snapshot(snapshot.clone()), &plan, &g.policies);
+    let decision = before.on_error(judged.map_err(anyhow::Error::from))?;
     render(&decision, &snapshot, &g.policies, g.format)?;
     let audit = Audit {
         log: &g.audit,
