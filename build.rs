@@ -1,5 +1,7 @@
 //! Embeds every file under `policies/` (Rego, tests and data documents) into the
-//! binary, so the tool runs from any directory with its built-in policy set.
+//! binary, so the tool runs from any directory with its built-in policy set, and
+//! records the regorus version that `Cargo.lock` resolved (`HCX_REGORUS_VERSION`),
+//! which decision records name.
 
 use std::fmt::Write;
 use std::path::{Path, PathBuf};
@@ -19,7 +21,25 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
     }
 }
 
+/// The version of `name` that `Cargo.lock` resolved (the lock file is TOML; one
+/// `[[package]]` table per package, `name` before `version`).
+fn locked_version(lock: &str, name: &str) -> Option<String> {
+    let mut lines = lock.lines();
+    while let Some(line) = lines.next() {
+        if line.trim() == format!("name = \"{name}\"") {
+            let next = lines.next()?.trim();
+            return next.strip_prefix("version = \"")?.strip_suffix('"').map(str::to_string);
+        }
+    }
+    None
+}
+
 fn main() {
+    let lock_path = Path::new(env!("CARGO_MANIFEST_DIR")).join("Cargo.lock");
+    println!("cargo:rerun-if-changed={}", lock_path.display());
+    let lock = std::fs::read_to_string(&lock_path).unwrap_or_default();
+    let regorus = locked_version(&lock, "regorus").unwrap_or_else(|| "unknown".to_string());
+    println!("cargo:rustc-env=HCX_REGORUS_VERSION={regorus}");
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("policies");
     println!("cargo:rerun-if-changed=policies");
     let mut files = Vec::new();

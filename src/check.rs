@@ -1,4 +1,5 @@
-//! Judging: a snapshot and a plan, evaluated by a policy set, give a decision.
+//! Judging: a snapshot and a plan, evaluated by a policy set, give a decision, with
+//! what it rests on ([`crate::rests_on`]).
 
 use crate::policy::engine::EnginePath;
 use crate::findings::Decision;
@@ -12,6 +13,9 @@ use crate::snapshot::Snapshot;
 pub struct LoadedSnapshot {
     pub snapshot: Snapshot,
     pub sha256: String,
+    /// Where it came from, as given (`-` for stdin); `None` when collected in-process
+    /// and not saved. The decision record names it.
+    pub path: Option<String>,
 }
 
 impl LoadedSnapshot {
@@ -21,13 +25,20 @@ impl LoadedSnapshot {
         Ok(LoadedSnapshot {
             snapshot: Snapshot::from_slice(&bytes, path)?,
             sha256: sha256_hex(&bytes),
+            path: Some(path.display().to_string()),
         })
     }
 
     /// A snapshot held in memory (just collected); the digest is that of its file form.
     pub fn from_snapshot(snapshot: Snapshot) -> Self {
         let sha256 = sha256_hex(snapshot.to_json_pretty().as_bytes());
-        LoadedSnapshot { snapshot, sha256 }
+        LoadedSnapshot { snapshot, sha256, path: None }
+    }
+
+    /// The same snapshot, recorded as read from `path` (e.g. a file with `--attest` applied).
+    pub fn with_path(mut self, path: Option<&std::path::Path>) -> Self {
+        self.path = path.map(|p| p.display().to_string());
+        self
     }
 }
 
@@ -47,9 +58,12 @@ pub struct EngineUse {
 /// [`judge`], also telling which engine path evaluated.
 pub fn judge_traced(loaded: &LoadedSnapshot, plan: &Plan, policies: &PolicySet) -> Result<(Decision, EngineUse), PolicyError> {
     let input = input_value(&loaded.snapshot, plan).map_err(PolicyError::Eval)?;
-    let evaluation = policies.evaluate_value(input)?;
+    let mut evaluation = policies.evaluate_value(input)?;
+    crate::rests_on::mark_overrides(&mut evaluation.findings, policies);
+    let rests_on = crate::rests_on::assemble(loaded, plan, policies, &evaluation.findings)?;
     let mut decision = Decision::new(evaluation.findings, plan, loaded.sha256.clone(), policies.digest().to_string());
     decision.facts_sha256 = facts_digests(&loaded.snapshot);
+    decision.rests_on = Some(rests_on);
     let used = EngineUse {
         path: evaluation.path,
         fallback: evaluation.fallback,

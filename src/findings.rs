@@ -66,6 +66,10 @@ pub struct Finding {
     /// policy says: RFC 6901 pointers into the snapshot with their values.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub evidence: Option<Vec<Evidence>>,
+    /// The catalog's severity, when the organisation config overrode it (`severity`
+    /// is then the override); absent otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub default_severity: Option<Severity>,
 }
 
 /// One fact a finding rests on.
@@ -188,6 +192,11 @@ pub struct Decision {
     /// an approved decision can be checked against facts collected later.
     #[serde(default)]
     pub facts_sha256: BTreeMap<String, String>,
+    /// What the decision rests on (issue #11): the inputs, their digests and ages,
+    /// the config as applied, the attestations and the unknown facts. Absent in
+    /// records written before it existed (they stay readable for `--decision`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rests_on: Option<crate::rests_on::RestsOn>,
 }
 
 impl Decision {
@@ -208,6 +217,7 @@ impl Decision {
             snapshot_sha256,
             policy_sha256,
             facts_sha256: BTreeMap::new(),
+            rests_on: None,
         }
     }
 
@@ -235,6 +245,7 @@ mod tests {
             kb_url: None,
             waiver: None,
             evidence: None,
+            default_severity: None,
         }
     }
 

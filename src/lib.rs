@@ -26,7 +26,12 @@ pub mod meshstep;
 pub mod plan;
 pub mod policy;
 pub mod report;
+pub mod rests_on;
 pub mod route;
 pub mod snapshot;
 pub mod upgrade;
 pub mod version;
+
+/// The version of the regorus crate this build evaluates Rego with (from `Cargo.lock`,
+/// by `build.rs`): decision records name it.
+pub const REGORUS_VERSION: &str = env!("HCX_REGORUS_VERSION");

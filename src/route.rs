@@ -600,6 +600,7 @@ impl Judge<'_> {
             LoadedSnapshot {
                 snapshot: snapshot.clone(),
                 sha256: self.snapshot_sha256.clone(),
+                path: None,
             }
         } else {
             LoadedSnapshot::from_snapshot(snapshot.clone())

@@ -66,7 +66,8 @@ fn check_denied_json_is_the_decision_record() {
     let d: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
     let digest = d["policy_sha256"].as_str().expect("policy_sha256").to_string();
     assert_eq!(digest.len(), 64);
-    insta::assert_snapshot!(transcript(&o).replace(&digest, "[POLICY_SHA256]"));
+    let builtin = d["rests_on"]["policies"]["builtin_sha256"].as_str().expect("builtin_sha256").to_string();
+    insta::assert_snapshot!(transcript(&o).replace(&digest, "[POLICY_SHA256]").replace(&builtin, "[BUILTIN_SHA256]"));
     let d: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
     assert_eq!(d["decision"], "deny");
     assert_eq!(d["summary"]["deny"], 2);

@@ -56,7 +56,7 @@ fn inventory_check_lists_every_problem_with_its_line_and_accepts_a_good_file() {
         "line 5: estate `a`, site `source`: URL `http://h` must start with https://",
         "line 9: estate `a` is listed twice",
         "estate `a` has no [[estate.site]]",
-        "4 problem(s)",
+        "4 problems",
     ] {
         assert!(text.contains(expected), "missing `{expected}` in\n{text}");
     }
@@ -110,7 +110,7 @@ fn a_simulated_fleet_is_collected_and_judged_and_failures_hide_nothing() {
         .unwrap();
     assert_eq!(o.status.code(), Some(2), "a failed estate makes collect exit 2: {}", err(&o));
     assert!(!err(&o).contains("in flight"), "no progress when stderr is not a terminal: {}", err(&o));
-    assert!(err(&o).contains("wrote 8 snapshot(s)"), "{}", err(&o));
+    assert!(err(&o).contains("wrote 8 snapshots"), "{}", err(&o));
     let mut files: Vec<String> = std::fs::read_dir(&snaps).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
     files.sort();
     assert_eq!(files.len(), 9, "8 snapshots and the manifest, no temporary file: {files:?}");

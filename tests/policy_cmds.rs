@@ -99,8 +99,10 @@ fn a_failing_test_or_low_coverage_exits_1() {
 
     // Passing tests, but the org rule's body is never evaluated: under the threshold.
     write(d, "org/thing_test.rego", "package hcx.rules.org_test\n\ntest_passes if true\n");
+    // (The total depends on the built-in line count; one uncovered line keeps it under 99.99%.)
     let r = run(&["policy", "test", dirs[0], "--coverage-threshold", "99.99"], Some(d));
-    assert_eq!((r.code, r.stderr.as_str()), (1, "coverage 99.9% is under the threshold 99.99%\n"), "{}", r.stdout);
+    assert_eq!(r.code, 1, "{}", r.stdout);
+    assert!(r.stderr.starts_with("coverage 99.") && r.stderr.ends_with("% is under the threshold 99.99%\n"), "{}", r.stderr);
     assert!(r.stdout.contains("\n   50.0%        1/2 lines  <DIR>/org/thing.rego\n"), "{}", r.stdout);
     assert!(r.stdout.ends_with(&format!("\n{} passed, 0 failed\n", builtin_tests() + 1)), "{}", r.stdout);
     let r = run(&["policy", "test", dirs[0], "--coverage-threshold", "99"], Some(d));
@@ -182,7 +184,7 @@ fn policy_check_lists_every_problem() {
          <DIR>/x/bad.rego:6: call of unknown function `foo.bar` (neither a builtin nor a function of the policy set)\n\
          <DIR>/x/bad.rego:9: finding id `other-unknown` is not in the catalog (data.hcx.catalog); add it to a hcx/catalog/data.json\n\
          <DIR>/x/bad.rego:10: call of unknown function `lib.nothere` (neither a builtin nor a function of the policy set)\n\
-         4 problem(s)\n"
+         4 problems\n"
     );
 
     // Files that do not parse are all named, with their lines.
@@ -196,7 +198,7 @@ fn policy_check_lists_every_problem() {
          <DIR>/x/bad.rego:9: finding id `other-unknown` is not in the catalog (data.hcx.catalog); add it to a hcx/catalog/data.json\n\
          <DIR>/x/worse.rego:4: expecting expression\n\
          <DIR>/y/also.rego:4: expecting `]` while parsing array\n\
-         4 problem(s)\n"
+         4 problems\n"
     );
 }
 
@@ -209,7 +211,7 @@ fn policy_check_reports_config_problems_and_fails_to_run_on_a_missing_dir() {
     assert_eq!(r.code, 1, "{}", r.stderr);
     assert_eq!(
         r.stdout,
-        "<DIR>/c.toml:2: rules.disabled names unknown rule id `no-such-rule` (see `hcx-preflight policy list`)\n1 problem(s)\n"
+        "<DIR>/c.toml:2: rules.disabled names unknown rule id `no-such-rule` (see `hcx-preflight policy list`)\n1 problem\n"
     );
     let missing = dir.path().join("missing");
     let r = run(&["policy", "check", "--policy-dir", missing.to_str().unwrap()], Some(dir.path()));

@@ -12,6 +12,7 @@ mod policy_cases;
 mod policy_cmds;
 mod plan_cli;
 mod properties;
+mod record;
 mod reports;
 mod robustness;
 mod route_cases;

@@ -113,7 +113,7 @@ pub fn check(args: CheckArgs, global: &GlobalArgs) -> Result<ExitStatus> {
                 let mut snapshot = loaded.snapshot;
                 collect::attest::apply(&mut snapshot, &attestations, args.plan.now.unwrap_or_else(plan::now))?;
                 save_snapshot(args.save_snapshot.as_deref(), &snapshot)?;
-                (LoadedSnapshot::from_snapshot(snapshot), args.save_snapshot.as_deref())
+                (LoadedSnapshot::from_snapshot(snapshot).with_path(Some(path)), args.save_snapshot.as_deref())
             }
         }
         None => {
@@ -121,7 +121,8 @@ pub fn check(args: CheckArgs, global: &GlobalArgs) -> Result<ExitStatus> {
             save_snapshot(args.save_snapshot.as_deref(), &snapshot)?;
             collect::write_unknown_form(&args.collect, &snapshot)?;
             super::collect::unknown_summary(&args.collect, &snapshot)?;
-            (LoadedSnapshot::from_snapshot(snapshot), args.save_snapshot.as_deref())
+            let saved = args.save_snapshot.as_deref();
+            (LoadedSnapshot::from_snapshot(snapshot).with_path(saved), saved)
         }
     };
     // Evaluated after the collection (and the attestations made during it).

@@ -10,7 +10,7 @@ use hcx_preflight::collect::{CollectArgs, ProcessEnv};
 use hcx_preflight::fleet::collect::{collect_fleet_blocking, FleetCollectOptions};
 use hcx_preflight::fleet::{self, inventory_dir_inputs, judge_fleet, snapshot_dir_inputs, FleetPlan, Outcome};
 use hcx_preflight::inventory::Inventory;
-use hcx_preflight::report::{self, RenderOptions};
+use hcx_preflight::report::{self, plural, RenderOptions};
 
 use super::args::FleetArgs;
 use super::check::CheckArgs;
@@ -43,10 +43,11 @@ pub fn collect(inventory: &Path, dir: &Path, base: &CollectArgs, fleet: &FleetAr
     let inputs = collect_fleet_blocking(&selected, &options(inventory, base, fleet, Some(dir)), &ProcessEnv)?;
     let failed = inputs.iter().filter(|i| matches!(i.source, fleet::Source::Failed { .. })).count();
     eprintln!(
-        "wrote {} snapshot(s) and {} to {}; {failed} estate(s) failed",
-        inputs.len() - failed,
+        "wrote {} and {} to {}; {} failed",
+        plural(inputs.len() - failed, "snapshot", "snapshots"),
         fleet::MANIFEST,
-        dir.display()
+        dir.display(),
+        plural(failed, "estate", "estates")
     );
     Ok(if failed > 0 { ExitStatus::Error } else { ExitStatus::Allowed })
 }

@@ -38,7 +38,7 @@ fn inventory_check(file: &Path) -> Result<ExitStatus> {
             for p in &problems {
                 text.push_str(&format!("{}: {p}\n", file.display()));
             }
-            text.push_str(&format!("{} problem(s)\n", problems.len()));
+            text.push_str(&format!("{}\n", hcx_preflight::report::plural(problems.len(), "problem", "problems")));
             write_stdout(text.as_bytes())?;
             return Ok(ExitStatus::Denied);
         }

@@ -172,7 +172,7 @@ pub fn policy(cmd: PolicyCommand) -> Result<ExitStatus> {
                     report.modules, report.tests, report.catalog_ids
                 ));
             } else {
-                text.push_str(&format!("{} problem(s)\n", report.problems.len()));
+                text.push_str(&format!("{}\n", hcx_preflight::report::plural(report.problems.len(), "problem", "problems")));
             }
             write_stdout(text.as_bytes())?;
             Ok(if report.problems.is_empty() { ExitStatus::Allowed } else { ExitStatus::Denied })

@@ -199,7 +199,8 @@ async fn collect_estate(
         None => None,
     };
     let sha256 = crate::policy::sha256_hex(text.as_bytes());
-    Ok((LoadedSnapshot { snapshot, sha256 }, path))
+    let shown = path.as_ref().map(|p| p.display().to_string());
+    Ok((LoadedSnapshot { snapshot, sha256, path: shown }, path))
 }
 
 fn write_manifest(

@@ -112,6 +112,8 @@ pub struct PolicySet {
     engines: Engines,
     digest: String,
     timeout: Duration,
+    /// The organisation directories, as given (decision records name them).
+    policy_dirs: Vec<PathBuf>,
 }
 
 impl std::fmt::Debug for PolicySet {
@@ -213,12 +215,30 @@ impl PolicySet {
             engines,
             digest,
             timeout,
+            policy_dirs: opts.policy_dirs.clone(),
         })
     }
 
     /// SHA-256 over every policy source, data document and the config.
     pub fn digest(&self) -> &str {
         &self.digest
+    }
+
+    /// The organisation policy directories, in load order (bundle prefix `org-1/`, ...).
+    pub fn policy_dirs(&self) -> &[PathBuf] {
+        &self.policy_dirs
+    }
+
+    /// The data documents of the set (built-in and organisation).
+    pub fn data_files(&self) -> &[DataFile] {
+        &self.data
+    }
+
+    /// Evaluate another rule of the set with the interpreter (the decision record reads
+    /// `data.hcx.lib.attested_facts`), as JSON.
+    pub fn interpret_rule(&self, rule: &str, input: regorus::Value) -> Result<serde_json::Value, PolicyError> {
+        let value = self.engines.interpret_rule(rule, input).map_err(|e| PolicyError::Eval(e.message))?;
+        serde_json::to_value(&value).map_err(|e| PolicyError::Eval(e.to_string()))
     }
 
     /// Rule metadata by id (built-in and organisation).

@@ -120,7 +120,7 @@ const SCRIPT: &str = r#"
       el.classList.toggle('hidden', !ok);
       if (ok && el.tagName === 'SECTION') { shown += 1; }
     });
-    document.getElementById('shown').textContent = shown + ' estate(s) shown';
+    document.getElementById('shown').textContent = shown + (shown === 1 ? ' estate shown' : ' estates shown');
   }
   selects.forEach(function (s) { s.addEventListener('change', apply); });
   apply();
@@ -138,9 +138,10 @@ pub fn render(r: &FleetReport, out: &mut dyn Write) -> io::Result<()> {
     writeln!(out, "<!DOCTYPE html>")?;
     writeln!(out, r#"<html lang="en"><head><meta charset="utf-8"/>"#)?;
     writeln!(out, r#"<meta name="viewport" content="width=device-width, initial-scale=1"/>"#)?;
-    writeln!(out, "<title>HCX upgrade readiness: {} estate(s)</title>", s.estates)?;
+    let estates = super::plural(s.estates, "estate", "estates");
+    writeln!(out, "<title>HCX upgrade readiness: {estates}</title>")?;
     writeln!(out, "<style>{STYLE}</style></head><body>")?;
-    writeln!(out, "<h1>HCX upgrade readiness: {} estate(s)</h1>", s.estates)?;
+    writeln!(out, "<h1>HCX upgrade readiness: {estates}</h1>")?;
     writeln!(
         out,
         r#"<p class="counts"><span class="d-allow">{} ready (allow)</span><span class="d-deny">{} blocked (deny)</span><span class="d-undecided">{} not decided</span></p>"#,
@@ -336,6 +337,7 @@ mod tests {
             kb_url: None,
             waiver: None,
             evidence,
+            default_severity: None,
         }
     }
 

@@ -152,6 +152,11 @@ pub fn render(decision: &Decision, format: Format, opts: RenderOptions, ctx: &Re
     }
 }
 
+/// `1 finding`, `2 findings`: a count with its noun in the right number.
+pub fn plural(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
 /// Colour on stdout: a terminal, and NO_COLOR unset or empty.
 pub fn stdout_wants_color() -> bool {
     use std::io::IsTerminal;

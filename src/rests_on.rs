@@ -1,0 +1,564 @@
+//! What a decision rests on: the `rests_on` object of the decision record (issue #11).
+//!
+//! It states the snapshot judged (path, digest, collection time, age at evaluation), the
+//! policy set and config (paths, digests), each site's current and target version, the
+//! effective thresholds against their defaults, severity overrides and disabled rules,
+//! every attestation (used, or lapsed and ignored), every fact that was unknown, and the
+//! tool and regorus versions. It is assembled once per judgement from the inputs; the
+//! reports only render it. Deterministic: every list is sorted and nothing reads the clock
+//! (the age is measured at the plan's evaluation time, `--now`).
+//!
+//! Whether an attestation still holds is the policies' judgement
+//! (`data.hcx.lib.attestation_lapse`); this module asks them through
+//! `data.hcx.lib.attested_facts` rather than repeating the rules in Rust.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::check::LoadedSnapshot;
+use crate::findings::{Finding, Severity};
+use crate::plan::{format_time, Plan};
+use crate::policy::{hex, sha256_hex, PolicyError, PolicySet};
+use crate::snapshot::Role;
+
+/// The rule that lists the snapshot's attested facts with their lapse (see `policies/hcx/lib/record.rego`).
+const ATTESTED_FACTS_RULE: &str = "data.hcx.lib.attested_facts";
+
+/// Everything a decision rests on.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RestsOn {
+    pub snapshot: SnapshotBasis,
+    pub policies: PolicyBasis,
+    /// The organisation config; `null` without one.
+    pub config: Option<FileDigest>,
+    /// Collected sites in snapshot order, then peers seen only through a site pair (by name).
+    pub sites: Vec<SiteBasis>,
+    /// Every effective threshold, by name.
+    pub thresholds: BTreeMap<String, Threshold>,
+    /// Rules whose severity the config changed, by rule id.
+    pub severity_overrides: Vec<SeverityOverride>,
+    /// Rules the config disabled, sorted.
+    pub disabled_rules: Vec<String>,
+    /// Every attestation, used or lapsed, sorted by fact.
+    pub attestations: Vec<AttestationBasis>,
+    /// Every fact that was unknown, sorted by fact.
+    pub unknown_facts: Vec<UnknownFact>,
+    pub tool: ToolBasis,
+}
+
+/// The snapshot judged.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SnapshotBasis {
+    /// As given on the command line (`-` for stdin); `null` when collected in-process and not saved.
+    pub path: Option<String>,
+    /// SHA-256 of the snapshot as judged (= `snapshot_sha256`; with `--attest`, the
+    /// document with the attestations applied, as `--save-snapshot` writes it).
+    pub sha256: String,
+    pub collected_at: String,
+    /// Seconds from `collected_at` to the evaluation time (negative: collected after it).
+    pub age_seconds: i64,
+}
+
+/// A file or directory and its digest.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FileDigest {
+    pub path: String,
+    pub sha256: String,
+}
+
+/// The policy set.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PolicyBasis {
+    /// SHA-256 over every built-in policy file (bundle path and text) of this build.
+    pub builtin_sha256: String,
+    /// Each `--policy-dir`, in load order, with a SHA-256 over its Rego and data files.
+    pub dirs: Vec<FileDigest>,
+    /// SHA-256 of the whole set with the config (= `policy_sha256`).
+    pub sha256: String,
+}
+
+/// A site and the versions the plan moves it between.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SiteBasis {
+    pub name: String,
+    /// `connector` or `cloud`; `null` for a peer seen only through a site pair.
+    pub role: Option<Role>,
+    /// The manager's version; `null` when unknown.
+    pub current_version: Option<String>,
+    pub target_version: String,
+    /// For a peer seen only through a site pair: the collected site that reported it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub seen_through: Option<String>,
+}
+
+/// One threshold as the policies applied it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Threshold {
+    pub value: serde_json::Value,
+    /// The policy set's value, before the config.
+    pub default: serde_json::Value,
+    pub changed: bool,
+}
+
+/// A severity the config set for a rule.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SeverityOverride {
+    pub rule: String,
+    /// The catalog's severity.
+    pub from: Severity,
+    pub to: Severity,
+}
+
+/// Whether an attestation was used.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum AttestationStatus {
+    /// The rules read the attested fact.
+    Used,
+    /// It no longer holds: the rules read the fact as unknown.
+    Lapsed,
+}
+
+/// One operator statement the decision met.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AttestationBasis {
+    /// The fact in its dotted spelling (`source.backup.last_success_at`).
+    pub fact: String,
+    /// The value stated; `null` for an attested fact the snapshot carries without a record.
+    pub value: Option<String>,
+    pub attested_by: Option<String>,
+    pub attested_at: Option<String>,
+    pub evidence: Option<String>,
+    /// The manager version it was stated on, when recorded.
+    pub on_version: Option<String>,
+    /// Where the attested fact sits in the snapshot (RFC 6901), when it carries a provenance.
+    pub pointer: Option<String>,
+    pub status: AttestationStatus,
+    /// Why it no longer holds (`status: lapsed`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lapsed_because: Option<String>,
+}
+
+/// A fact that could not be read, or that a rule found null.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UnknownFact {
+    /// The fact in its dotted spelling (`source.backup`, `source.manager.version`).
+    pub fact: String,
+    /// Why it is unknown: the snapshot's `errors` entry, else the finding's message.
+    pub message: String,
+    /// The rules whose findings reported it (`fact-missing`, ...), sorted.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub reported_by: Vec<String>,
+}
+
+/// The tool that decided.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ToolBasis {
+    pub name: String,
+    pub version: String,
+    pub regorus_version: String,
+}
+
+/// Assemble what a decision on `loaded` under `plan` and `policies`, with `findings`, rests on.
+pub fn assemble(loaded: &LoadedSnapshot, plan: &Plan, policies: &PolicySet, findings: &[Finding]) -> Result<RestsOn, PolicyError> {
+    let snapshot = &loaded.snapshot;
+    let config = policies.config();
+    Ok(RestsOn {
+        snapshot: SnapshotBasis {
+            path: loaded.path.clone(),
+            sha256: loaded.sha256.clone(),
+            collected_at: format_time(&snapshot.collected_at),
+            age_seconds: (plan.evaluated_at - snapshot.collected_at).num_seconds(),
+        },
+        policies: policy_basis(policies),
+        config: config.source.as_ref().map(|(path, text)| FileDigest {
+            path: path.display().to_string(),
+            sha256: sha256_hex(text.as_bytes()),
+        }),
+        sites: sites(loaded, plan),
+        thresholds: thresholds(policies),
+        severity_overrides: config
+            .severity
+            .iter()
+            .filter_map(|(rule, to)| {
+                let from = policies.catalog().get(rule)?.severity;
+                Some(SeverityOverride {
+                    rule: rule.clone(),
+                    from,
+                    to: *to,
+                })
+            })
+            .collect(),
+        disabled_rules: config.disabled.clone(),
+        attestations: attestations(loaded, plan, policies)?,
+        unknown_facts: unknown_facts(loaded, findings),
+        tool: ToolBasis {
+            name: env!("CARGO_PKG_NAME").to_string(),
+            version: env!("CARGO_PKG_VERSION").to_string(),
+            regorus_version: crate::REGORUS_VERSION.to_string(),
+        },
+    })
+}
+
+/// Mark each finding whose severity the config overrode with the catalog's severity.
+pub fn mark_overrides(findings: &mut [Finding], policies: &PolicySet) {
+    for f in findings {
+        let Some(to) = policies.config().severity.get(&f.id) else {
+            continue;
+        };
+        let from = policies.catalog().get(&f.id).map(|e| e.severity);
+        if from.is_some_and(|from| from != *to) && f.severity == *to {
+            f.default_severity = from;
+        }
+    }
+}
+
+fn policy_basis(policies: &PolicySet) -> PolicyBasis {
+    let builtin: Vec<(&str, &str)> = crate::policy::BUILTIN_FILES.to_vec();
+    let dirs = policies
+        .policy_dirs()
+        .iter()
+        .enumerate()
+        .map(|(i, dir)| {
+            let prefix = format!("org-{}/", i + 1);
+            let mut files: Vec<(&str, String)> = Vec::new();
+            for m in policies.modules().iter().chain(policies.tests()) {
+                if m.bundle_path.starts_with(&prefix) {
+                    files.push((&m.bundle_path, m.text.clone()));
+                }
+            }
+            for d in policies.data_files() {
+                if d.bundle_path.starts_with(&prefix) {
+                    files.push((&d.bundle_path, serde_json::to_string(&d.value).unwrap_or_default()));
+                }
+            }
+            files.sort();
+            FileDigest {
+                path: dir.display().to_string(),
+                sha256: files_digest(files.iter().map(|(p, t)| (*p, t.as_str()))),
+            }
+        })
+        .collect();
+    PolicyBasis {
+        builtin_sha256: files_digest(builtin.into_iter()),
+        dirs,
+        sha256: policies.digest().to_string(),
+    }
+}
+
+/// SHA-256 over (path, text) pairs, each framed by NULs so that no two sets collide by concatenation.
+fn files_digest<'a>(files: impl Iterator<Item = (&'a str, &'a str)>) -> String {
+    let mut h = Sha256::new();
+    for (path, text) in files {
+        h.update(path.as_bytes());
+        h.update(b"\0");
+        h.update(text.as_bytes());
+        h.update(b"\0");
+    }
+    hex(&h.finalize())
+}
+
+fn sites(loaded: &LoadedSnapshot, plan: &Plan) -> Vec<SiteBasis> {
+    let target = plan.target_version.to_string();
+    let collected: BTreeSet<&str> = loaded.snapshot.sites.iter().map(|s| s.name.as_str()).collect();
+    let mut out: Vec<SiteBasis> = loaded
+        .snapshot
+        .sites
+        .iter()
+        .map(|s| SiteBasis {
+            name: s.name.clone(),
+            role: Some(s.role),
+            current_version: s.manager.version.as_ref().map(|v| v.to_string()),
+            target_version: target.clone(),
+            seen_through: None,
+        })
+        .collect();
+    let mut peers: BTreeMap<String, SiteBasis> = BTreeMap::new();
+    for s in &loaded.snapshot.sites {
+        for pair in s.site_pairs.iter().flatten() {
+            let Some(name) = pair.remote_name.as_ref().filter(|n| !collected.contains(n.as_str())) else {
+                continue;
+            };
+            peers.entry(name.clone()).or_insert_with(|| SiteBasis {
+                name: name.clone(),
+                role: None,
+                current_version: pair.remote_version.as_ref().map(|v| v.to_string()),
+                target_version: target.clone(),
+                seen_through: Some(s.name.clone()),
+            });
+        }
+    }
+    out.extend(peers.into_values());
+    out
+}
+
+fn thresholds(policies: &PolicySet) -> BTreeMap<String, Threshold> {
+    let data = policies.data_document();
+    let defaults = data.pointer("/hcx/params/thresholds").and_then(|t| t.as_object()).cloned().unwrap_or_default();
+    let configured = &policies.config().thresholds;
+    defaults
+        .into_iter()
+        .map(|(name, default)| {
+            let value = configured.get(&name).cloned().unwrap_or_else(|| default.clone());
+            let changed = !same_number(&value, &default);
+            (name, Threshold { value, default, changed })
+        })
+        .collect()
+}
+
+/// `96` and `96.0` are the same threshold.
+fn same_number(a: &serde_json::Value, b: &serde_json::Value) -> bool {
+    match (a.as_f64(), b.as_f64()) {
+        (Some(x), Some(y)) => x == y,
+        _ => a == b,
+    }
+}
+
+/// One attested fact of the snapshot: where it sits, its object, and (from the
+/// policies) why it no longer holds.
+struct AttestedFact {
+    pointer: String,
+    site: String,
+    attested_at: Option<String>,
+    attested_by: Option<String>,
+    on_version: Option<String>,
+    evidence: Option<String>,
+    lapse: Option<String>,
+}
+
+/// Every object under `/sites/N` whose provenance is `attested`, as (site index, pointer, object).
+fn attested_objects(doc: &serde_json::Value) -> Vec<(usize, String, &serde_json::Value)> {
+    fn walk<'a>(v: &'a serde_json::Value, site: usize, pointer: String, out: &mut Vec<(usize, String, &'a serde_json::Value)>) {
+        match v {
+            serde_json::Value::Object(map) => {
+                if map.get("provenance").and_then(|p| p.as_str()) == Some("attested") {
+                    out.push((site, pointer.clone(), v));
+                }
+                for (k, child) in map {
+                    walk(child, site, format!("{pointer}/{}", k.replace('~', "~0").replace('/', "~1")), out);
+                }
+            }
+            serde_json::Value::Array(items) => {
+                for (i, child) in items.iter().enumerate() {
+                    walk(child, site, format!("{pointer}/{i}"), out);
+                }
+            }
+            _ => {}
+        }
+    }
+    let mut out = Vec::new();
+    for (i, site) in doc["sites"].as_array().into_iter().flatten().enumerate() {
+        walk(site, i, format!("/sites/{i}"), &mut out);
+    }
+    out
+}
+
+/// The attested facts of the snapshot, each with the policies' verdict on whether it holds.
+fn attested_facts(doc: &serde_json::Value, plan: &Plan, policies: &PolicySet) -> Result<Vec<AttestedFact>, PolicyError> {
+    let objects = attested_objects(doc);
+    if objects.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut input = serde_json::json!({ "snapshot": doc, "plan": plan });
+    input["attested"] = objects
+        .iter()
+        .map(|(site, pointer, fact)| serde_json::json!({ "site": site, "pointer": pointer, "fact": fact }))
+        .collect();
+    let value = policies.interpret_rule(ATTESTED_FACTS_RULE, regorus::Value::from(input))?;
+    let lapses: BTreeMap<String, Option<String>> = value
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|v| Some((v["pointer"].as_str()?.to_string(), v["lapse"].as_str().map(str::to_string))))
+        .collect();
+    let text = |o: &serde_json::Value, key: &str| o.get(key).and_then(|v| v.as_str()).map(str::to_string);
+    objects
+        .into_iter()
+        .map(|(site, pointer, o)| {
+            let lapse = lapses
+                .get(&pointer)
+                .cloned()
+                .ok_or_else(|| PolicyError::Eval(format!("{ATTESTED_FACTS_RULE} says nothing about {pointer}")))?;
+            Ok(AttestedFact {
+                site: doc["sites"][site]["name"].as_str().unwrap_or_default().to_string(),
+                attested_at: text(o, "attested_at"),
+                attested_by: text(o, "attested_by"),
+                on_version: text(o, "attested_on_version"),
+                evidence: text(o, "evidence"),
+                lapse,
+                pointer,
+            })
+        })
+        .collect()
+}
+
+fn attestations(loaded: &LoadedSnapshot, plan: &Plan, policies: &PolicySet) -> Result<Vec<AttestationBasis>, PolicyError> {
+    let snapshot = &loaded.snapshot;
+    let doc = serde_json::to_value(snapshot).map_err(|e| PolicyError::Eval(e.to_string()))?;
+    let facts = attested_facts(&doc, plan, policies)?;
+    let same_time = |a: Option<&str>, b: Option<chrono::DateTime<chrono::Utc>>| match (a, b) {
+        (Some(a), Some(b)) => crate::plan::parse_time(a).is_ok_and(|a| a == b),
+        (None, None) => true,
+        _ => false,
+    };
+    let names: Vec<String> = facts.iter().map(|f| dotted_name(&doc, &f.pointer)).collect();
+    let mut matched = vec![false; facts.len()];
+    let mut out = Vec::new();
+    for r in &snapshot.attestations {
+        // The stamp an attestation leaves on its fact: the object the fact belongs to
+        // (the most specific one), stated by the same operator at the same time.
+        let dotted = format!("{}.{}", r.site, r.fact);
+        let fact = (0..facts.len())
+            .filter(|&i| {
+                let f = &facts[i];
+                f.site == r.site
+                    && (dotted == names[i] || dotted.starts_with(&format!("{}.", names[i])))
+                    && same_time(f.attested_at.as_deref(), r.attested_at)
+                    && f.attested_by.as_deref() == Some(r.by.as_str())
+            })
+            .max_by_key(|&i| names[i].len());
+        if let Some(i) = fact {
+            matched[i] = true;
+        }
+        let found = fact.map(|i| &facts[i]);
+        out.push(AttestationBasis {
+            fact: dotted,
+            value: Some(r.value.clone()),
+            attested_by: Some(r.by.clone()),
+            attested_at: r.attested_at.as_ref().map(format_time),
+            evidence: Some(r.evidence.clone()),
+            on_version: found.and_then(|f| f.on_version.clone()),
+            pointer: found.map(|f| f.pointer.clone()),
+            status: status_of(found.and_then(|f| f.lapse.as_ref())),
+            lapsed_because: found.and_then(|f| f.lapse.clone()),
+        });
+    }
+    // Facts marked attested in the snapshot without a record (a hand-written snapshot).
+    for ((f, name), _) in facts.iter().zip(names).zip(&matched).filter(|(_, m)| !**m) {
+        let object = doc.pointer(&f.pointer);
+        out.push(AttestationBasis {
+            fact: name,
+            value: object.and_then(stated_value),
+            attested_by: f.attested_by.clone(),
+            attested_at: f.attested_at.clone(),
+            evidence: f.evidence.clone(),
+            on_version: f.on_version.clone(),
+            pointer: Some(f.pointer.clone()),
+            status: status_of(f.lapse.as_ref()),
+            lapsed_because: f.lapse.clone(),
+        });
+    }
+    out.sort_by(|a, b| (&a.fact, &a.attested_at, &a.pointer).cmp(&(&b.fact, &b.attested_at, &b.pointer)));
+    Ok(out)
+}
+
+fn status_of(lapse: Option<&String>) -> AttestationStatus {
+    match lapse {
+        Some(_) => AttestationStatus::Lapsed,
+        None => AttestationStatus::Used,
+    }
+}
+
+/// The value an attested object states: what the attestable facts with a provenance
+/// hold (a status, or a backup's time).
+fn stated_value(object: &serde_json::Value) -> Option<String> {
+    ["status", "last_success_at"]
+        .iter()
+        .find_map(|k| object.get(*k).and_then(|v| v.as_str()))
+        .map(str::to_string)
+}
+
+/// The dotted spelling of the object at `pointer` (`/sites/0/connections/1` ->
+/// `source.connections.nsx`): list items by their kind, remote name or name.
+fn dotted_name(doc: &serde_json::Value, pointer: &str) -> String {
+    let mut node = doc;
+    let mut parts: Vec<String> = Vec::new();
+    for token in pointer.split('/').skip(1) {
+        let next = match node {
+            serde_json::Value::Array(items) => token.parse::<usize>().ok().and_then(|i| items.get(i)),
+            serde_json::Value::Object(map) => map.get(token),
+            _ => None,
+        };
+        let Some(next) = next else {
+            parts.push(token.to_string());
+            continue;
+        };
+        match node {
+            serde_json::Value::Array(_) => {
+                let name = ["name", "kind", "remote_name", "id"].iter().find_map(|k| next.get(*k).and_then(|v| v.as_str()));
+                parts.push(name.map(str::to_string).unwrap_or_else(|| token.to_string()));
+            }
+            _ if token == "sites" => {}
+            _ => parts.push(token.to_string()),
+        }
+        node = next;
+    }
+    parts.join(".")
+}
+
+/// `sites[source].backup.last_success_at` (a rule's resource) -> `source.backup.last_success_at`.
+fn dotted_fact(resource: &str) -> String {
+    resource
+        .strip_prefix("sites[")
+        .and_then(|rest| rest.split_once("]."))
+        .map(|(site, path)| format!("{site}.{path}"))
+        .unwrap_or_else(|| resource.to_string())
+}
+
+fn unknown_facts(loaded: &LoadedSnapshot, findings: &[Finding]) -> Vec<UnknownFact> {
+    let mut out: BTreeMap<String, UnknownFact> = BTreeMap::new();
+    for e in &loaded.snapshot.errors {
+        let fact = match &e.site {
+            Some(site) => format!("{site}.{}", e.fact),
+            None => e.fact.clone(),
+        };
+        out.entry(fact.clone()).or_insert(UnknownFact {
+            fact,
+            message: e.message.clone(),
+            reported_by: Vec::new(),
+        });
+    }
+    for f in findings.iter().filter(|f| f.id == "fact-missing") {
+        let Some(resource) = &f.resource else { continue };
+        let fact = dotted_fact(resource);
+        let entry = out.entry(fact.clone()).or_insert(UnknownFact {
+            fact,
+            message: f.message.clone(),
+            reported_by: Vec::new(),
+        });
+        if !entry.reported_by.contains(&f.id) {
+            entry.reported_by.push(f.id.clone());
+            entry.reported_by.sort();
+        }
+    }
+    out.into_values().collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rule_resources_take_the_dotted_spelling() {
+        assert_eq!(dotted_fact("sites[source].backup.last_success_at"), "source.backup.last_success_at");
+        assert_eq!(dotted_fact("sites[a.b].manager.version"), "a.b.manager.version");
+        assert_eq!(dotted_fact("source.backup"), "source.backup");
+    }
+
+    #[test]
+    fn pointers_name_list_items_by_their_names() {
+        let doc = serde_json::json!({"sites": [{"name": "source", "connections": [{"kind": "vcenter"}, {"kind": "nsx"}],
+            "service_meshes": [{"name": "mesh-1", "appliances": [{"name": "IX-1"}]}]}]});
+        assert_eq!(dotted_name(&doc, "/sites/0/connections/1"), "source.connections.nsx");
+        assert_eq!(dotted_name(&doc, "/sites/0/service_meshes/0/appliances/0"), "source.service_meshes.mesh-1.appliances.IX-1");
+        assert_eq!(dotted_name(&doc, "/sites/0/backup"), "source.backup");
+    }
+
+    #[test]
+    fn a_threshold_written_as_a_float_is_not_a_change() {
+        assert!(same_number(&serde_json::json!(96), &serde_json::json!(96.0)));
+        assert!(!same_number(&serde_json::json!(96), &serde_json::json!(24)));
+    }
+}
