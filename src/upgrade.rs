@@ -77,6 +77,8 @@ pub struct UpgradeOptions {
     pub yes: bool,
     pub parallel: bool,
     pub decision: Option<PathBuf>,
+    /// The snapshot the approved decision was judged on, to name the changed facts.
+    pub decision_snapshot: Option<PathBuf>,
     pub decision_max_age: Duration,
     pub return_timeout: Duration,
     pub upgrade_timeout: Duration,
@@ -222,6 +224,21 @@ pub(crate) fn write_stdout(bytes: &[u8]) -> Result<()> {
 
 fn decision_digest(d: &Decision) -> String {
     sha256_hex(&serde_json::to_vec(d).unwrap_or_default())
+}
+
+/// The snapshot an approved decision was judged on, to name the facts that changed:
+/// `--decision-snapshot FILE`, else the path its record rests on when that file exists.
+fn approved_snapshot(o: &UpgradeOptions, approved: &Decision) -> Result<Option<Snapshot>> {
+    let recorded = approved
+        .rests_on
+        .as_ref()
+        .and_then(|r| r.snapshot.path.as_deref())
+        .map(PathBuf::from)
+        .filter(|p| p.is_file());
+    match o.decision_snapshot.clone().or(recorded) {
+        Some(p) => Ok(Some(Snapshot::load(&p).with_context(|| format!("cannot read the approved snapshot {}", p.display()))?)),
+        None => Ok(None),
+    }
 }
 
 /// One run's audit context: each `record` appends one line.
@@ -373,7 +390,12 @@ pub(crate) fn run_upgrade_with(
     if let Some(path) = &o.decision {
         let approved = approval::load(path)?;
         let max_age = chrono::Duration::from_std(o.decision_max_age).unwrap_or(chrono::Duration::MAX);
-        if let Err(e) = approval::verify(&approved, &decision, plan.evaluated_at, max_age, path) {
+        let approved_snapshot = approved_snapshot(o, &approved)?;
+        let facts = approval::Facts {
+            current: &snapshot,
+            approved: approved_snapshot.as_ref(),
+        };
+        if let Err(e) = approval::verify(&approved, &decision, facts, plan.evaluated_at, max_age, path) {
             audit.record(None, "decision-refused", Some(e.to_string()))?;
             return Err(e.into());
         }

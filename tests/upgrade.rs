@@ -238,7 +238,7 @@ fn verify_wait_bounds_the_whole_verification() {
 fn stale_or_mismatched_approved_decisions_are_refused() {
     let run = nine_x(UpgradeOutcome::Success, 500);
     let approved = run.dir.path().join("approved.json");
-    let o = cmd(&run, &["check", "--target", TARGET, "--format", "json", "--output", approved.to_str().unwrap()], true);
+    let o = cmd(&run, &["check", "--target", TARGET, "--format", "json", "--output", approved.to_str().unwrap(), "--save-snapshot", "approved-snapshot.json"], true);
     assert_eq!(o.status.code(), Some(0), "{}{}", stderr(&o), std::fs::read_to_string(&approved).unwrap_or_default());
     let decision = approved.to_str().unwrap();
 
@@ -261,6 +261,11 @@ fn stale_or_mismatched_approved_decisions_are_refused() {
     let o = c.output().unwrap();
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("the facts of site mgr9 collected now differ"), "{}", stderr(&o));
+    // Named fact by fact, from the snapshot the record rests on: pointer, approved value, value now.
+    assert!(stderr(&o).contains("/sites/0/manager/disk_common_used_percent was 40.0, now 55.0"), "{}", stderr(&o));
+    let refused = audit(&run).pop().expect("an audit line");
+    assert_eq!(refused["result"], "decision-refused");
+    assert!(refused["message"].as_str().unwrap_or("").contains("disk_common_used_percent was 40.0, now 55.0"), "{refused}");
 
     // Too old: the same facts, judged two days ago.
     let old = run.dir.path().join("old.json");

@@ -136,6 +136,7 @@ pub fn run_route(o: &UpgradeOptions) -> Result<GateResult> {
         yes: o.yes,
         parallel: o.parallel,
         decision: o.decision.clone(),
+        decision_snapshot: o.decision_snapshot.clone(),
         decision_max_age: o.decision_max_age,
         return_timeout: o.return_timeout,
         upgrade_timeout: o.upgrade_timeout,
