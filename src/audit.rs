@@ -9,6 +9,8 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
+use crate::findings::Verdict;
+
 /// The default log file, in the working directory.
 pub const DEFAULT_FILE: &str = "hcx-preflight-audit.jsonl";
 
@@ -25,13 +27,54 @@ pub struct Entry {
     pub target: String,
     pub phase: String,
     /// `allow` or `deny`, when a decision was made.
-    pub decision: Option<String>,
+    pub decision: Option<Verdict>,
     /// SHA-256 of the decision record's JSON.
     pub decision_sha256: Option<String>,
-    /// What happened: `denied`, `refused`, `decision-refused`, `dry-run`, `started`, `success`,
-    /// `failed` (also a step that failed before any decision), `not-back`, `verified`, ...
-    pub result: String,
+    /// What happened.
+    pub result: AuditResult,
     pub message: Option<String>,
+}
+
+/// What an audit line records (written in kebab case: `dry-run`, `not-back`, ...).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum AuditResult {
+    /// The gate denied: nothing was sent to HCX.
+    Denied,
+    /// The gate allowed a phase no API starts (the Service Mesh): nothing was sent.
+    Allowed,
+    /// An approved `--decision` no longer matches the estate.
+    DecisionRefused,
+    /// The upgrade was refused before anything was sent: no confirmation (no terminal
+    /// and no `--yes`), or no manager below the target.
+    Refused,
+    DryRun,
+    /// The operator answered no to the confirmation.
+    Cancelled,
+    /// A manager's upgrade: done, failed, API not offered, not back after its reboot,
+    /// not finished in time, an error, or not started because an earlier one failed.
+    /// `Failed` without a site: a step before any decision failed (a manager that cannot
+    /// be reached, an evaluation that fails); the message says why.
+    Success,
+    Failed,
+    NotOffered,
+    NotBack,
+    TimedOut,
+    Error,
+    NotStarted,
+    /// The verify after an upgrade (or `verify`): allowed, or problems found.
+    Verified,
+    VerifyDenied,
+    /// `upgrade --to`: the route planned (or its dry run), a Service Mesh that lags or
+    /// is to be upgraded by hand, a hop through the UI, a hop's end.
+    RoutePlanned,
+    RouteDryRun,
+    RefusedMeshLagging,
+    MeshStepByHand,
+    UiRequired,
+    HopManagersDone,
+    HopDenied,
+    HopFailed,
 }
 
 /// Who runs this process: `user@host`.
@@ -88,9 +131,9 @@ mod tests {
             site: Some("source".into()),
             target: "4.4.0".into(),
             phase: "verify".into(),
-            decision: Some("allow".into()),
+            decision: Some(Verdict::Allow),
             decision_sha256: None,
-            result: "verified".into(),
+            result: AuditResult::Verified,
             message: None,
         };
         log.append(&e).unwrap();

@@ -5,7 +5,7 @@ mod cli;
 use std::process::ExitCode;
 
 use clap::Parser;
-use cli::{run, Cli, ExitStatus};
+use cli::{run, Cli, ExitStatus, Printer};
 
 fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
@@ -16,12 +16,13 @@ fn main() -> ExitCode {
             return if e.use_stderr() { ExitStatus::Error.into() } else { ExitCode::SUCCESS };
         }
     };
-    match run(cli) {
+    let printer = Printer::new(&cli.global);
+    match run(cli, &printer) {
         Ok(status) => status.into(),
         // The reader went away (`| head`): nothing left to say to anyone (ripgrep's way).
         Err(e) if is_broken_pipe(&e) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("error: {e:#}");
+            printer.error(&e);
             ExitStatus::Error.into()
         }
     }

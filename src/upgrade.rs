@@ -8,27 +8,28 @@
 //! in the vendor's procedure) and runs the `verify` phase by itself. `verify` alone is
 //! for upgrades done in the UI. Every run appends to the audit log.
 //!
-//! Failures are `anyhow` errors with context (the command layer makes them exit code 2);
-//! a denial is a [`GateResult`], not an error.
+//! Nothing here prints: what happens is told to a [`Reporter`] (the command layer's
+//! printer) as [`Event`]s, decisions and questions. Failures are `anyhow` errors with
+//! context (the command layer makes them exit code 2); a denial is a [`GateResult`].
 
-use std::collections::BTreeMap;
-use std::io::{IsTerminal, Write};
+use std::fmt;
+use std::io;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context, Result};
 
 use crate::approval;
-use crate::audit::{self, AuditLog, Entry};
+use crate::audit::{self, AuditLog, AuditResult, Entry};
 use crate::check::{judge, LoadedSnapshot};
 use crate::collect::attest::Attestation;
-use crate::collect::system_upgrade::{self, Poll, Probe, StartOutcome, UpgradeClient, UpgradeStatus};
-use crate::collect::{self, CollectArgs, CollectError};
+use crate::collect::system_upgrade::{self, Poll, Probe, StartOutcome, UpgradeClient, UpgradeState, UpgradeStatus};
+use crate::collect::{self, CollectArgs, CollectError, CredentialSource, Credentials, SiteSpec};
 use crate::findings::{Decision, Verdict};
 use crate::meshstep::{self, CommandBase};
 use crate::plan::{self, FailOn, Phase, Plan};
 use crate::policy::{sha256_hex, PolicySet};
-use crate::report::{self, Format, RenderOptions, ReportContext};
+use crate::route::Route;
 use crate::snapshot::Snapshot;
 use crate::version::HcxVersion;
 
@@ -44,13 +45,162 @@ pub enum GateResult {
     Failed,
 }
 
-/// What `upgrade` and `verify` share: where, what to, how to judge and report, the log.
+/// Who hears what a run does: the command layer's printer.
+pub trait Reporter {
+    /// Something happened (progress, a manager's end, the run's conclusion).
+    fn event(&self, event: Event);
+    /// A judgement (the gate, the verify), to render in the run's format.
+    fn decision(&self, decision: &Decision, snapshot: &Snapshot, policies: &PolicySet) -> io::Result<()>;
+    /// The route `upgrade --to` follows.
+    fn route(&self, route: &Route) -> io::Result<()>;
+    /// Ask the operator to confirm; `None`: nobody can be asked (not a terminal).
+    fn confirm(&self, question: &str) -> Option<io::Result<bool>>;
+    /// Whether a collection shows its progress (stderr is a terminal, not `--quiet`).
+    fn progress(&self) -> bool;
+}
+
+/// What a gated run tells its [`Reporter`] while it works. `Display` is its line.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Event {
+    /// The managers do not answer (yet): the run waits up to `wait`.
+    Waiting { wait: Duration, error: String },
+    /// The approved decision still matches the estate collected now.
+    ApprovedDecisionMatches(PathBuf),
+    /// The gate denied: nothing was sent to HCX.
+    Denied,
+    /// The gate allowed the Service Mesh phase, which no public API starts: the steps.
+    MeshByHand(String),
+    /// The managers that will be upgraded (the plan, as the audit log keeps it).
+    Plan(String),
+    /// The operator did not confirm: nothing was sent.
+    Cancelled,
+    /// A manager accepted the upgrade.
+    Started { site: String, target: String },
+    /// A manager does not answer (it reboots).
+    Down { site: String, detail: String },
+    /// A manager answers again after its reboot.
+    Back { site: String, after: Duration },
+    /// A manager's upgrade status changed.
+    Status { site: String, status: UpgradeStatus },
+    /// A manager's upgrade did not succeed (the text says why and what to do).
+    SiteFailed { site: String, text: String },
+    /// A manager was not started because an earlier one did not finish.
+    NotStarted { site: String },
+    /// Every manager is upgraded: the verify phase follows.
+    Verifying,
+    /// A dry run's read-only probe of one manager.
+    Probed { site: String, text: String },
+    /// The dry run's end.
+    DryRunDone { all_offered: bool },
+    /// The verify allowed.
+    Verified { phase: Phase, target: HcxVersion, next: String },
+    /// The verify found problems (in the findings).
+    VerifyProblems(Phase),
+    /// `upgrade --to`: every manager and appliance is on the final version.
+    RouteComplete(String),
+    /// `upgrade --to --dry-run`: the step the run would take.
+    RouteDryRun(String),
+    /// `upgrade --to`: the route stops here; what to do by hand (`refused`: the Service
+    /// Mesh lags, so no managers hop).
+    ByHand { refused: bool, text: String },
+    /// `upgrade --to`: the live estate denies the hop.
+    HopDenied { index: usize, to: String },
+    /// `upgrade --to`: the hop's managers are upgraded now.
+    HopStarting { index: usize, to: String },
+    /// `upgrade --to`: the hop's managers are done; the Service Mesh steps follow by hand.
+    HopDone { index: usize, to: String, next: String },
+}
+
+impl Event {
+    /// Progress (hidden by `--quiet`), as opposed to a failure or the run's conclusion.
+    pub fn is_progress(&self) -> bool {
+        matches!(
+            self,
+            Event::Waiting { .. }
+                | Event::ApprovedDecisionMatches(_)
+                | Event::Plan(_)
+                | Event::Started { .. }
+                | Event::Down { .. }
+                | Event::Back { .. }
+                | Event::Status { .. }
+                | Event::Verifying
+                | Event::Probed { .. }
+                | Event::HopStarting { .. }
+        )
+    }
+}
+
+impl fmt::Display for Event {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Event::Waiting { wait, error } => {
+                write!(f, "waiting up to {} for the managers to answer: {error}", humantime::format_duration(*wait))
+            }
+            Event::ApprovedDecisionMatches(path) => {
+                write!(f, "the approved decision {} matches the estate collected now", path.display())
+            }
+            Event::Denied => f.write_str("denied: no change was sent to HCX"),
+            Event::MeshByHand(steps) => {
+                write!(f, "allowed: no public API starts the Service Mesh upgrade, so hcx-preflight does not:\n{steps}")
+            }
+            Event::Plan(text) => f.write_str(text.trim_end()),
+            Event::Cancelled => f.write_str("cancelled: nothing was sent to HCX"),
+            Event::Started { site, target } => write!(f, "{site}: upgrade to {target} started"),
+            Event::Down { site, detail } => write!(f, "{site}: the manager is down (rebooting): {detail}"),
+            Event::Back { site, after } => write!(f, "{site}: the manager is back after {}s", after.as_secs()),
+            Event::Status { site, status } => {
+                let tasks: Vec<String> = status.sub_tasks.iter().map(|t| format!("{} {}", t.state, t.status)).collect();
+                let percent = status.progress.map(|p| format!(" {p}%")).unwrap_or_default();
+                write!(f, "{site}: {}{percent} {}", status.status, tasks.join(", "))
+            }
+            Event::SiteFailed { site, text } => write!(f, "{site}: {text}"),
+            Event::NotStarted { site } => {
+                write!(f, "{site}: not started, because an earlier manager did not finish its upgrade")
+            }
+            Event::Verifying => f.write_str("\nverifying (phase verify) ..."),
+            Event::Probed { text, .. } => f.write_str(text),
+            Event::DryRunDone { all_offered } => write!(
+                f,
+                "dry run: nothing was sent to HCX; the real run would {}",
+                if *all_offered { "start the upgrade" } else { "exit 2 (see above)" }
+            ),
+            Event::Verified { phase: Phase::VerifyMesh, target, .. } => write!(
+                f,
+                "verified: every Service Mesh appliance is on its manager's version {target} with its tunnel up: \
+                 the upgrade to {target} is complete."
+            ),
+            Event::Verified { target, next, .. } => write!(
+                f,
+                "verified: the managers report {target} with healthy registered systems and site pairs.\n{next}"
+            ),
+            Event::VerifyProblems(phase) => write!(f, "verify ({}) found problems: see the findings above", phase.as_str()),
+            Event::RouteComplete(version) => {
+                write!(f, "the route is complete: every manager and appliance is on {version}")
+            }
+            Event::RouteDryRun(next) => write!(f, "dry run: nothing was sent to HCX; the next step would be {next}"),
+            Event::ByHand { refused: true, text } => {
+                write!(f, "refused: no managers hop while the Service Mesh lags its managers; {text}")
+            }
+            Event::ByHand { text, .. } => f.write_str(text),
+            Event::HopDenied { index, to } => write!(
+                f,
+                "denied: hop {index} to {to} is blocked (see its gate above); no change was sent to HCX"
+            ),
+            Event::HopStarting { index, to } => write!(f, "hop {index} of the route: upgrading the managers to {to}"),
+            Event::HopDone { index, to, next } => write!(
+                f,
+                "\nhop {index} managers are on {to}. Next, by hand (no public API starts the Service Mesh upgrade):\n{next}"
+            ),
+        }
+    }
+}
+
+/// What `upgrade` and `verify` share: where, what to, how to judge, the log.
 pub struct GateOptions {
     pub collect: CollectArgs,
     pub target: HcxVersion,
     pub fail_on: FailOn,
     pub policies: PolicySet,
-    pub format: Format,
     /// How often to poll a status or try a manager again.
     pub poll_interval: Duration,
     pub audit: AuditLog,
@@ -93,85 +243,69 @@ pub struct VerifyOptions {
     pub wait: Duration,
 }
 
-/// Credentials resolved once for the whole run (the run collects twice): the `HCX_*`
-/// environment, the `--password-stdin` line, and prompts on a terminal.
-pub(crate) fn credentials(args: &CollectArgs) -> Result<BTreeMap<String, String>> {
-    let mut map: BTreeMap<String, String> = std::env::vars().filter(|(k, _)| k.starts_with("HCX_")).collect();
-    if args.password_stdin {
-        let mut line = String::new();
-        std::io::stdin().read_line(&mut line).context("cannot read the password from stdin")?;
-        let line = line.trim_end_matches(['\r', '\n']).to_string();
-        if line.is_empty() {
-            bail!("--password-stdin: stdin gave an empty password");
-        }
-        map.insert("HCX_PASSWORD".into(), line);
-    }
-    if std::io::stdin().is_terminal() {
-        let asks = [
-            ("HCX_PASSWORD", "HCX Manager password (vSphere SSO user HCX_USERNAME): "),
-            ("HCX_ADMIN_PASSWORD", "Appliance management password (user HCX_ADMIN_USERNAME, default admin): "),
-        ];
-        for (var, question) in asks {
-            let per_site = args.sites.iter().all(|s| {
-                let key = var.replacen("HCX_", &format!("HCX_{}_", collect::env_site_name(&s.name)), 1);
-                map.contains_key(&key)
-            });
-            if !map.contains_key(var) && !per_site {
-                let v = rpassword::prompt_password(question).context("cannot read a password from the terminal")?;
-                map.insert(var.into(), v);
-            }
-        }
-    }
-    Ok(map)
+/// What a run holds from its start: the async runtime, the collector's arguments (stdin
+/// already read) and the credentials, resolved once for the run's collections and logins.
+pub(crate) struct Session<'a> {
+    pub(crate) rt: tokio::runtime::Runtime,
+    pub(crate) args: CollectArgs,
+    pub(crate) creds: Credentials,
+    pub(crate) reporter: &'a dyn Reporter,
 }
 
-pub(crate) fn runtime() -> Result<tokio::runtime::Runtime> {
-    tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .context("cannot start the async runtime")
-}
+impl<'a> Session<'a> {
+    /// Resolve the credentials of `args` from `src` (once) and start the runtime.
+    pub(crate) fn start(args: &CollectArgs, src: &dyn CredentialSource, reporter: &'a dyn Reporter) -> Result<Self> {
+        let creds = Credentials::resolve(args, src)?;
+        let mut args = args.clone();
+        args.password_stdin = false;
+        Ok(Session {
+            rt: collect::runtime()?,
+            args,
+            creds,
+            reporter,
+        })
+    }
 
-/// Collect, retrying while a manager does not answer (rebooting) until `wait` has passed.
-/// A non-zero `wait` bounds the whole collection, each attempt included (its HTTP timeouts
-/// and retries would otherwise run past it); zero tries once.
-fn collect_waiting(
-    rt: &tokio::runtime::Runtime,
-    args: &CollectArgs,
-    creds: &BTreeMap<String, String>,
-    wait: Duration,
-    poll: Duration,
-) -> Result<Snapshot> {
-    let deadline = Instant::now() + wait;
-    let mut said = false;
-    loop {
-        let attempt = collect::collect_with(args, std::io::stderr().is_terminal(), creds);
-        let result = if wait.is_zero() {
-            rt.block_on(attempt)
-        } else {
-            let left = deadline.saturating_duration_since(Instant::now());
-            match rt.block_on(async { tokio::time::timeout(left, attempt).await }) {
-                Ok(r) => r,
-                Err(_) => bail!(
-                    "the managers did not answer within {} (the wait bounds the whole verification)",
-                    humantime::format_duration(wait)
-                ),
-            }
-        };
-        match result {
-            Ok(s) => return Ok(s),
-            Err(e @ (CollectError::Unreachable { .. } | CollectError::Login { .. })) if Instant::now() < deadline => {
-                if !said {
-                    eprintln!("waiting up to {} for the managers to answer: {e}", humantime::format_duration(wait));
-                    said = true;
+    /// Collect once with the run's credentials.
+    pub(crate) fn collect(&self, args: &CollectArgs) -> Result<Snapshot, CollectError> {
+        self.rt.block_on(collect::collect_resolved(args, self.reporter.progress(), &self.creds))
+    }
+
+    /// Collect, retrying while a manager does not answer (rebooting) until `wait` has passed.
+    /// A non-zero `wait` bounds the whole collection, each attempt included (its HTTP timeouts
+    /// and retries would otherwise run past it); zero tries once.
+    fn collect_waiting(&self, args: &CollectArgs, wait: Duration, poll: Duration) -> Result<Snapshot> {
+        let deadline = Instant::now() + wait;
+        let mut said = false;
+        loop {
+            let attempt = collect::collect_resolved(args, self.reporter.progress(), &self.creds);
+            let result = if wait.is_zero() {
+                self.rt.block_on(attempt)
+            } else {
+                let left = deadline.saturating_duration_since(Instant::now());
+                match self.rt.block_on(async { tokio::time::timeout(left, attempt).await }) {
+                    Ok(r) => r,
+                    Err(_) => bail!(
+                        "the managers did not answer within {} (the wait bounds the whole verification)",
+                        humantime::format_duration(wait)
+                    ),
                 }
-                std::thread::sleep(poll.min(deadline.saturating_duration_since(Instant::now())));
-                if Instant::now() >= deadline {
-                    return Err(anyhow::Error::from(e)
-                        .context(format!("the managers did not answer within {}", humantime::format_duration(wait))));
+            };
+            match result {
+                Ok(s) => return Ok(s),
+                Err(e @ (CollectError::Unreachable { .. } | CollectError::Login { .. })) if Instant::now() < deadline => {
+                    if !said {
+                        self.reporter.event(Event::Waiting { wait, error: e.to_string() });
+                        said = true;
+                    }
+                    std::thread::sleep(poll.min(deadline.saturating_duration_since(Instant::now())));
+                    if Instant::now() >= deadline {
+                        return Err(anyhow::Error::from(e)
+                            .context(format!("the managers did not answer within {}", humantime::format_duration(wait))));
+                    }
                 }
+                Err(e) => return Err(e.into()),
             }
-            Err(e) => return Err(e.into()),
         }
     }
 }
@@ -208,37 +342,8 @@ fn not_offered_text(code: u16) -> String {
     )
 }
 
-pub(crate) fn render(decision: &Decision, snapshot: &Snapshot, policies: &PolicySet, format: Format) -> Result<()> {
-    let ctx = ReportContext::new(policies, snapshot, None);
-    let mut buf = Vec::new();
-    report::render(decision, format, RenderOptions { color: report::stdout_wants_color() }, &ctx, &mut buf)?;
-    write_stdout(&buf)
-}
-
-/// The reports go to stdout; an error writing them (a closed pipe too) is returned.
-pub(crate) fn write_stdout(bytes: &[u8]) -> Result<()> {
-    let mut out = std::io::stdout().lock();
-    out.write_all(bytes).and_then(|_| out.flush())?;
-    Ok(())
-}
-
 fn decision_digest(d: &Decision) -> String {
     sha256_hex(&serde_json::to_vec(d).unwrap_or_default())
-}
-
-/// The snapshot an approved decision was judged on, to name the facts that changed:
-/// `--decision-snapshot FILE`, else the path its record rests on when that file exists.
-fn approved_snapshot(o: &UpgradeOptions, approved: &Decision) -> Result<Option<Snapshot>> {
-    let recorded = approved
-        .rests_on
-        .as_ref()
-        .and_then(|r| r.snapshot.path.as_deref())
-        .map(PathBuf::from)
-        .filter(|p| p.is_file());
-    match o.decision_snapshot.clone().or(recorded) {
-        Some(p) => Ok(Some(Snapshot::load(&p).with_context(|| format!("cannot read the approved snapshot {}", p.display()))?)),
-        None => Ok(None),
-    }
 }
 
 /// One run's audit context: each `record` appends one line.
@@ -251,7 +356,7 @@ pub(crate) struct Audit<'a> {
 }
 
 impl Audit<'_> {
-    pub(crate) fn record(&self, site: Option<&str>, result: &str, message: Option<String>) -> Result<()> {
+    pub(crate) fn record(&self, site: Option<&str>, result: AuditResult, message: Option<String>) -> Result<()> {
         let entry = Entry {
             at: plan::format_time(&plan::now()),
             who: audit::who(),
@@ -259,12 +364,9 @@ impl Audit<'_> {
             site: site.map(str::to_string),
             target: self.target.clone(),
             phase: self.phase.into(),
-            decision: self.decision.map(|d| match d.decision {
-                Verdict::Allow => "allow".to_string(),
-                Verdict::Deny => "deny".to_string(),
-            }),
+            decision: self.decision.map(Decision::verdict),
             decision_sha256: self.decision.map(decision_digest),
-            result: result.into(),
+            result,
             message,
         };
         self.log
@@ -273,10 +375,12 @@ impl Audit<'_> {
     }
 
     /// Pass `r` through; an error (a manager that cannot be reached, a policy that does
-    /// not evaluate, ...) gets its line first: a step that failed is on the record too.
-    pub(crate) fn on_error<T>(&self, r: Result<T>) -> Result<T> {
+    /// not evaluate, no confirmation, ...) gets its line first, as `result`: a step that
+    /// failed or was refused is on the record too.
+    pub(crate) fn on_error<T, E: Into<anyhow::Error>>(&self, result: AuditResult, r: std::result::Result<T, E>) -> Result<T> {
+        let r = r.map_err(Into::into);
         if let Err(e) = &r {
-            self.record(None, "failed", Some(format!("{e:#}")))?;
+            self.record(None, result, Some(format!("{e:#}")))?;
         }
         r
     }
@@ -292,204 +396,11 @@ enum SiteResult {
     Error(String),
 }
 
-async fn upgrade_one(c: &UpgradeClient, target: &str, o: &UpgradeOptions) -> SiteResult {
-    match c.start(target).await {
-        Ok(StartOutcome::Started) => eprintln!("{}: upgrade to {target} started", c.site),
-        Ok(StartOutcome::NotOffered(code)) => return SiteResult::NotOffered(code),
-        Err(e) => return SiteResult::Error(e.to_string()),
-    }
-    let started = Instant::now();
-    let mut down_since: Option<Instant> = None;
-    let mut last = String::new();
-    loop {
-        tokio::time::sleep(o.gate.poll_interval).await;
-        match c.status().await {
-            Ok(Poll::Down(detail)) => {
-                let since = *down_since.get_or_insert_with(|| {
-                    eprintln!("{}: the manager is down (rebooting): {detail}", c.site);
-                    Instant::now()
-                });
-                if since.elapsed() > o.return_timeout {
-                    return SiteResult::NotBack(since.elapsed());
-                }
-            }
-            Ok(Poll::Status(s)) => {
-                if let Some(since) = down_since.take() {
-                    eprintln!("{}: the manager is back after {}s", c.site, since.elapsed().as_secs());
-                }
-                let tasks: Vec<String> = s.sub_tasks.iter().map(|t| format!("{} {}", t.state, t.status)).collect();
-                let line = format!(
-                    "{}: {}{} {}",
-                    c.site,
-                    s.status,
-                    s.progress.map(|p| format!(" {p}%")).unwrap_or_default(),
-                    tasks.join(", ")
-                );
-                if line != last {
-                    eprintln!("{line}");
-                    last = line;
-                }
-                match s.status.as_str() {
-                    "SUCCESS" => return SiteResult::Success(s),
-                    "FAILED" => return SiteResult::Failed(s),
-                    _ => {}
-                }
-            }
-            Err(e) => return SiteResult::Error(e.to_string()),
-        }
-        if started.elapsed() > o.upgrade_timeout {
-            return SiteResult::TimedOut;
-        }
-    }
-}
-
-/// `hcx-preflight upgrade`.
-pub fn run_upgrade(o: &UpgradeOptions) -> Result<GateResult> {
-    let creds = credentials(&o.gate.collect)?;
-    let mut args = o.gate.collect.clone();
-    args.password_stdin = false;
-    let rt = runtime()?;
-    run_upgrade_with(o, &rt, &args, &creds)
-}
-
-/// `upgrade` with the runtime, the arguments (stdin already read) and the credentials
-/// resolved once: `upgrade --to` runs it for one hop of a route.
-pub(crate) fn run_upgrade_with(
-    o: &UpgradeOptions,
-    rt: &tokio::runtime::Runtime,
-    args: &CollectArgs,
-    creds: &BTreeMap<String, String>,
-) -> Result<GateResult> {
-    let g = &o.gate;
-    let before = Audit {
-        log: &g.audit,
-        command: "upgrade",
-        target: g.target.to_string(),
-        phase: o.phase.as_str(),
-        decision: None,
-    };
-    let collected = rt.block_on(collect::collect_with(args, std::io::stderr().is_terminal(), creds));
-    let snapshot = before.on_error(collected.map_err(anyhow::Error::from))?;
-    let plan = Plan {
-        target_version: g.target.clone(),
-        phase: o.phase,
-        evaluated_at: plan::now(),
-        fail_on: g.fail_on,
-    };
-    let loaded = LoadedSnapshot::from_snapshot(snapshot.clone());
-    let decision = before.on_error(judge(&loaded, &plan, &g.policies).map_err(anyhow::Error::from))?;
-    render(&decision, &snapshot, &g.policies, g.format)?;
-    let audit = Audit {
-        log: &g.audit,
-        command: "upgrade",
-        target: g.target.to_string(),
-        phase: o.phase.as_str(),
-        decision: Some(&decision),
-    };
-
-    if let Some(path) = &o.decision {
-        let approved = approval::load(path)?;
-        let max_age = chrono::Duration::from_std(o.decision_max_age).unwrap_or(chrono::Duration::MAX);
-        let approved_snapshot = approved_snapshot(o, &approved)?;
-        let facts = approval::Facts {
-            current: &snapshot,
-            approved: approved_snapshot.as_ref(),
-        };
-        if let Err(e) = approval::verify(&approved, &decision, facts, plan.evaluated_at, max_age, path) {
-            audit.record(None, "decision-refused", Some(e.to_string()))?;
-            return Err(e.into());
-        }
-        eprintln!("the approved decision {} matches the estate collected now", path.display());
-    }
-
-    if decision.decision == Verdict::Deny {
-        for site in &snapshot.sites {
-            audit.record(Some(&site.name), "denied", None)?;
-        }
-        eprintln!("denied: no change was sent to HCX");
-        return Ok(GateResult::Denied);
-    }
-
-    if o.phase != Phase::Managers {
-        audit.record(None, "allowed", Some("gate only: no public API upgrades the Service Mesh".into()))?;
-        eprintln!(
-            "allowed: no public API starts the Service Mesh upgrade, so hcx-preflight does not:\n{}",
-            meshstep::update_then_verify(&snapshot, &g.commands())
-        );
-        return Ok(GateResult::Allowed);
-    }
-
-    // The managers below the target, in the order given.
-    let todo: Vec<_> = g
-        .collect
-        .sites
-        .iter()
-        .filter(|spec| {
-            snapshot
-                .sites
-                .iter()
-                .find(|s| s.name == spec.name)
-                .and_then(|s| s.manager.version.as_ref())
-                .is_some_and(|v| *v < g.target)
-        })
-        .cloned()
-        .collect();
-    let mut plan_text = format!("\nupgrade plan ({}):\n", if o.parallel { "in parallel" } else { "one after the other" });
-    for spec in &todo {
-        let site = snapshot.sites.iter().find(|s| s.name == spec.name);
-        let current = site.and_then(|s| s.manager.version.as_ref()).map(|v| v.to_string()).unwrap_or_default();
-        let fqdn = site.and_then(|s| s.manager.fqdn.clone()).unwrap_or_else(|| spec.url.to_string());
-        plan_text.push_str(&format!("  {}: {fqdn} {current} -> {} via {}\n", spec.name, g.target, spec.admin_url));
-    }
-    if todo.is_empty() {
-        let why = format!("no manager is below the target {}; nothing to upgrade", g.target);
-        audit.record(None, "refused", Some(why.clone()))?;
-        bail!(why);
-    }
-    eprint!("{plan_text}");
-    if o.dry_run {
-        return dry_run(&rt, &args, &todo, &creds, &audit, plan_text);
-    }
-    if !o.yes {
-        if !std::io::stdin().is_terminal() {
-            let why = "refusing to start an upgrade without confirmation: run it on a terminal, or pass --yes";
-            audit.record(None, "refused", Some(why.into()))?;
-            bail!(why);
-        }
-        eprint!("Start the upgrade of {} manager(s) to {}? [y/N] ", todo.len(), g.target);
-        std::io::stderr().flush().ok();
-        let mut answer = String::new();
-        std::io::stdin().read_line(&mut answer).context("cannot read the confirmation")?;
-        if !matches!(answer.trim(), "y" | "Y" | "yes") {
-            audit.record(None, "cancelled", None)?;
-            eprintln!("cancelled: nothing was sent to HCX");
-            return Ok(GateResult::Failed);
-        }
-    }
-
-    let mut upgrade_args = args.clone();
-    upgrade_args.sites = todo.clone();
-    let clients = rt.block_on(system_upgrade::connect(&upgrade_args, creds))?;
-    let target = g.target.to_string();
-    let results: Vec<SiteResult> = if o.parallel {
-        rt.block_on(futures::future::join_all(clients.iter().map(|c| upgrade_one(c, &target, o))))
-    } else {
-        let mut out = Vec::new();
-        for c in &clients {
-            let r = rt.block_on(upgrade_one(c, &target, o));
-            let stop = !matches!(r, SiteResult::Success(_));
-            out.push(r);
-            if stop {
-                break; // do not upgrade the peer when one manager did not make it
-            }
-        }
-        out
-    };
-
-    let mut all_ok = results.len() == clients.len();
-    for (c, r) in clients.iter().zip(&results) {
-        let (result, message) = match r {
-            SiteResult::Success(s) => ("success", s.current_version.as_ref().map(|v| format!("current version {v}"))),
+impl SiteResult {
+    /// The audit result, and the text for the operator and the log.
+    fn describe(&self, o: &UpgradeOptions) -> (AuditResult, Option<String>) {
+        match self {
+            SiteResult::Success(s) => (AuditResult::Success, s.current_version.as_ref().map(|v| format!("current version {v}"))),
             SiteResult::Failed(s) => {
                 let failed: Vec<String> = s
                     .failed_sub_tasks()
@@ -501,77 +412,289 @@ pub(crate) fn run_upgrade_with(
                     s.message.clone().unwrap_or_default(),
                     if failed.is_empty() { String::new() } else { format!(" (subtask {})", failed.join("; ")) }
                 );
-                eprintln!("{}: {text}", c.site);
-                ("failed", Some(text))
+                (AuditResult::Failed, Some(text))
             }
-            SiteResult::NotOffered(code) => {
-                let text = not_offered_text(*code);
-                eprintln!("{}: {text}", c.site);
-                ("not-offered", Some(text))
-            }
-            SiteResult::NotBack(waited) => {
-                let text = format!(
+            SiteResult::NotOffered(code) => (AuditResult::NotOffered, Some(not_offered_text(*code))),
+            SiteResult::NotBack(waited) => (
+                AuditResult::NotBack,
+                Some(format!(
                     "the manager did not return within {} after going down ({}s): the procedure says to contact VMware Support",
                     humantime::format_duration(o.return_timeout),
                     waited.as_secs()
-                );
-                eprintln!("{}: {text}", c.site);
-                ("not-back", Some(text))
+                )),
+            ),
+            SiteResult::TimedOut => (
+                AuditResult::TimedOut,
+                Some(format!("the upgrade did not finish within {}", humantime::format_duration(o.upgrade_timeout))),
+            ),
+            SiteResult::Error(e) => (AuditResult::Error, Some(e.clone())),
+        }
+    }
+}
+
+/// Start one manager's upgrade and follow it down, back up and to its end.
+async fn upgrade_one(c: &UpgradeClient, target: &str, o: &UpgradeOptions, reporter: &dyn Reporter) -> SiteResult {
+    let site = || c.site.clone();
+    match c.start(target).await {
+        Ok(StartOutcome::Started) => reporter.event(Event::Started { site: site(), target: target.into() }),
+        Ok(StartOutcome::NotOffered(code)) => return SiteResult::NotOffered(code),
+        Err(e) => return SiteResult::Error(e.to_string()),
+    }
+    let started = Instant::now();
+    let mut down_since: Option<Instant> = None;
+    let mut last: Option<UpgradeStatus> = None;
+    loop {
+        tokio::time::sleep(o.gate.poll_interval).await;
+        match c.status().await {
+            Ok(Poll::Down(detail)) => {
+                let since = *down_since.get_or_insert_with(|| {
+                    reporter.event(Event::Down { site: site(), detail });
+                    Instant::now()
+                });
+                if since.elapsed() > o.return_timeout {
+                    return SiteResult::NotBack(since.elapsed());
+                }
             }
-            SiteResult::TimedOut => {
-                let text = format!("the upgrade did not finish within {}", humantime::format_duration(o.upgrade_timeout));
-                eprintln!("{}: {text}", c.site);
-                ("timed-out", Some(text))
+            Ok(Poll::Status(s)) => {
+                if let Some(since) = down_since.take() {
+                    reporter.event(Event::Back { site: site(), after: since.elapsed() });
+                }
+                if last.as_ref() != Some(&s) {
+                    reporter.event(Event::Status { site: site(), status: s.clone() });
+                    last = Some(s.clone());
+                }
+                match s.status {
+                    UpgradeState::Success => return SiteResult::Success(s),
+                    UpgradeState::Failed => return SiteResult::Failed(s),
+                    _ => {}
+                }
             }
-            SiteResult::Error(e) => {
-                eprintln!("{}: {e}", c.site);
-                ("error", Some(e.clone()))
-            }
+            Err(e) => return SiteResult::Error(e.to_string()),
+        }
+        if started.elapsed() > o.upgrade_timeout {
+            return SiteResult::TimedOut;
+        }
+    }
+}
+
+/// `hcx-preflight upgrade` (credentials from `src`, asked for at most once).
+pub fn run_upgrade(o: &UpgradeOptions, src: &dyn CredentialSource, reporter: &dyn Reporter) -> Result<GateResult> {
+    let session = Session::start(&o.gate.collect, src, reporter)?;
+    run_upgrade_with(o, &session)
+}
+
+/// `upgrade` in a started session: `upgrade --to` runs it for one hop of a route.
+pub(crate) fn run_upgrade_with(o: &UpgradeOptions, session: &Session) -> Result<GateResult> {
+    let g = &o.gate;
+    let reporter = session.reporter;
+    // 1. Collect and judge the live estate (a failure is on the record, before any decision).
+    let before = Audit {
+        log: &g.audit,
+        command: "upgrade",
+        target: g.target.to_string(),
+        phase: o.phase.as_str(),
+        decision: None,
+    };
+    let snapshot = before.on_error(AuditResult::Failed, session.collect(&session.args))?;
+    let plan = Plan {
+        target_version: g.target.clone(),
+        phase: o.phase,
+        evaluated_at: plan::now(),
+        fail_on: g.fail_on,
+    };
+    let judged = judge(&LoadedSnapshot::from_snapshot(snapshot.clone()), &plan, &g.policies);
+    let decision = before.on_error(AuditResult::Failed, judged)?;
+    reporter.decision(&decision, &snapshot, &g.policies)?;
+    let audit = Audit {
+        log: &g.audit,
+        command: "upgrade",
+        target: g.target.to_string(),
+        phase: o.phase.as_str(),
+        decision: Some(&decision),
+    };
+    // 2. The approved decision, when given, must still match it.
+    if let Some(path) = &o.decision {
+        let approved = approved_snapshot(o, path)?;
+        let facts = approval::Facts {
+            current: &snapshot,
+            approved: approved.as_ref(),
         };
-        all_ok &= result == "success";
+        check_approved(path, &decision, facts, plan.evaluated_at, o.decision_max_age, &audit)?;
+        reporter.event(Event::ApprovedDecisionMatches(path.clone()));
+    }
+    // 3. The gate.
+    if decision.verdict() == Verdict::Deny {
+        for site in &snapshot.sites {
+            audit.record(Some(&site.name), AuditResult::Denied, None)?;
+        }
+        reporter.event(Event::Denied);
+        return Ok(GateResult::Denied);
+    }
+    if o.phase != Phase::Managers {
+        audit.record(None, AuditResult::Allowed, Some("gate only: no public API upgrades the Service Mesh".into()))?;
+        reporter.event(Event::MeshByHand(meshstep::update_then_verify(&snapshot, &g.commands())));
+        return Ok(GateResult::Allowed);
+    }
+    // 4. The plan: the managers below the target, in the order given.
+    let todo = below_target(&g.collect.sites, &snapshot, &g.target);
+    if todo.is_empty() {
+        let why = format!("no manager is below the target {}; nothing to upgrade", g.target);
+        audit.record(None, AuditResult::Refused, Some(why.clone()))?;
+        bail!(why);
+    }
+    let plan_text = plan_text(&todo, &snapshot, &g.target, o.parallel);
+    reporter.event(Event::Plan(plan_text.clone()));
+    if o.dry_run {
+        return dry_run(session, &todo, &audit, plan_text);
+    }
+    // 5. Confirmation, then the upgrade of each manager.
+    if !o.yes && !audit.on_error(AuditResult::Refused, confirmed(reporter, todo.len(), &g.target))? {
+        audit.record(None, AuditResult::Cancelled, None)?;
+        reporter.event(Event::Cancelled);
+        return Ok(GateResult::Failed);
+    }
+    if !upgrade_managers(o, session, &todo, &audit)? {
+        return Ok(GateResult::Failed);
+    }
+    // 6. The verify. The attestations given for the gate were stated before the upgrade:
+    // pinned to that time and version, never restated by the verify.
+    reporter.event(Event::Verifying);
+    let pinned = pinned_attestations(&snapshot);
+    let mut verify_args = session.args.clone();
+    verify_args.attest.clear();
+    verify_args.attestations = None;
+    verify_now(session, &verify_args, &pinned, g, o.return_timeout, Phase::Verify, "upgrade")
+}
+
+/// The snapshot an approved decision was judged on, to name the facts that changed:
+/// `--decision-snapshot FILE`, else the path its record rests on when that file exists.
+fn approved_snapshot(o: &UpgradeOptions, path: &std::path::Path) -> Result<Option<Snapshot>> {
+    let recorded = approval::load(path)
+        .ok()
+        .and_then(|d| d.rests_on)
+        .and_then(|r| r.snapshot.path)
+        .map(PathBuf::from)
+        .filter(|p| p.is_file());
+    match o.decision_snapshot.clone().or(recorded) {
+        Some(p) => Ok(Some(
+            Snapshot::load(&p).with_context(|| format!("cannot read the approved snapshot {}", p.display()))?,
+        )),
+        None => Ok(None),
+    }
+}
+
+fn check_approved(
+    path: &std::path::Path,
+    decision: &Decision,
+    facts: approval::Facts<'_>,
+    now: chrono::DateTime<chrono::Utc>,
+    max_age: Duration,
+    audit: &Audit,
+) -> Result<()> {
+    let approved = approval::load(path)?;
+    let max_age = chrono::Duration::from_std(max_age).unwrap_or(chrono::Duration::MAX);
+    if let Err(e) = approval::verify(&approved, decision, facts, now, max_age, path) {
+        audit.record(None, AuditResult::DecisionRefused, Some(e.to_string()))?;
+        return Err(e.into());
+    }
+    Ok(())
+}
+
+/// The sites whose manager is below `target`, in the order given.
+fn below_target(sites: &[SiteSpec], snapshot: &Snapshot, target: &HcxVersion) -> Vec<SiteSpec> {
+    sites
+        .iter()
+        .filter(|spec| {
+            snapshot
+                .sites
+                .iter()
+                .find(|s| s.name == spec.name)
+                .and_then(|s| s.manager.version.as_ref())
+                .is_some_and(|v| v < target)
+        })
+        .cloned()
+        .collect()
+}
+
+fn plan_text(todo: &[SiteSpec], snapshot: &Snapshot, target: &HcxVersion, parallel: bool) -> String {
+    let mut text = format!("\nupgrade plan ({}):\n", if parallel { "in parallel" } else { "one after the other" });
+    for spec in todo {
+        let site = snapshot.sites.iter().find(|s| s.name == spec.name);
+        let current = site.and_then(|s| s.manager.version.as_ref()).map(|v| v.to_string()).unwrap_or_default();
+        let fqdn = site.and_then(|s| s.manager.fqdn.clone()).unwrap_or_else(|| spec.url.to_string());
+        text.push_str(&format!("  {}: {fqdn} {current} -> {target} via {}\n", spec.name, spec.admin_url));
+    }
+    text
+}
+
+/// Whether the operator confirms the upgrade; an error where nobody can be asked.
+fn confirmed(reporter: &dyn Reporter, managers: usize, target: &HcxVersion) -> Result<bool> {
+    match reporter.confirm(&format!("Start the upgrade of {managers} manager(s) to {target}? [y/N] ")) {
+        None => bail!("refusing to start an upgrade without confirmation: run it on a terminal, or pass --yes"),
+        Some(answer) => Ok(answer.context("cannot read the confirmation")?),
+    }
+}
+
+/// Upgrade the managers of `todo` (together with `--parallel`, else one after the other,
+/// stopping at the first that does not succeed); every end is reported and logged.
+/// `true` when every manager succeeded.
+fn upgrade_managers(o: &UpgradeOptions, session: &Session, todo: &[SiteSpec], audit: &Audit) -> Result<bool> {
+    let reporter = session.reporter;
+    let mut upgrade_args = session.args.clone();
+    upgrade_args.sites = todo.to_vec();
+    let clients = session.rt.block_on(system_upgrade::connect(&upgrade_args, &session.creds))?;
+    let target = o.gate.target.to_string();
+    let results: Vec<SiteResult> = if o.parallel {
+        session
+            .rt
+            .block_on(futures::future::join_all(clients.iter().map(|c| upgrade_one(c, &target, o, reporter))))
+    } else {
+        let mut out = Vec::new();
+        for c in &clients {
+            let r = session.rt.block_on(upgrade_one(c, &target, o, reporter));
+            let stop = !matches!(r, SiteResult::Success(_));
+            out.push(r);
+            if stop {
+                break; // do not upgrade the peer when one manager did not make it
+            }
+        }
+        out
+    };
+    let mut all_ok = results.len() == clients.len();
+    for (c, r) in clients.iter().zip(&results) {
+        let (result, message) = r.describe(o);
+        if result != AuditResult::Success {
+            all_ok = false;
+            reporter.event(Event::SiteFailed {
+                site: c.site.clone(),
+                text: message.clone().unwrap_or_default(),
+            });
+        }
         audit.record(Some(&c.site), result, message)?;
     }
     for c in clients.iter().skip(results.len()) {
-        audit.record(Some(&c.site), "not-started", Some("an earlier manager did not finish its upgrade".into()))?;
-        eprintln!("{}: not started, because an earlier manager did not finish its upgrade", c.site);
+        audit.record(Some(&c.site), AuditResult::NotStarted, Some("an earlier manager did not finish its upgrade".into()))?;
+        reporter.event(Event::NotStarted { site: c.site.clone() });
     }
-    if !all_ok {
-        return Ok(GateResult::Failed);
-    }
-
-    eprintln!("\nverifying (phase verify) ...");
-    // The attestations given for the gate were stated before the upgrade: pinned to that time
-    // and version, never restated by the verify.
-    let pinned = pinned_attestations(&snapshot);
-    let mut verify_args = args.clone();
-    verify_args.attest.clear();
-    verify_args.attestations = None;
-    verify_now(rt, &verify_args, &pinned, creds, g, o.return_timeout, Phase::Verify, "upgrade")
+    Ok(all_ok)
 }
 
 /// The dry run: probe, read-only, what the real run would call on each manager, and end
 /// as the real run would (exit 2 where a manager cannot be upgraded by the API).
-fn dry_run(
-    rt: &tokio::runtime::Runtime,
-    args: &CollectArgs,
-    todo: &[collect::SiteSpec],
-    creds: &BTreeMap<String, String>,
-    audit: &Audit,
-    plan_text: String,
-) -> Result<GateResult> {
-    let mut probe_args = args.clone();
+fn dry_run(session: &Session, todo: &[SiteSpec], audit: &Audit, plan_text: String) -> Result<GateResult> {
+    let mut probe_args = session.args.clone();
     probe_args.sites = todo.to_vec();
-    let clients = match rt.block_on(system_upgrade::connect(&probe_args, creds)) {
+    let clients = match session.rt.block_on(system_upgrade::connect(&probe_args, &session.creds)) {
         Ok(c) => c,
         Err(e) => {
-            audit.record(None, "dry-run", Some(format!("{}\nthe real run would fail: {e}", plan_text.trim())))?;
+            audit.record(None, AuditResult::DryRun, Some(format!("{}\nthe real run would fail: {e}", plan_text.trim())))?;
             return Err(anyhow::Error::from(e).context("dry run: the real run could not connect to appliance management"));
         }
     };
     let mut lines = Vec::new();
     let mut all_offered = true;
     for c in &clients {
-        let line = match rt.block_on(c.probe()) {
+        let line = match session.rt.block_on(c.probe()) {
             Ok(Probe::Offered(status)) => format!(
                 "{}: the System Upgrade API answers (status {status}): the real run would start the upgrade",
                 c.site
@@ -585,29 +708,25 @@ fn dry_run(
                 format!("{}: {e}; the real run would exit 2", c.site)
             }
         };
-        eprintln!("{line}");
+        session.reporter.event(Event::Probed { site: c.site.clone(), text: line.clone() });
         lines.push(line);
     }
-    let outcome = if all_offered { GateResult::Allowed } else { GateResult::Failed };
-    audit.record(None, "dry-run", Some(format!("{}\n{}", plan_text.trim(), lines.join("\n"))))?;
-    eprintln!(
-        "dry run: nothing was sent to HCX; the real run would {}",
-        if all_offered { "start the upgrade" } else { "exit 2 (see above)" }
-    );
-    Ok(outcome)
+    audit.record(None, AuditResult::DryRun, Some(format!("{}\n{}", plan_text.trim(), lines.join("\n"))))?;
+    session.reporter.event(Event::DryRunDone { all_offered });
+    Ok(if all_offered { GateResult::Allowed } else { GateResult::Failed })
 }
 
 fn verify_now(
-    rt: &tokio::runtime::Runtime,
+    session: &Session,
     args: &CollectArgs,
     pinned: &[Attestation],
-    creds: &BTreeMap<String, String>,
     g: &GateOptions,
     wait: Duration,
     phase: Phase,
     command: &'static str,
 ) -> Result<GateResult> {
     let target = &g.target;
+    // A failure before the decision (a manager that cannot be reached) is on the record too.
     let before = Audit {
         log: &g.audit,
         command,
@@ -615,9 +734,9 @@ fn verify_now(
         phase: phase.as_str(),
         decision: None,
     };
-    let mut snapshot = before.on_error(collect_waiting(rt, args, creds, wait, g.poll_interval))?;
+    let mut snapshot = before.on_error(AuditResult::Failed, session.collect_waiting(args, wait, g.poll_interval))?;
     if !pinned.is_empty() {
-        before.on_error(collect::attest::apply(&mut snapshot, pinned, plan::now()).map_err(anyhow::Error::from))?;
+        before.on_error(AuditResult::Failed, collect::attest::apply(&mut snapshot, pinned, plan::now()))?;
         snapshot.normalize();
     }
     let plan = Plan {
@@ -627,8 +746,8 @@ fn verify_now(
         fail_on: g.fail_on,
     };
     let judged = judge(&LoadedSnapshot::from_snapshot(snapshot.clone()), &plan, &g.policies);
-    let decision = before.on_error(judged.map_err(anyhow::Error::from))?;
-    render(&decision, &snapshot, &g.policies, g.format)?;
+    let decision = before.on_error(AuditResult::Failed, judged)?;
+    session.reporter.decision(&decision, &snapshot, &g.policies)?;
     let audit = Audit {
         log: &g.audit,
         command,
@@ -636,39 +755,29 @@ fn verify_now(
         phase: phase.as_str(),
         decision: Some(&decision),
     };
-    let allowed = decision.decision == Verdict::Allow;
+    let allowed = decision.verdict() == Verdict::Allow;
     for site in &snapshot.sites {
-        audit.record(Some(&site.name), if allowed { "verified" } else { "verify-denied" }, None)?;
+        audit.record(Some(&site.name), if allowed { AuditResult::Verified } else { AuditResult::VerifyDenied }, None)?;
     }
-    match (allowed, phase) {
-        (true, Phase::VerifyMesh) => eprintln!(
-            "verified: every Service Mesh appliance is on its manager's version {target} with its tunnel up: \
-             the upgrade to {target} is complete."
-        ),
-        (true, _) => eprintln!(
-            "verified: the managers report {target} with healthy registered systems and site pairs.\n{}",
-            meshstep::after_managers(&snapshot, &g.commands())
-        ),
-        (false, _) => eprintln!("verify ({}) found problems: see the findings above", phase.as_str()),
-    }
+    session.reporter.event(if allowed {
+        Event::Verified {
+            phase,
+            target: target.clone(),
+            next: meshstep::after_managers(&snapshot, &g.commands()),
+        }
+    } else {
+        Event::VerifyProblems(phase)
+    });
     Ok(if allowed { GateResult::Allowed } else { GateResult::Denied })
 }
 
-/// `hcx-preflight verify`.
-pub fn run_verify(o: &VerifyOptions) -> Result<GateResult> {
-    let creds = credentials(&o.gate.collect)?;
-    let mut args = o.gate.collect.clone();
-    args.password_stdin = false;
-    let rt = runtime()?;
-    verify_now(&rt, &args, &[], &creds, &o.gate, o.wait, o.phase, "verify")
+/// `hcx-preflight verify` (credentials from `src`).
+pub fn run_verify(o: &VerifyOptions, src: &dyn CredentialSource, reporter: &dyn Reporter) -> Result<GateResult> {
+    let session = Session::start(&o.gate.collect, src, reporter)?;
+    verify_now(&session, &session.args, &[], &o.gate, o.wait, o.phase, "verify")
 }
 
 /// Parse a duration such as `300s`, `5m` or `1h 30m`.
 pub fn parse_duration(s: &str) -> Result<Duration, String> {
     humantime::parse_duration(s).map_err(|e| format!("`{s}` is not a duration such as 300s or 5m: {e}"))
-}
-
-/// The default audit log path.
-pub fn default_audit_log() -> PathBuf {
-    PathBuf::from(audit::DEFAULT_FILE)
 }

@@ -1,11 +1,43 @@
-//! The command layer's habits: exit codes, a closed pipe, and (as they land) the
-//! global flags, completions, man page and version.
+//! The command layer's habits: exit codes, a closed pipe, one printer (nothing prints
+//! outside it), --quiet/--verbose/--color/--ascii, the table width, --output's decision line.
 
-use std::path::PathBuf;
-use std::process::{Command as StdCommand, Stdio};
+use std::path::{Path, PathBuf};
+use std::process::{Command as StdCommand, Output, Stdio};
+
+use assert_cmd::Command;
+
+const NOW: &str = "2026-11-29T09:05:00Z";
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn fixture(name: &str) -> String {
+    root().join("fixtures/snapshots").join(name).display().to_string()
+}
+
+/// The binary with no colour or width from the environment of whoever runs the tests.
+fn bin() -> Command {
+    let mut c = Command::cargo_bin("hcx-preflight").expect("binary");
+    c.current_dir(root())
+        .env_remove("NO_COLOR")
+        .env_remove("CLICOLOR_FORCE")
+        .env_remove("COLUMNS")
+        .env("TERM", "xterm")
+        .env_remove("HCX_PASSWORD");
+    c
+}
+
+fn out(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn err(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn check_args(snapshot: &str) -> Vec<String> {
+    ["check", "--snapshot", snapshot, "--target", "4.4.2", "--now", NOW].map(String::from).to_vec()
 }
 
 /// `hcx-preflight schema | head -0`: the reader is gone before the first byte is
@@ -23,4 +55,142 @@ fn a_closed_pipe_ends_quietly() {
     let out = child.wait_with_output().expect("wait");
     assert_eq!(String::from_utf8_lossy(&out.stderr), "");
     assert_eq!(out.status.code(), Some(0));
+}
+
+/// Every `.rs` file under `dir`.
+fn rust_files(dir: &Path, found: &mut Vec<PathBuf>) {
+    for entry in std::fs::read_dir(dir).expect("read src") {
+        let path = entry.expect("entry").path();
+        if path.is_dir() {
+            rust_files(&path, found);
+        } else if path.extension().is_some_and(|e| e == "rs") {
+            found.push(path);
+        }
+    }
+}
+
+/// The library never prints and never exits: only the command layer (`src/cli/`,
+/// `src/main.rs`) writes to stdout/stderr and decides the exit code. (`src/bin/` holds
+/// other binaries, which print for themselves.)
+#[test]
+fn nothing_prints_outside_the_printer() {
+    let src = root().join("src");
+    let mut files = Vec::new();
+    rust_files(&src, &mut files);
+    let allowed = |p: &Path| p.starts_with(src.join("cli")) || p.starts_with(src.join("bin")) || p == src.join("main.rs");
+    let mut offences = Vec::new();
+    for file in files.iter().filter(|p| !allowed(p)) {
+        let text = std::fs::read_to_string(file).expect("read");
+        for (n, line) in text.lines().enumerate() {
+            let code = line.split("//").next().unwrap_or("");
+            for needle in ["println!", "print!(", "eprint!(", "dbg!(", "process::exit", "io::stdout()", "io::stderr()"] {
+                if code.contains(needle) {
+                    offences.push(format!("{}:{}: {}", file.strip_prefix(&root()).unwrap().display(), n + 1, line.trim()));
+                }
+            }
+        }
+    }
+    assert!(files.len() > 50, "the walk found the sources");
+    assert!(offences.is_empty(), "output outside the printer:\n{}", offences.join("\n"));
+}
+
+/// `--output FILE` writes the report there and says the decision on stderr; `--quiet`
+/// keeps stderr silent; both are accepted before or after the command's name.
+#[test]
+fn output_file_says_the_decision_on_stderr_unless_quiet() {
+    let dir = tempfile::tempdir().unwrap();
+    let report = dir.path().join("r.txt");
+    let mut args = check_args(&fixture("local-fqdn-4.3.json"));
+    args.extend(["--output".into(), report.display().to_string()]);
+    let o = bin().args(&args).output().unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", err(&o));
+    assert_eq!(out(&o), "");
+    let written = std::fs::read_to_string(&report).unwrap();
+    let last = written.lines().last().unwrap();
+    assert!(last.starts_with("decision: ALLOW ("), "{written}");
+    assert_eq!(err(&o), format!("{last}\n"));
+    let o = bin().arg("-q").args(&args).output().unwrap();
+    assert_eq!((o.status.code(), err(&o)), (Some(0), String::new()));
+    let o = bin().args(&args).arg("--quiet").output().unwrap();
+    assert_eq!((o.status.code(), err(&o)), (Some(0), String::new()));
+}
+
+/// `--verbose` on `check` names the engine; `-q -v` together is a usage error.
+#[test]
+fn verbose_and_quiet() {
+    let args = check_args(&fixture("two-site-healthy.json"));
+    let o = bin().args(&args).arg("-v").output().unwrap();
+    assert!(err(&o).starts_with("engine: "), "{}", err(&o));
+    let o = bin().args(&args).args(["-q", "-v"]).output().unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    assert!(err(&o).contains("cannot be used with"), "{}", err(&o));
+}
+
+/// `--color always` colours the table even into a pipe; `auto` does not (not a terminal),
+/// nor does `never`; `NO_COLOR` is honoured by `auto`; the error label is coloured on
+/// stderr only with `always`.
+#[test]
+fn color_choice() {
+    let args = check_args(&fixture("local-fqdn-4.3.json"));
+    let always = bin().args(&args).args(["--color", "always"]).output().unwrap();
+    assert!(out(&always).contains("\x1b[1m\x1b[33mWARN\x1b[0m (14)"), "{}", out(&always));
+    for extra in [&["--color", "never"][..], &["--color", "auto"][..], &[][..]] {
+        let o = bin().args(&args).args(extra).output().unwrap();
+        assert!(!out(&o).contains('\x1b'), "{extra:?}: {}", out(&o));
+    }
+    let o = bin().args(&args).env("NO_COLOR", "1").output().unwrap();
+    assert!(!out(&o).contains('\x1b'));
+    let bad = bin().args(["check", "--snapshot", "no-such.json", "--target", "4.4.2", "--color", "always"]).output().unwrap();
+    assert!(err(&bad).starts_with("\x1b[1m\x1b[31merror:\x1b[0m "), "{}", err(&bad));
+    let bad = bin().args(["check", "--snapshot", "no-such.json", "--target", "4.4.2"]).output().unwrap();
+    assert!(err(&bad).starts_with("error: "), "{}", err(&bad));
+}
+
+/// `--ascii` and `TERM=dumb` draw the table with ASCII only; `COLUMNS` sets its width
+/// (80 when stdout is not a terminal and `COLUMNS` is unset).
+#[test]
+fn table_characters_and_width() {
+    let args = check_args(&fixture("local-fqdn-4.3.json"));
+    let unicode = out(&bin().args(&args).output().unwrap());
+    assert!(unicode.contains('┌'));
+    assert_eq!(unicode.lines().map(|l| l.chars().count()).max(), Some(80));
+    for o in [
+        bin().args(&args).arg("--ascii").output().unwrap(),
+        bin().args(&args).env("TERM", "dumb").output().unwrap(),
+    ] {
+        let text = out(&o);
+        assert!(text.is_ascii(), "{text}");
+        assert!(text.contains("+-------------------------+"), "{text}");
+    }
+    let wide = out(&bin().args(&args).env("COLUMNS", "120").output().unwrap());
+    assert_eq!(wide.lines().map(|l| l.chars().count()).max(), Some(120));
+    assert!(wide.lines().count() < unicode.lines().count());
+}
+
+/// A word longer than the Finding column (here a 70-character FQDN) widens the column
+/// instead of being split mid-word.
+#[test]
+fn long_words_are_not_split() {
+    let long = "hcx-connector.a-very-long-subdomain-name-kept-whole-in-the-table.corp.local";
+    let text = std::fs::read_to_string(fixture("local-fqdn-4.3.json")).unwrap().replace("hcx-connector.corp.local", long);
+    let dir = tempfile::tempdir().unwrap();
+    let snapshot = dir.path().join("long.json");
+    std::fs::write(&snapshot, text).unwrap();
+    let o = bin().args(check_args(&snapshot.display().to_string())).output().unwrap();
+    let table = out(&o);
+    assert!(table.lines().any(|l| l.contains(long)), "{table}");
+}
+
+/// "At least one --site" is said once, by the collector, for every command that collects.
+#[test]
+fn at_least_one_site() {
+    for args in [
+        &["upgrade", "--target", "9.1.1.0", "--yes"][..],
+        &["verify", "--target", "9.1.1.0"][..],
+        &["collect", "--out", "x.json"][..],
+    ] {
+        let o = bin().args(args).output().unwrap();
+        assert_eq!(o.status.code(), Some(2), "{args:?}");
+        assert!(err(&o).contains("name at least one HCX Manager with --site NAME=URL"), "{args:?}: {}", err(&o));
+    }
 }

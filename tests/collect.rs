@@ -293,7 +293,7 @@ fn unreachable_manager_is_an_error_and_writes_no_file() {
     args.sites[0] = SiteSpec::parse(&format!("source=https://127.0.0.1:{port},role=connector")).expect("spec");
     args.retries = 1;
     let out = run.dir.path().join("snapshot.json");
-    let err = collect::run_collect_with(&args, &out, &run.env).expect_err("must fail");
+    let err = collect::run_collect_with(&args, &out, false, &run.env).expect_err("must fail");
     let msg = err.to_string();
     assert!(matches!(err, CollectError::Unreachable { .. }), "{err:?}");
     assert!(
@@ -331,7 +331,7 @@ fn insecure_is_recorded_in_the_snapshot() {
 fn run_collect_writes_the_snapshot_atomically() {
     let run = start(scenario("two-site"));
     let out = run.dir.path().join("snap.json");
-    collect::run_collect_with(&run.args(), &out, &run.env).expect("collects");
+    collect::run_collect_with(&run.args(), &out, false, &run.env).expect("collects");
     let snap = Snapshot::load(&out).expect("loads");
     assert_eq!(snap.sites.len(), 2);
     assert_eq!(

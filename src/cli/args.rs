@@ -110,6 +110,7 @@ pub struct GateArgs {
     /// The HCX version to upgrade to (upgrade), or that the managers must report (verify).
     #[arg(long, value_name = "VERSION", value_parser = parse_version)]
     pub target: Option<HcxVersion>,
+    /// Which findings deny: `deny` only, or `warn` too.
     #[arg(long, value_enum, default_value = "deny")]
     pub fail_on: FailOn,
     /// How often to poll the upgrade status, or to try a manager again.
@@ -127,21 +128,17 @@ pub struct GateArgs {
 
 impl GateArgs {
     /// The options, with the target given (`--to` of `upgrade`, else `--target`).
-    pub fn options(self, verb: &str, to: Option<HcxVersion>) -> Result<hcx_preflight::upgrade::GateOptions> {
-        if self.collect.sites.is_empty() {
-            bail!("name the HCX Managers to {verb} with --site NAME=URL");
-        }
-        let Some(target) = to.or(self.target) else {
+    pub fn options(&self, verb: &str, to: Option<HcxVersion>) -> Result<hcx_preflight::upgrade::GateOptions> {
+        let Some(target) = to.or_else(|| self.target.clone()) else {
             bail!("{verb} needs --target VERSION{}", if verb == "upgrade" { " (one step) or --to VERSION (the whole route)" } else { "" });
         };
         let policy_words = self.policy.words();
         Ok(hcx_preflight::upgrade::GateOptions {
             policy_words,
             policies: self.policy.load()?,
-            collect: self.collect,
+            collect: self.collect.clone(),
             target,
             fail_on: self.fail_on,
-            format: self.format,
             poll_interval: self.poll_interval,
             audit: hcx_preflight::audit::AuditLog::new(&self.audit_log),
         })

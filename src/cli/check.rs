@@ -10,12 +10,12 @@ use hcx_preflight::check::{judge_traced, EngineUse, LoadedSnapshot};
 use hcx_preflight::collect::{self, CollectArgs};
 use hcx_preflight::plan;
 use hcx_preflight::policy::PolicySet;
-use hcx_preflight::report::{self, Format, RenderOptions, ReportContext};
+use hcx_preflight::report::{self, Format, ReportContext};
 use hcx_preflight::snapshot::Snapshot;
 
 use super::args::{FleetArgs, PlanArgs, PolicyArgs};
 use super::collect::collect_now;
-use super::{emit, ExitStatus, GlobalArgs};
+use super::{ExitStatus, Printer};
 
 #[derive(Debug, Args)]
 pub struct CheckArgs {
@@ -89,9 +89,9 @@ fn save_snapshot(path: Option<&Path>, snapshot: &Snapshot) -> Result<()> {
     Ok(())
 }
 
-pub fn check(args: CheckArgs, global: &GlobalArgs) -> Result<ExitStatus> {
+pub fn check(args: CheckArgs, printer: &Printer) -> Result<ExitStatus> {
     if args.inventory.is_some() || args.snapshot_dir.is_some() {
-        return super::fleet::check(&args);
+        return super::fleet::check(&args, printer);
     }
     let (loaded, snapshot_path) = match &args.snapshot {
         Some(path) => {
@@ -117,10 +117,10 @@ pub fn check(args: CheckArgs, global: &GlobalArgs) -> Result<ExitStatus> {
             }
         }
         None => {
-            let snapshot = collect_now(&args.collect)?;
+            let snapshot = collect_now(&args.collect, printer)?;
             save_snapshot(args.save_snapshot.as_deref(), &snapshot)?;
             collect::write_unknown_form(&args.collect, &snapshot)?;
-            super::collect::unknown_summary(&args.collect, &snapshot)?;
+            super::collect::unknown_summary(&args.collect, &snapshot, printer)?;
             let saved = args.save_snapshot.as_deref();
             (LoadedSnapshot::from_snapshot(snapshot).with_path(saved), saved)
         }
@@ -130,19 +130,21 @@ pub fn check(args: CheckArgs, global: &GlobalArgs) -> Result<ExitStatus> {
     if args.dump_input {
         let mut text = serde_json::to_string_pretty(&plan::input_document(&loaded.snapshot, &plan))?;
         text.push('\n');
-        emit(args.output.as_deref(), text.as_bytes())?;
+        printer.emit(args.output.as_deref(), text.as_bytes())?;
         return Ok(ExitStatus::Allowed);
     }
     let policies = args.policy.load()?;
     let (decision, used) = judge_traced(&loaded, &plan, &policies)?;
-    if global.verbose {
-        eprintln!("{}", engine_line(&policies, &used));
-    }
+    printer.verbose(engine_line(&policies, &used));
     let ctx = ReportContext::new(&policies, &loaded.snapshot, snapshot_path);
     let mut buf = Vec::new();
-    let color = args.output.is_none() && report::stdout_wants_color();
-    report::render(&decision, args.format, RenderOptions { color }, &ctx, &mut buf)?;
-    emit(args.output.as_deref(), &buf)?;
+    let opts = printer.render_options(args.output.is_some());
+    report::render(&decision, args.format, opts, &ctx, &mut buf)?;
+    printer.emit(args.output.as_deref(), &buf)?;
+    if args.output.is_some() {
+        // The report went to a file: the decision still shows where the command ran.
+        printer.status(report::table::decision_line(&decision, printer.render_options(true)));
+    }
     Ok(decision.verdict().into())
 }
 

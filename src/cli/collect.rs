@@ -1,6 +1,5 @@
 //! `hcx-preflight collect`: one site pair to a snapshot file, or a fleet to a directory.
 
-use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 
 use anyhow::{bail, Result};
@@ -11,7 +10,7 @@ use hcx_preflight::collect::{self, CollectArgs};
 use hcx_preflight::snapshot::Snapshot;
 
 use super::args::FleetArgs;
-use super::ExitStatus;
+use super::{ExitStatus, Printer};
 
 #[derive(Debug, Args)]
 pub struct CollectCmd {
@@ -30,39 +29,41 @@ pub struct CollectCmd {
     pub fleet: FleetArgs,
 }
 
-/// Collect from the sites of `args`, with progress on stderr when it is a terminal.
-pub fn collect_now(args: &CollectArgs) -> Result<Snapshot> {
-    if args.sites.is_empty() {
-        bail!("name at least one HCX Manager with --site NAME=URL");
-    }
-    let progress = std::io::stderr().is_terminal();
-    Ok(collect::collect_blocking(args, progress)?)
+/// Collect from the sites of `args` (the printer shows the warnings and the progress, and
+/// asks for what the environment does not give).
+pub fn collect_now(args: &CollectArgs, printer: &Printer) -> Result<Snapshot> {
+    printer.collect_warnings(args);
+    Ok(collect::collect_blocking(args, printer.progress(), &printer.credentials())?)
 }
 
-pub fn collect(cmd: CollectCmd) -> Result<ExitStatus> {
+pub fn collect(cmd: CollectCmd, printer: &Printer) -> Result<ExitStatus> {
     if let (Some(inventory), Some(dir)) = (&cmd.inventory, &cmd.out_dir) {
-        return super::fleet::collect(inventory, dir, &cmd.collect, &cmd.fleet);
+        return super::fleet::collect(inventory, dir, &cmd.collect, &cmd.fleet, printer);
     }
     let Some(out) = &cmd.out else {
         bail!("name the snapshot file with --out FILE");
     };
-    if cmd.collect.sites.is_empty() {
-        bail!("name at least one HCX Manager with --site NAME=URL");
-    }
-    let snapshot = collect::run_collect(&cmd.collect, out)?;
-    eprintln!("wrote {}", out.display());
-    unknown_summary(&cmd.collect, &snapshot)?;
+    printer.collect_warnings(&cmd.collect);
+    let snapshot = collect::run_collect_with(&cmd.collect, out, printer.progress(), &printer.credentials())?;
+    printer.status(format_args!("wrote {}", out.display()));
+    unknown_summary(&cmd.collect, &snapshot, printer)?;
     Ok(ExitStatus::Allowed)
 }
 
-/// The summary of what could not be read, per site with its `--attest` lines, on stderr
-/// (and where --unknown-out wrote its form). Printed here until the Printer owns stderr.
-pub fn unknown_summary(args: &CollectArgs, snapshot: &Snapshot) -> Result<()> {
+/// The summary of what could not be read, per site with its `--attest` lines (shown even
+/// with --quiet: each one denies until it is settled), and where --unknown-out wrote its form.
+pub fn unknown_summary(args: &CollectArgs, snapshot: &Snapshot, printer: &Printer) -> Result<()> {
     let unknown = UnknownFacts::from_snapshot(snapshot);
-    let mut err = std::io::stderr().lock();
-    unknown.render(&mut err)?;
+    if !unknown.is_empty() {
+        let mut text = Vec::new();
+        unknown.render(&mut text)?;
+        printer.warn(String::from_utf8_lossy(&text).trim_end());
+    }
     if let Some(path) = &args.unknown_out {
-        writeln!(err, "wrote the form of unknown facts to {}: fill in value and evidence, then pass it to --attestations", path.display())?;
+        printer.status(format_args!(
+            "wrote the form of unknown facts to {}: fill in value and evidence, then pass it to --attestations",
+            path.display()
+        ));
     }
     Ok(())
 }

@@ -1,7 +1,6 @@
 //! The fleet modes of `collect` (--inventory) and `check` (--inventory/--snapshot-dir):
 //! they tie the inventory, the fleet collector, the judge and the fleet reports together.
 
-use std::io::IsTerminal;
 use std::path::Path;
 
 use anyhow::{bail, Result};
@@ -10,11 +9,12 @@ use hcx_preflight::collect::{CollectArgs, ProcessEnv};
 use hcx_preflight::fleet::collect::{collect_fleet_blocking, FleetCollectOptions};
 use hcx_preflight::fleet::{self, inventory_dir_inputs, judge_fleet, snapshot_dir_inputs, FleetPlan, Outcome};
 use hcx_preflight::inventory::Inventory;
-use hcx_preflight::report::{self, plural, RenderOptions};
+use hcx_preflight::fleet::EstateInput;
+use hcx_preflight::report::{self, plural};
 
 use super::args::FleetArgs;
 use super::check::CheckArgs;
-use super::{emit, ExitStatus};
+use super::{ExitStatus, Printer};
 
 fn load_selected(file: &Path, fleet: &FleetArgs) -> Result<Inventory> {
     let mut inv = Inventory::load(file)?;
@@ -25,36 +25,37 @@ fn load_selected(file: &Path, fleet: &FleetArgs) -> Result<Inventory> {
     Ok(inv)
 }
 
-fn options(inventory: &Path, base: &CollectArgs, fleet: &FleetArgs, out_dir: Option<&Path>) -> FleetCollectOptions {
+fn options(inventory: &Path, base: &CollectArgs, fleet: &FleetArgs, out_dir: Option<&Path>, printer: &Printer) -> FleetCollectOptions {
     FleetCollectOptions {
         base: base.clone(),
         jobs: usize::from(fleet.jobs),
         out_dir: out_dir.map(Path::to_path_buf),
-        progress: std::io::stderr().is_terminal(),
+        progress: printer.progress(),
         inventory: inventory.to_path_buf(),
     }
 }
 
 /// `collect --inventory FILE --out-dir DIR`: 0 when every estate was collected, 2 when
 /// any failed (each failure is on stderr and in the manifest; the others are written).
-pub fn collect(inventory: &Path, dir: &Path, base: &CollectArgs, fleet: &FleetArgs) -> Result<ExitStatus> {
+pub fn collect(inventory: &Path, dir: &Path, base: &CollectArgs, fleet: &FleetArgs, printer: &Printer) -> Result<ExitStatus> {
     let inv = load_selected(inventory, fleet)?;
     let selected: Vec<_> = inv.estates.iter().collect();
-    let inputs = collect_fleet_blocking(&selected, &options(inventory, base, fleet, Some(dir)), &ProcessEnv)?;
-    let failed = inputs.iter().filter(|i| matches!(i.source, fleet::Source::Failed { .. })).count();
-    eprintln!(
+    printer.collect_warnings(base);
+    let inputs = collect_fleet_blocking(&selected, &options(inventory, base, fleet, Some(dir), printer), &ProcessEnv)?;
+    let failed = report_failed_collections(&inputs, printer);
+    printer.status(format_args!(
         "wrote {} and {} to {}; {} failed",
         plural(inputs.len() - failed, "snapshot", "snapshots"),
         fleet::MANIFEST,
         dir.display(),
         plural(failed, "estate", "estates")
-    );
+    ));
     Ok(if failed > 0 { ExitStatus::Error } else { ExitStatus::Allowed })
 }
 
 /// `check --inventory FILE` (collect, then judge), `check --snapshot-dir DIR`, or both
 /// (the inventory's estates read from the directory).
-pub fn check(args: &CheckArgs) -> Result<ExitStatus> {
+pub fn check(args: &CheckArgs, printer: &Printer) -> Result<ExitStatus> {
     // Compile first: a policy set that does not compile stops before any request.
     let policies = args.policy.load()?;
     let inputs = match (&args.inventory, &args.snapshot_dir) {
@@ -65,7 +66,11 @@ pub fn check(args: &CheckArgs) -> Result<ExitStatus> {
         (Some(file), None) => {
             let inv = load_selected(file, &args.fleet)?;
             let selected: Vec<_> = inv.estates.iter().collect();
-            collect_fleet_blocking(&selected, &options(file, &args.collect, &args.fleet, args.out_dir.as_deref()), &ProcessEnv)?
+            printer.collect_warnings(&args.collect);
+            let opts = options(file, &args.collect, &args.fleet, args.out_dir.as_deref(), printer);
+            let inputs = collect_fleet_blocking(&selected, &opts, &ProcessEnv)?;
+            report_failed_collections(&inputs, printer);
+            inputs
         }
         (None, Some(dir)) => {
             let mut inputs = snapshot_dir_inputs(dir)?;
@@ -90,11 +95,22 @@ pub fn check(args: &CheckArgs) -> Result<ExitStatus> {
         &policies,
     );
     for e in report.estates.iter().filter(|e| e.outcome == Outcome::Undecided) {
-        eprintln!("estate {}: not decided: {}", e.name, e.blocker_text());
+        printer.warn(format_args!("estate {}: not decided: {}", e.name, e.blocker_text()));
     }
     let mut buf = Vec::new();
-    let color = args.output.is_none() && report::stdout_wants_color();
-    report::fleet::render(&report, args.format, RenderOptions { color }, &mut buf)?;
-    emit(args.output.as_deref(), &buf)?;
+    report::fleet::render(&report, args.format, printer.render_options(args.output.is_some()), &mut buf)?;
+    printer.emit(args.output.as_deref(), &buf)?;
     Ok(report.outcome().into())
+}
+
+/// Say which estates could not be collected (each is in the manifest too); their count.
+fn report_failed_collections(inputs: &[EstateInput], printer: &Printer) -> usize {
+    let mut failed = 0;
+    for input in inputs {
+        if let fleet::Source::Failed { stage: fleet::Stage::Collect, message } = &input.source {
+            printer.warn(format_args!("estate {}: collection failed: {message}", input.name));
+            failed += 1;
+        }
+    }
+    failed
 }

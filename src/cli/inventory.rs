@@ -8,7 +8,7 @@ use clap::Subcommand;
 use hcx_preflight::collect::ProcessEnv;
 use hcx_preflight::inventory::{Inventory, InventoryError};
 
-use super::{write_stdout, ExitStatus};
+use super::{ExitStatus, Printer};
 
 #[derive(Debug, Subcommand)]
 pub enum InventoryCommand {
@@ -21,14 +21,14 @@ pub enum InventoryCommand {
     },
 }
 
-pub fn inventory(cmd: InventoryCommand) -> Result<ExitStatus> {
+pub fn inventory(cmd: InventoryCommand, printer: &Printer) -> Result<ExitStatus> {
     match cmd {
-        InventoryCommand::Check { file } => inventory_check(&file),
+        InventoryCommand::Check { file } => inventory_check(&file, printer),
     }
 }
 
 /// `inventory check FILE`: 0 valid, 1 problems (all listed on stdout), 2 unreadable.
-fn inventory_check(file: &Path) -> Result<ExitStatus> {
+fn inventory_check(file: &Path, printer: &Printer) -> Result<ExitStatus> {
     let inv = match Inventory::load(file) {
         Ok(inv) => inv,
         Err(e @ InventoryError::Io { .. }) => return Err(e.into()),
@@ -39,7 +39,7 @@ fn inventory_check(file: &Path) -> Result<ExitStatus> {
                 text.push_str(&format!("{}: {p}\n", file.display()));
             }
             text.push_str(&format!("{}\n", hcx_preflight::report::plural(problems.len(), "problem", "problems")));
-            write_stdout(text.as_bytes())?;
+            printer.stdout(text.as_bytes())?;
             return Ok(ExitStatus::Denied);
         }
     };
@@ -57,10 +57,10 @@ fn inventory_check(file: &Path) -> Result<ExitStatus> {
     }
     let sites: usize = inv.estates.iter().map(|e| e.sites.len()).sum();
     text.push_str(&format!("ok: {} estates, {sites} sites\n", inv.estates.len()));
-    write_stdout(text.as_bytes())?;
+    printer.stdout(text.as_bytes())?;
     // Not an error: the inventory may be meant for another machine.
     for var in inv.unset_variables(&ProcessEnv) {
-        eprintln!("note: credential variable {var} is not set here");
+        printer.status(format_args!("note: credential variable {var} is not set here"));
     }
     Ok(ExitStatus::Allowed)
 }

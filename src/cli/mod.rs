@@ -11,17 +11,16 @@ mod fleet;
 mod inventory;
 mod plan;
 mod policy;
+mod printer;
 mod schema;
 mod upgrade;
 mod verify;
 
-use std::io::Write;
-use std::path::Path;
-
-use anyhow::{Context, Result};
+use anyhow::Result;
 use clap::{Args, Parser, Subcommand};
 
 pub use exit::ExitStatus;
+pub use printer::Printer;
 
 /// Policy-as-code pre-flight checks for VMware HCX upgrades.
 ///
@@ -39,8 +38,18 @@ pub struct Cli {
 #[derive(Debug, Args)]
 pub struct GlobalArgs {
     /// Say more on stderr (`check`: which engine evaluated, and why not the compiled VM).
-    #[arg(long, short, global = true)]
+    #[arg(long, short, global = true, conflicts_with = "quiet")]
     pub verbose: bool,
+    /// Say nothing on stderr but warnings and errors (no progress, no `wrote FILE`).
+    #[arg(long, short, global = true)]
+    pub quiet: bool,
+    /// When to colour the output: on a terminal (auto: not with NO_COLOR or TERM=dumb),
+    /// always, or never.
+    #[arg(long, value_enum, value_name = "WHEN", default_value = "auto", global = true)]
+    pub color: printer::ColorChoice,
+    /// Draw tables with ASCII characters only (also when TERM=dumb).
+    #[arg(long, global = true)]
+    pub ascii: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -67,31 +76,20 @@ pub enum Command {
 }
 
 /// Run a parsed command line.
-pub fn run(cli: Cli) -> Result<ExitStatus> {
+pub fn run(cli: Cli, printer: &Printer) -> Result<ExitStatus> {
     match cli.command {
-        Command::Check(args) => check::check(args, &cli.global),
-        Command::Plan(cmd) => plan::plan_cmd(cmd),
-        Command::Upgrade(cmd) => upgrade::upgrade(cmd),
-        Command::Verify(cmd) => verify::verify(cmd),
-        Command::Collect(cmd) => collect::collect(cmd),
-        Command::Inventory(cmd) => inventory::inventory(cmd),
-        Command::Schema => schema::schema(),
+        Command::Check(args) => check::check(args, printer),
+        Command::Plan(cmd) => plan::plan_cmd(cmd, printer),
+        Command::Upgrade(cmd) => upgrade::upgrade(cmd, printer),
+        Command::Verify(cmd) => verify::verify(cmd, printer),
+        Command::Collect(cmd) => collect::collect(cmd, printer),
+        Command::Inventory(cmd) => inventory::inventory(cmd, printer),
+        Command::Schema => schema::schema(printer),
         Command::Policy(cmd) => policy::policy(cmd),
     }
 }
 
-/// Write to a file atomically, or to stdout.
-pub fn emit(path: Option<&Path>, bytes: &[u8]) -> Result<()> {
-    match path {
-        Some(p) => hcx_preflight::fsutil::write_atomic(p, bytes).with_context(|| format!("cannot write {}", p.display())),
-        None => write_stdout(bytes),
-    }
-}
-
-/// Write to stdout. A closed pipe (`| head`) is an `Err` like any other here; `main`
-/// ends quietly on it.
+/// Write to stdout (for the `policy` commands, until they take the [`Printer`]).
 pub fn write_stdout(bytes: &[u8]) -> Result<()> {
-    let mut out = std::io::stdout().lock();
-    out.write_all(bytes).and_then(|_| out.flush())?;
-    Ok(())
+    Printer::write_stdout(bytes)
 }

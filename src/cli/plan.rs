@@ -12,7 +12,7 @@ use hcx_preflight::version::HcxVersion;
 
 use super::args::{parse_version, PolicyArgs};
 use super::collect::collect_now;
-use super::{emit, ExitStatus};
+use super::{ExitStatus, Printer};
 
 #[derive(Debug, Args)]
 pub struct PlanCmd {
@@ -41,10 +41,10 @@ pub struct PlanCmd {
     pub policy: PolicyArgs,
 }
 
-pub fn plan_cmd(cmd: PlanCmd) -> Result<ExitStatus> {
+pub fn plan_cmd(cmd: PlanCmd, printer: &Printer) -> Result<ExitStatus> {
     let loaded = match &cmd.snapshot {
         Some(path) => LoadedSnapshot::from_file(path)?,
-        None => LoadedSnapshot::from_snapshot(collect_now(&cmd.collect)?),
+        None => LoadedSnapshot::from_snapshot(collect_now(&cmd.collect, printer)?),
     };
     let policies = cmd.policy.load()?;
     let req = hcx_preflight::route::RouteRequest {
@@ -57,6 +57,6 @@ pub fn plan_cmd(cmd: PlanCmd) -> Result<ExitStatus> {
     let route = hcx_preflight::route::plan_route(&loaded, &req, &policies)?;
     let mut buf = Vec::new();
     hcx_preflight::route::render::render(&route, cmd.format, &mut buf)?;
-    emit(cmd.output.as_deref(), &buf)?;
+    printer.emit(cmd.output.as_deref(), &buf)?;
     Ok(route.decision.into())
 }

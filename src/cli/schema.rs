@@ -2,11 +2,11 @@
 
 use anyhow::Result;
 
-use super::{write_stdout, ExitStatus};
+use super::{ExitStatus, Printer};
 
-pub fn schema() -> Result<ExitStatus> {
+pub fn schema(printer: &Printer) -> Result<ExitStatus> {
     let mut text = serde_json::to_string_pretty(&hcx_preflight::snapshot::Snapshot::json_schema())?;
     text.push('\n');
-    write_stdout(text.as_bytes())?;
+    printer.stdout(text.as_bytes())?;
     Ok(ExitStatus::Allowed)
 }

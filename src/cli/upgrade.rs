@@ -11,7 +11,7 @@ use hcx_preflight::plan::Phase;
 use hcx_preflight::version::HcxVersion;
 
 use super::args::{parse_version, GateArgs};
-use super::ExitStatus;
+use super::{ExitStatus, Printer};
 
 /// The phases `upgrade` gates.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -30,6 +30,8 @@ pub struct UpgradeCmd {
     /// versions; instead of --target.
     #[arg(long, value_name = "VERSION", value_parser = parse_version, conflicts_with_all = ["target", "phase"])]
     pub to: Option<HcxVersion>,
+    /// Which upgrade to gate: the managers' (then started, followed and verified), or the
+    /// Service Mesh's (gated only: no public API starts it).
     #[arg(long, value_enum, default_value = "managers")]
     pub phase: UpgradePhase,
     /// Judge and show the plan, send nothing to HCX.
@@ -60,7 +62,7 @@ pub struct UpgradeCmd {
     pub upgrade_timeout: Duration,
 }
 
-pub fn upgrade(cmd: UpgradeCmd) -> Result<ExitStatus> {
+pub fn upgrade(cmd: UpgradeCmd, printer: &Printer) -> Result<ExitStatus> {
     let route = cmd.to.is_some();
     let opts = hcx_preflight::upgrade::UpgradeOptions {
         gate: cmd.gate.options("upgrade", cmd.to)?,
@@ -77,10 +79,12 @@ pub fn upgrade(cmd: UpgradeCmd) -> Result<ExitStatus> {
         return_timeout: cmd.return_timeout,
         upgrade_timeout: cmd.upgrade_timeout,
     };
+    printer.collect_warnings(&cmd.gate.collect);
+    let (creds, reporter) = (printer.credentials(), printer.gate_reporter(cmd.gate.format));
     let result = if route {
-        hcx_preflight::route::execute::run_route(&opts)?
+        hcx_preflight::route::execute::run_route(&opts, &creds, &reporter)?
     } else {
-        hcx_preflight::upgrade::run_upgrade(&opts)?
+        hcx_preflight::upgrade::run_upgrade(&opts, &creds, &reporter)?
     };
     Ok(result.into())
 }

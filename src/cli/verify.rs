@@ -8,7 +8,7 @@ use clap::Args;
 use hcx_preflight::plan::Phase;
 
 use super::args::GateArgs;
-use super::ExitStatus;
+use super::{ExitStatus, Printer};
 
 /// What `verify` checks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -32,7 +32,7 @@ pub struct VerifyCmd {
     pub wait: Duration,
 }
 
-pub fn verify(cmd: VerifyCmd) -> Result<ExitStatus> {
+pub fn verify(cmd: VerifyCmd, printer: &Printer) -> Result<ExitStatus> {
     let opts = hcx_preflight::upgrade::VerifyOptions {
         gate: cmd.gate.options("verify", None)?,
         phase: match cmd.phase {
@@ -41,5 +41,7 @@ pub fn verify(cmd: VerifyCmd) -> Result<ExitStatus> {
         },
         wait: cmd.wait,
     };
-    Ok(hcx_preflight::upgrade::run_verify(&opts)?.into())
+    printer.collect_warnings(&cmd.gate.collect);
+    let (creds, reporter) = (printer.credentials(), printer.gate_reporter(cmd.gate.format));
+    Ok(hcx_preflight::upgrade::run_verify(&opts, &creds, &reporter)?.into())
 }

@@ -32,7 +32,6 @@ mod session;
 pub mod system_upgrade;
 pub mod unknown;
 
-use std::io::IsTerminal;
 use std::path::Path;
 use std::time::Duration;
 
@@ -44,7 +43,7 @@ pub use args::{CollectArgs, SiteSpec};
 pub use attest::Attestation;
 pub use error::CollectError;
 pub use http::MAX_BODY_BYTES;
-pub use secret::{env_site_name, CredentialSource, ProcessEnv, Secret};
+pub use secret::{env_site_name, CredentialSource, Credentials, ProcessEnv, Secret};
 pub use crate::api::{map_status, map_tunnel, SSO_NOT_READY};
 // The shared API modules under their collector names, for the resource-family files.
 use crate::api::{inferred, paths};
@@ -56,26 +55,17 @@ use session::AdminAccess;
 
 use crate::snapshot::{Collector, Manager, Role, Site, Snapshot, SCHEMA_VERSION};
 
-/// Collect with the process environment's credentials, on a runtime of its own.
-/// Must not be called from inside an async runtime; use [`collect`] there.
-pub fn collect_blocking(args: &CollectArgs, progress: bool) -> Result<Snapshot, CollectError> {
-    runtime()?.block_on(collect(args, progress))
-}
-
-/// Collect with the process environment's credentials (and a prompt on a terminal).
-pub async fn collect(args: &CollectArgs, progress: bool) -> Result<Snapshot, CollectError> {
-    collect_with(args, progress, &ProcessEnv).await
+/// Collect with credentials from `creds`, on a runtime of its own (`progress`: show a
+/// spinner on stderr; the caller decides whether stderr is a terminal). Must not be called
+/// from inside an async runtime; use [`collect_with`] there.
+pub fn collect_blocking(args: &CollectArgs, progress: bool, creds: &dyn CredentialSource) -> Result<Snapshot, CollectError> {
+    runtime().map_err(CollectError::Runtime)?.block_on(collect_with(args, progress, creds))
 }
 
 /// Collect and write the snapshot atomically to `out` (and the form of what could not be
 /// read to `--unknown-out`); returns the snapshot. On any error nothing is written.
-pub fn run_collect(args: &CollectArgs, out: &Path) -> Result<Snapshot, CollectError> {
-    run_collect_with(args, out, &ProcessEnv)
-}
-
-/// [`run_collect`] with credentials from `creds` instead of the process environment.
-pub fn run_collect_with(args: &CollectArgs, out: &Path, creds: &dyn CredentialSource) -> Result<Snapshot, CollectError> {
-    let snapshot = runtime()?.block_on(collect_with(args, true, creds))?;
+pub fn run_collect_with(args: &CollectArgs, out: &Path, progress: bool, creds: &dyn CredentialSource) -> Result<Snapshot, CollectError> {
+    let snapshot = collect_blocking(args, progress, creds)?;
     crate::fsutil::write_atomic(out, snapshot.to_json_pretty().as_bytes()).map_err(|source| CollectError::Write {
         path: out.to_path_buf(),
         source,
@@ -97,17 +87,28 @@ pub fn write_unknown_form(args: &CollectArgs, snapshot: &Snapshot) -> Result<(),
     }
 }
 
-fn runtime() -> Result<tokio::runtime::Runtime, CollectError> {
-    tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .map_err(CollectError::Runtime)
+/// What the operator must be told before a collection with `args` (the command layer
+/// prints it): `--insecure`.
+pub fn warnings(args: &CollectArgs) -> Vec<&'static str> {
+    let mut out = Vec::new();
+    if args.insecure {
+        out.push(
+            "WARNING: --insecure: TLS certificates are NOT verified; anyone on the network path can read the \
+             credentials and forge every answer. The snapshot records collector.insecure_tls = true.",
+        );
+    }
+    out
+}
+
+/// The one async runtime builder of every blocking entry point (collect, fleet, upgrade).
+pub fn runtime() -> std::io::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread().enable_all().build()
 }
 
 /// Everything checked before the first request: site names, attestations, CA files.
 pub(crate) fn prepare(args: &CollectArgs) -> Result<(Vec<Attestation>, HttpOptions), CollectError> {
     if args.sites.is_empty() {
-        return Err(CollectError::Site("at least one --site NAME=URL is required".into()));
+        return Err(CollectError::Site("name at least one HCX Manager with --site NAME=URL".into()));
     }
     let mut names = std::collections::BTreeSet::new();
     for s in &args.sites {
@@ -148,7 +149,7 @@ pub fn read_attestations(args: &CollectArgs) -> Result<Vec<attest::Attestation>,
 }
 
 fn progress_bar(wanted: bool) -> indicatif::ProgressBar {
-    if !(wanted && std::io::stderr().is_terminal()) {
+    if !wanted {
         return indicatif::ProgressBar::hidden();
     }
     let pb = indicatif::ProgressBar::new_spinner();
@@ -160,29 +161,29 @@ fn progress_bar(wanted: bool) -> indicatif::ProgressBar {
     pb
 }
 
-/// Collect with credentials from `creds`. The core of every other entry point.
+/// Collect with credentials from `creds` (resolved now, `--password-stdin` read now).
 pub async fn collect_with(
     args: &CollectArgs,
     progress: bool,
     creds: &dyn CredentialSource,
 ) -> Result<Snapshot, CollectError> {
+    prepare(args)?;
+    let credentials = Credentials::resolve(args, creds)?;
+    collect_resolved(args, progress, &credentials).await
+}
+
+/// Collect with credentials resolved before. The core of every other entry point.
+pub async fn collect_resolved(
+    args: &CollectArgs,
+    progress: bool,
+    credentials: &Credentials,
+) -> Result<Snapshot, CollectError> {
     let (attestations, opts) = prepare(args)?;
-    let stdin_password = if args.password_stdin {
-        Some(secret::read_stdin_line()?)
-    } else {
-        None
-    };
     let credentials = args
         .sites
         .iter()
-        .map(|s| secret::resolve(creds, &s.name, stdin_password.as_ref()))
+        .map(|s| credentials.site(&s.name))
         .collect::<Result<Vec<_>, _>>()?;
-    if args.insecure {
-        eprintln!(
-            "WARNING: --insecure: TLS certificates are NOT verified; anyone on the network path can read the \
-             credentials and forge every answer. The snapshot records collector.insecure_tls = true."
-        );
-    }
     let client = http::build_client(&opts).map_err(|message| match args.ca_cert.first() {
         Some(path) => CollectError::CaCert {
             path: path.clone(),

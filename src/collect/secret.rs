@@ -1,9 +1,11 @@
-//! Credentials: where they come from (environment, an interactive prompt, or one line on
-//! stdin; never argv) and the [`Secret`] type that keeps them out of every `Debug`,
-//! `Display` and error message. Nothing in this module writes a secret anywhere.
+//! Credentials: where they come from (environment, one line on stdin, or a question the
+//! command layer asks on a terminal; never argv), resolved once per run ([`Credentials`]),
+//! and the [`Secret`] type that keeps them out of every `Debug`, `Display` and error
+//! message. Nothing in this module writes anything anywhere.
 
 use std::fmt;
-use std::io::{BufRead, IsTerminal};
+use std::collections::BTreeMap;
+use std::io::BufRead;
 
 use super::error::CollectError;
 
@@ -35,18 +37,18 @@ impl fmt::Display for Secret {
     }
 }
 
-/// Where credentials come from: the process environment (and a prompt on a terminal), or
-/// in tests a fixed map.
+/// Where credentials come from: the process environment, in tests a fixed map, and in the
+/// command layer the environment plus questions on a terminal.
 pub trait CredentialSource: Send + Sync {
     /// The value of an environment variable.
     fn var(&self, name: &str) -> Option<String>;
-    /// Whether the user can be asked (stdin is a terminal).
-    fn interactive(&self) -> bool {
-        false
+    /// Ask the operator (`hidden`: a password, not echoed). `None`: nobody can be asked.
+    fn ask(&self, _question: &str, _hidden: bool) -> Option<std::io::Result<String>> {
+        None
     }
 }
 
-/// The real environment; prompts when stdin is a terminal.
+/// The real environment (asks nobody).
 #[derive(Debug, Clone, Copy, Default)]
 pub struct ProcessEnv;
 
@@ -54,12 +56,9 @@ impl CredentialSource for ProcessEnv {
     fn var(&self, name: &str) -> Option<String> {
         std::env::var(name).ok()
     }
-    fn interactive(&self) -> bool {
-        std::io::stdin().is_terminal()
-    }
 }
 
-impl CredentialSource for std::collections::BTreeMap<String, String> {
+impl CredentialSource for BTreeMap<String, String> {
     fn var(&self, name: &str) -> Option<String> {
         self.get(name).cloned()
     }
@@ -113,19 +112,40 @@ pub fn read_stdin_line() -> Result<Secret, CollectError> {
     Ok(Secret(pw))
 }
 
-fn prompt_line(question: &str) -> Result<String, CollectError> {
-    eprint!("{question}");
-    let mut s = String::new();
-    std::io::stdin()
-        .lock()
-        .read_line(&mut s)
-        .map_err(|e| CollectError::Credentials(format!("cannot read from the terminal: {e}")))?;
-    Ok(s.trim().to_string())
+/// Ask `src`; `Ok(None)` when nobody can be asked.
+fn ask(src: &dyn CredentialSource, question: &str, hidden: bool) -> Result<Option<String>, CollectError> {
+    match src.ask(question, hidden) {
+        None => Ok(None),
+        Some(Ok(answer)) => Ok(Some(answer.trim_end_matches(['\n', '\r']).to_string())),
+        Some(Err(e)) => Err(CollectError::Credentials(format!("cannot read from the terminal: {e}"))),
+    }
 }
 
-fn prompt_secret(question: &str) -> Result<String, CollectError> {
-    rpassword::prompt_password(question)
-        .map_err(|e| CollectError::Credentials(format!("cannot read a password from the terminal: {e}")))
+/// The credentials of every site of a run, resolved once: a run that collects twice and
+/// then logs in to appliance management (`upgrade`) reads stdin and asks only once.
+#[derive(Debug, Clone, Default)]
+pub struct Credentials {
+    sites: BTreeMap<String, SiteCredentials>,
+}
+
+impl Credentials {
+    /// Resolve the credentials of every `--site` (the `--password-stdin` line read here).
+    pub fn resolve(args: &super::CollectArgs, src: &dyn CredentialSource) -> Result<Self, CollectError> {
+        let stdin_password = if args.password_stdin { Some(read_stdin_line()?) } else { None };
+        let sites = args
+            .sites
+            .iter()
+            .map(|s| Ok((s.name.clone(), resolve(src, &s.name, stdin_password.as_ref())?)))
+            .collect::<Result<_, CollectError>>()?;
+        Ok(Credentials { sites })
+    }
+
+    /// The credentials of one site (resolved by [`Credentials::resolve`]).
+    pub fn site(&self, name: &str) -> Result<&SiteCredentials, CollectError> {
+        self.sites
+            .get(name)
+            .ok_or_else(|| CollectError::Credentials(format!("no credentials were resolved for site {name}")))
+    }
 }
 
 /// Resolve the credentials of one site. Per-site variables (`HCX_<SITE>_PASSWORD`, ...)
@@ -138,8 +158,9 @@ pub fn resolve(
     let upper = env_site_name(site);
     let username = match lookup(src, site, "USERNAME") {
         Some(u) => u,
-        None if src.interactive() => prompt_line(&format!("HCX Manager user (vSphere SSO) for site {site}: "))?,
-        None => String::new(),
+        None => ask(src, &format!("HCX Manager user (vSphere SSO) for site {site}: "), false)?
+            .map(|u| u.trim().to_string())
+            .unwrap_or_default(),
     };
     if username.is_empty() {
         return Err(CollectError::Credentials(format!(
@@ -152,8 +173,7 @@ pub fn resolve(
         (None, Some(p)) => p.expose().to_string(),
         (None, None) => match src.var("HCX_PASSWORD").filter(|v| !v.is_empty()) {
             Some(p) => p,
-            None if src.interactive() => prompt_secret(&format!("Password of {username} for site {site}: "))?,
-            None => String::new(),
+            None => ask(src, &format!("Password of {username} for site {site}: "), true)?.unwrap_or_default(),
         },
     };
     if password.is_empty() {
@@ -164,13 +184,12 @@ pub fn resolve(
     let admin_username = lookup(src, site, "ADMIN_USERNAME").unwrap_or_else(|| "admin".to_string());
     let admin_password = match lookup(src, site, "ADMIN_PASSWORD") {
         Some(p) => Some(p),
-        None if src.interactive() => {
-            let p = prompt_secret(&format!(
-                "Appliance management password of {admin_username} for site {site} (empty: skip port 9443): "
-            ))?;
-            (!p.is_empty()).then_some(p)
-        }
-        None => None,
+        None => ask(
+            src,
+            &format!("Appliance management password of {admin_username} for site {site} (empty: skip port 9443): "),
+            true,
+        )?
+        .filter(|p| !p.is_empty()),
     };
     Ok(SiteCredentials {
         username,
@@ -183,7 +202,6 @@ pub fn resolve(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::collections::BTreeMap;
 
     fn env(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
         pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()

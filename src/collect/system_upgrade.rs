@@ -16,13 +16,54 @@ use super::http::{self, Api, FetchError};
 use super::inferred::upgrade_api;
 use super::secret::SiteCredentials;
 use super::session::{self, AdminAccess};
-use super::{prepare, CollectArgs, CredentialSource, SiteSpec};
+use super::{prepare, CollectArgs, Credentials, SiteSpec};
+
+/// The state word of an upgrade, as the API spells it (upper case).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum UpgradeState {
+    NotStarted,
+    Queued,
+    InProgress,
+    Success,
+    Failed,
+    /// A word this tool does not know, kept as given (upper-cased).
+    Other(String),
+}
+
+impl UpgradeState {
+    fn parse(word: &str) -> Self {
+        match word.to_ascii_uppercase().as_str() {
+            "NOT_STARTED" => UpgradeState::NotStarted,
+            "QUEUED" => UpgradeState::Queued,
+            "IN_PROGRESS" => UpgradeState::InProgress,
+            "SUCCESS" => UpgradeState::Success,
+            "FAILED" => UpgradeState::Failed,
+            other => UpgradeState::Other(other.to_string()),
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        match self {
+            UpgradeState::NotStarted => "NOT_STARTED",
+            UpgradeState::Queued => "QUEUED",
+            UpgradeState::InProgress => "IN_PROGRESS",
+            UpgradeState::Success => "SUCCESS",
+            UpgradeState::Failed => "FAILED",
+            UpgradeState::Other(word) => word,
+        }
+    }
+}
+
+impl std::fmt::Display for UpgradeState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
 
 /// The status of an upgrade as the manager reports it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct UpgradeStatus {
-    /// NOT_STARTED, QUEUED, IN_PROGRESS, SUCCESS, FAILED (other words are kept as given).
-    pub status: String,
+    pub status: UpgradeState,
     pub message: Option<String>,
     pub progress: Option<f64>,
     pub current_version: Option<String>,
@@ -41,7 +82,7 @@ impl UpgradeStatus {
     fn from_json(v: &Value) -> Option<Self> {
         let text = |v: &Value| v.as_str().map(str::to_string).filter(|s| !s.is_empty());
         Some(UpgradeStatus {
-            status: v.get("status").and_then(|s| s.as_str())?.to_ascii_uppercase(),
+            status: UpgradeState::parse(v.get("status").and_then(|s| s.as_str())?),
             message: v.get("message").and_then(text),
             progress: v.get("progress").and_then(|p| p.as_f64()),
             current_version: v.get("currentVersion").and_then(text),
@@ -63,7 +104,7 @@ impl UpgradeStatus {
 
     /// The sub-tasks that failed, for messages.
     pub fn failed_sub_tasks(&self) -> Vec<&SubTask> {
-        self.sub_tasks.iter().filter(|t| t.status.eq_ignore_ascii_case("FAILED")).collect()
+        self.sub_tasks.iter().filter(|t| UpgradeState::parse(&t.status) == UpgradeState::Failed).collect()
     }
 }
 
@@ -71,8 +112,8 @@ impl UpgradeStatus {
 /// What the read-only probe of a dry run found: whether `start` would be accepted.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Probe {
-    /// The System Upgrade API answers (its current status word).
-    Offered(String),
+    /// The System Upgrade API answers (its current state).
+    Offered(UpgradeState),
     /// This release has no System Upgrade API (HTTP status): upgrade in the UI.
     NotOffered(u16),
 }
@@ -113,13 +154,13 @@ pub struct UpgradeClient {
     admin: Mutex<Api>,
 }
 
-/// Log in to appliance management of every site (credentials as `collect` resolves them).
-pub async fn connect(args: &CollectArgs, creds: &dyn CredentialSource) -> Result<Vec<UpgradeClient>, UpgradeError> {
+/// Log in to appliance management of every site (with the run's resolved credentials).
+pub async fn connect(args: &CollectArgs, creds: &Credentials) -> Result<Vec<UpgradeClient>, UpgradeError> {
     let (_, opts) = prepare(args)?;
     let client = http::build_client(&opts).map_err(CollectError::Client)?;
     let mut out = Vec::new();
     for spec in &args.sites {
-        let c = super::secret::resolve(creds, &spec.name, None)?;
+        let c = creds.site(&spec.name)?.clone();
         let base = Api::new(client.clone(), spec.admin_url.clone(), &opts, indicatif::ProgressBar::hidden());
         let admin = login(&base, spec, &c).await?;
         out.push(UpgradeClient {
@@ -271,7 +312,7 @@ mod tests {
         let v = json!({"status": "failed", "message": "Pre-upgrade validation failed", "progress": 10,
             "currentVersion": "9.0.0.0", "subTasks": [{"state": "PRE_UPGRADE_VALIDATION", "status": "FAILED", "message": "disk"}]});
         let s = UpgradeStatus::from_json(&v).unwrap();
-        assert_eq!(s.status, "FAILED");
+        assert_eq!(s.status, UpgradeState::Failed);
         assert_eq!(s.failed_sub_tasks()[0].state, "PRE_UPGRADE_VALIDATION");
         assert_eq!(UpgradeStatus::from_json(&json!({"progress": 1})), None);
     }

@@ -5,9 +5,8 @@
 //! unset credential variable) is recorded with its error and the others go on. The
 //! manifest (`fleet.json`) is written last, atomically.
 //!
-//! Progress (estates done / failed / in flight) goes to stderr only when it is a terminal.
+//! Progress (estates done / failed / in flight) goes to stderr when the caller asks for it.
 
-use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
@@ -31,7 +30,7 @@ pub struct FleetCollectOptions {
     pub jobs: usize,
     /// Write `<estate>.json` and the manifest here (else keep the snapshots in memory).
     pub out_dir: Option<PathBuf>,
-    /// Show progress when stderr is a terminal.
+    /// Show a progress bar on stderr (the caller decides: a terminal, not `--quiet`).
     pub progress: bool,
     /// The inventory file (recorded in the manifest).
     pub inventory: PathBuf,
@@ -64,9 +63,7 @@ pub fn collect_fleet_blocking(
     opts: &FleetCollectOptions,
     creds: &dyn CredentialSource,
 ) -> Result<Vec<EstateInput>, FleetCollectError> {
-    tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
+    crate::collect::runtime()
         .map_err(FleetCollectError::Runtime)?
         .block_on(collect_fleet(estates, opts, creds))
 }
@@ -78,7 +75,7 @@ struct Counters {
 }
 
 fn progress_bar(wanted: bool, total: usize) -> indicatif::ProgressBar {
-    if !(wanted && std::io::stderr().is_terminal()) {
+    if !wanted {
         return indicatif::ProgressBar::hidden();
     }
     let pb = indicatif::ProgressBar::new(total as u64);
@@ -139,7 +136,6 @@ pub async fn collect_fleet(
                     }
                     Err(message) => {
                         counters.failed.fetch_add(1, Ordering::Relaxed);
-                        pb.suspend(|| eprintln!("estate {}: collection failed: {message}", estate.name));
                         (
                             Source::Failed {
                                 stage: Stage::Collect,

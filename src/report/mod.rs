@@ -38,11 +38,25 @@ pub enum Format {
     Html,
 }
 
-/// Options that affect rendering only.
-#[derive(Debug, Clone, Copy, Default)]
+/// Options that affect rendering only (the command layer's printer decides them).
+#[derive(Debug, Clone, Copy)]
 pub struct RenderOptions {
     /// ANSI colour (only on a terminal, never with NO_COLOR).
     pub color: bool,
+    /// The width of the table format (80 unless stdout is a wider terminal or `COLUMNS` says).
+    pub width: u16,
+    /// Tables drawn with ASCII characters only.
+    pub ascii: bool,
+}
+
+impl Default for RenderOptions {
+    fn default() -> Self {
+        RenderOptions {
+            color: false,
+            width: 80,
+            ascii: false,
+        }
+    }
 }
 
 /// One rule of the catalog as the reports show it.
@@ -155,11 +169,4 @@ pub fn render(decision: &Decision, format: Format, opts: RenderOptions, ctx: &Re
 /// `1 finding`, `2 findings`: a count with its noun in the right number.
 pub fn plural(n: usize, one: &str, many: &str) -> String {
     format!("{n} {}", if n == 1 { one } else { many })
-}
-
-/// Colour on stdout: a terminal, and NO_COLOR unset or empty.
-pub fn stdout_wants_color() -> bool {
-    use std::io::IsTerminal;
-    let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
-    !no_color && io::stdout().is_terminal()
 }

@@ -13,27 +13,22 @@
 //!
 //! The audit log gets one line for the planned route and the lines of each hop.
 
-use std::io::IsTerminal;
-
 use anyhow::Result;
 
+use crate::audit::AuditResult;
 use crate::check::LoadedSnapshot;
-use crate::collect;
+use crate::collect::CredentialSource;
 use crate::findings::Verdict;
 use crate::plan;
-use crate::upgrade::{self, Audit, GateOptions, GateResult, UpgradeOptions};
+use crate::upgrade::{self, Audit, Event, GateOptions, GateResult, Reporter, Session, UpgradeOptions};
 
-use super::render::{render, RouteFormat};
 use super::{plan_route, Route, RouteRequest};
 
 /// `hcx-preflight upgrade --to VERSION` (`o.gate.target` is the final version).
-pub fn run_route(o: &UpgradeOptions) -> Result<GateResult> {
+pub fn run_route(o: &UpgradeOptions, src: &dyn CredentialSource, reporter: &dyn Reporter) -> Result<GateResult> {
     let g = &o.gate;
-    let creds = upgrade::credentials(&g.collect)?;
-    let mut args = g.collect.clone();
-    args.password_stdin = false;
-    let rt = upgrade::runtime()?;
-    let snapshot = rt.block_on(collect::collect_with(&args, std::io::stderr().is_terminal(), &creds))?;
+    let session = Session::start(&g.collect, src, reporter)?;
+    let snapshot = session.collect(&session.args)?;
     let req = RouteRequest {
         target: g.target.clone(),
         evaluated_at: plan::now(),
@@ -42,10 +37,8 @@ pub fn run_route(o: &UpgradeOptions) -> Result<GateResult> {
         policy_words: g.policy_words.clone(),
     };
     let route = plan_route(&LoadedSnapshot::from_snapshot(snapshot), &req, &g.policies)?;
-    let mut buf = Vec::new();
-    render(&route, RouteFormat::Table, &mut buf)?;
-    upgrade::write_stdout(&buf)?;
-    let audit = |phase: &'static str, target: String, result: &str, message: String| {
+    reporter.route(&route)?;
+    let audit = |phase: &'static str, target: String, result: AuditResult, message: String| {
         Audit {
             log: &g.audit,
             command: "upgrade",
@@ -59,17 +52,17 @@ pub fn run_route(o: &UpgradeOptions) -> Result<GateResult> {
     audit(
         "route",
         final_version.clone(),
-        if o.dry_run { "route-dry-run" } else { "route-planned" },
+        if o.dry_run { AuditResult::RouteDryRun } else { AuditResult::RoutePlanned },
         format!("{}; first step {}", route.summary(), verdict_word(route.decision)),
     )?;
     let continue_cmd = route.continue_command.clone();
 
     let Some(hop) = route.hops.first() else {
-        eprintln!("the route is complete: every manager and appliance is on {final_version}");
+        reporter.event(Event::RouteComplete(final_version));
         return Ok(GateResult::Allowed);
     };
     if o.dry_run {
-        eprintln!("dry run: nothing was sent to HCX; the next step would be {}", next_step(&route));
+        reporter.event(Event::RouteDryRun(next_step(&route)));
         return Ok(if route.decision == Verdict::Allow { GateResult::Allowed } else { GateResult::Denied });
     }
 
@@ -84,13 +77,10 @@ pub fn run_route(o: &UpgradeOptions) -> Result<GateResult> {
             hop.steps[1].commands.join("\n  "),
             if more { format!("and continue the route with:\n  {continue_cmd}") } else { "and the route is complete.".into() }
         );
-        audit("service-mesh", hop.to.clone(), if more { "refused-mesh-lagging" } else { "mesh-step-by-hand" }, text.clone())?;
-        if more {
-            eprintln!("refused: no managers hop while the Service Mesh lags its managers; {text}");
-            return Ok(GateResult::Denied);
-        }
-        eprintln!("{text}");
-        return Ok(GateResult::Allowed);
+        let result = if more { AuditResult::RefusedMeshLagging } else { AuditResult::MeshStepByHand };
+        audit("service-mesh", hop.to.clone(), result, text.clone())?;
+        reporter.event(Event::ByHand { refused: more, text });
+        return Ok(if more { GateResult::Denied } else { GateResult::Allowed });
     }
 
     let managers = &hop.steps[0];
@@ -99,8 +89,8 @@ pub fn run_route(o: &UpgradeOptions) -> Result<GateResult> {
     if !by_hand.is_empty() {
         // The route's first judgement is the live one: this hop judged on the estate as collected.
         if gate.decision == Verdict::Deny {
-            audit("managers", hop.to.clone(), "denied", format!("hop {} to {}: denied on the live estate", hop.index, hop.to))?;
-            eprintln!("denied: hop {} to {} is blocked (see its gate above); no change was sent to HCX", hop.index, hop.to);
+            audit("managers", hop.to.clone(), AuditResult::Denied, format!("hop {} to {}: denied on the live estate", hop.index, hop.to))?;
+            reporter.event(Event::HopDenied { index: hop.index, to: hop.to.clone() });
             return Ok(GateResult::Denied);
         }
         let text = format!(
@@ -113,12 +103,12 @@ pub fn run_route(o: &UpgradeOptions) -> Result<GateResult> {
             hop.to,
             hop.steps[1].commands.join("\n  ")
         );
-        audit("managers", hop.to.clone(), "ui-required", text.clone())?;
-        eprintln!("{text}");
+        audit("managers", hop.to.clone(), AuditResult::UiRequired, text.clone())?;
+        reporter.event(Event::ByHand { refused: false, text });
         return Ok(GateResult::Allowed);
     }
 
-    eprintln!("hop {} of the route: upgrading the managers to {}", hop.index, hop.to);
+    reporter.event(Event::HopStarting { index: hop.index, to: hop.to.clone() });
     let hop_target = crate::version::HcxVersion::parse(&hop.to)?;
     let hop_opts = UpgradeOptions {
         gate: GateOptions {
@@ -126,7 +116,6 @@ pub fn run_route(o: &UpgradeOptions) -> Result<GateResult> {
             target: hop_target,
             fail_on: g.fail_on,
             policies: g.policies.clone(),
-            format: g.format,
             poll_interval: g.poll_interval,
             audit: g.audit.clone(),
             policy_words: g.policy_words.clone(),
@@ -141,22 +130,21 @@ pub fn run_route(o: &UpgradeOptions) -> Result<GateResult> {
         return_timeout: o.return_timeout,
         upgrade_timeout: o.upgrade_timeout,
     };
-    let outcome = upgrade::run_upgrade_with(&hop_opts, &rt, &args, &creds)?;
+    let outcome = upgrade::run_upgrade_with(&hop_opts, &session)?;
     let result = match outcome {
-        GateResult::Allowed => "hop-managers-done",
-        GateResult::Denied => "hop-denied",
-        GateResult::Failed => "hop-failed",
+        GateResult::Allowed => AuditResult::HopManagersDone,
+        GateResult::Denied => AuditResult::HopDenied,
+        GateResult::Failed => AuditResult::HopFailed,
     };
     audit("managers", hop.to.clone(), result, format!("hop {} to {}", hop.index, hop.to))?;
     if outcome == GateResult::Allowed {
         let mesh: Vec<&super::Step> = hop.steps.iter().filter(|s| s.phase == "service-mesh" || s.phase == "verify-mesh").collect();
         let todo: Vec<String> = mesh.iter().map(|s| format!("{}: {}\n  {}", s.phase, s.action, s.commands.join("\n  "))).collect();
-        eprintln!(
-            "\nhop {} managers are on {}. Next, by hand (no public API starts the Service Mesh upgrade):\n{}\nthen continue the route with:\n  {continue_cmd}",
-            hop.index,
-            hop.to,
-            todo.join("\n")
-        );
+        reporter.event(Event::HopDone {
+            index: hop.index,
+            to: hop.to.clone(),
+            next: format!("{}\nthen continue the route with:\n  {continue_cmd}", todo.join("\n")),
+        });
     }
     Ok(outcome)
 }

@@ -3,12 +3,12 @@
 
 use std::io::{self, Write};
 
-use comfy_table::{presets::UTF8_FULL_CONDENSED, ContentArrangement, Table};
 
 use super::{sites_text, tag_text};
 use crate::fleet::{FleetReport, Outcome};
 use crate::report::RenderOptions;
 
+/// The summary table has seven columns: wider than one estate's table.
 const WIDTH: u16 = 120;
 
 pub fn render(r: &FleetReport, opts: RenderOptions, out: &mut dyn Write) -> io::Result<()> {
@@ -18,11 +18,9 @@ pub fn render(r: &FleetReport, opts: RenderOptions, out: &mut dyn Write) -> io::
         "hcx-preflight {} fleet: {} estates; target {}, phase {} (unless an estate says otherwise), evaluated at {}\n",
         h.tool.version, h.summary.estates, h.target_version, h.phase, h.evaluated_at
     )?;
-    let mut table = Table::new();
+    let mut table = crate::report::table::new_table(opts);
     table
-        .load_preset(UTF8_FULL_CONDENSED)
-        .set_content_arrangement(ContentArrangement::Dynamic)
-        .set_width(WIDTH)
+        .set_width(WIDTH.max(opts.width))
         .set_header(vec!["Estate", "Tags", "Sites", "Decision", "Deny", "Warn", "First blocker"]);
     for e in &r.estates {
         let (deny, warn) = e.decision.as_ref().map_or(("-".into(), "-".into()), |d| (d.summary.deny.to_string(), d.summary.warn.to_string()));
