@@ -379,8 +379,12 @@ impl Audit<'_> {
     /// failed or was refused is on the record too.
     pub(crate) fn on_error<T, E: Into<anyhow::Error>>(&self, result: AuditResult, r: std::result::Result<T, E>) -> Result<T> {
         let r = r.map_err(Into::into);
+        // An invalid command line (no --site, ...) is not a step: nothing was tried.
+        let invalid = |e: &anyhow::Error| matches!(e.downcast_ref::<CollectError>(), Some(CollectError::Site(_)));
         if let Err(e) = &r {
-            self.record(None, result, Some(format!("{e:#}")))?;
+            if !invalid(e) {
+                self.record(None, result, Some(format!("{e:#}")))?;
+            }
         }
         r
     }
