@@ -5,7 +5,7 @@ use crate::policy::engine::EnginePath;
 use crate::findings::Decision;
 use crate::plan::{input_value, Plan};
 use crate::policy::{sha256_hex, PolicyError, PolicySet};
-use crate::snapshot::Snapshot;
+use crate::snapshot::{Snapshot, SnapshotWarning};
 
 /// A snapshot with the bytes its digest is taken over (the file as read, or the
 /// canonical form written by `collect`).
@@ -16,23 +16,41 @@ pub struct LoadedSnapshot {
     /// Where it came from, as given (`-` for stdin); `None` when collected in-process
     /// and not saved. The decision record names it.
     pub path: Option<String>,
+    /// Keys of the file the model does not know (ignored); the command layer shows them.
+    pub warnings: Vec<SnapshotWarning>,
 }
 
 impl LoadedSnapshot {
-    /// Read and validate a snapshot file; the digest is that of the file's bytes.
+    /// Read and validate a snapshot file, or standard input for `-`; the digest is that of
+    /// the bytes read.
+    pub fn from_path_or_stdin(path: &std::path::Path) -> Result<Self, crate::snapshot::SnapshotError> {
+        Self::from_bytes(Snapshot::read_input(path)?, path)
+    }
+
+    /// Read and validate a snapshot file (a path only: `-` is a file of that name here).
     pub fn from_file(path: &std::path::Path) -> Result<Self, crate::snapshot::SnapshotError> {
-        let bytes = Snapshot::read_file(path)?;
+        Self::from_bytes(Snapshot::read_file(path)?, path)
+    }
+
+    fn from_bytes(bytes: Vec<u8>, path: &std::path::Path) -> Result<Self, crate::snapshot::SnapshotError> {
+        let (snapshot, warnings) = Snapshot::parse(&bytes, path)?;
         Ok(LoadedSnapshot {
-            snapshot: Snapshot::from_slice(&bytes, path)?,
+            snapshot,
             sha256: sha256_hex(&bytes),
             path: Some(path.display().to_string()),
+            warnings,
         })
     }
 
     /// A snapshot held in memory (just collected); the digest is that of its file form.
     pub fn from_snapshot(snapshot: Snapshot) -> Self {
         let sha256 = sha256_hex(snapshot.to_json_pretty().as_bytes());
-        LoadedSnapshot { snapshot, sha256, path: None }
+        LoadedSnapshot {
+            snapshot,
+            sha256,
+            path: None,
+            warnings: Vec::new(),
+        }
     }
 
     /// The same snapshot, recorded as read from `path` (e.g. a file with `--attest` applied).

@@ -7,7 +7,16 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::plan::{FailOn, Plan};
+use crate::plan::{FailOn, Phase, Plan};
+
+/// The address of a KB article without its number: the one place it is written. The Rego
+/// entrypoint reads it from the generated module (`data.hcx.preflight.kb_url_prefix`).
+pub const KB_URL_PREFIX: &str = "https://knowledge.broadcom.com/external/article?legacyId=";
+
+/// The link to KB article `kb`, as findings carry it in `kb_url`.
+pub fn kb_url(kb: &str) -> String {
+    format!("{KB_URL_PREFIX}{kb}")
+}
 
 /// How much a finding matters.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -137,25 +146,23 @@ impl Summary {
     }
 }
 
-/// The plan as recorded in a decision.
+/// The plan as recorded in a decision (phase and fail-on as their enums: a record read back
+/// with another word is refused, not compared as text).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PlanRecord {
     pub target_version: String,
-    pub phase: String,
+    pub phase: Phase,
     pub evaluated_at: String,
-    pub fail_on: String,
+    pub fail_on: FailOn,
 }
 
 impl From<&Plan> for PlanRecord {
     fn from(p: &Plan) -> Self {
         PlanRecord {
             target_version: p.target_version.to_string(),
-            phase: p.phase.as_str().to_string(),
+            phase: p.phase,
             evaluated_at: crate::plan::format_time(&p.evaluated_at),
-            fail_on: match p.fail_on {
-                FailOn::Deny => "deny".into(),
-                FailOn::Warn => "warn".into(),
-            },
+            fail_on: p.fail_on,
         }
     }
 }

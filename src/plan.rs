@@ -32,6 +32,13 @@ impl Phase {
     }
 }
 
+/// The serialized (kebab-case) word.
+impl std::fmt::Display for Phase {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// Which severity makes the decision `deny`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, clap::ValueEnum)]
 #[serde(rename_all = "kebab-case")]
@@ -41,6 +48,22 @@ pub enum FailOn {
     Deny,
     /// Unwaived `warn` findings deny too.
     Warn,
+}
+
+impl FailOn {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FailOn::Deny => "deny",
+            FailOn::Warn => "warn",
+        }
+    }
+}
+
+/// The serialized word.
+impl std::fmt::Display for FailOn {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
 }
 
 /// A plan to judge a snapshot against.

@@ -165,6 +165,8 @@ pub struct ToolBasis {
 pub fn assemble(loaded: &LoadedSnapshot, plan: &Plan, policies: &PolicySet, findings: &[Finding]) -> Result<RestsOn, PolicyError> {
     let snapshot = &loaded.snapshot;
     let config = policies.config();
+    let attestations = attestations(loaded, plan, policies)?;
+    let unknown_facts = unknown_facts(loaded, findings, &attestations);
     Ok(RestsOn {
         snapshot: SnapshotBasis {
             path: loaded.path.clone(),
@@ -192,8 +194,8 @@ pub fn assemble(loaded: &LoadedSnapshot, plan: &Plan, policies: &PolicySet, find
             })
             .collect(),
         disabled_rules: config.disabled.clone(),
-        attestations: attestations(loaded, plan, policies)?,
-        unknown_facts: unknown_facts(loaded, findings),
+        attestations,
+        unknown_facts,
         tool: ToolBasis {
             name: env!("CARGO_PKG_NAME").to_string(),
             version: env!("CARGO_PKG_VERSION").to_string(),
@@ -507,8 +509,17 @@ fn dotted_fact(resource: &str) -> String {
         .unwrap_or_else(|| resource.to_string())
 }
 
-fn unknown_facts(loaded: &LoadedSnapshot, findings: &[Finding]) -> Vec<UnknownFact> {
+/// The snapshot's `errors` entries, the null facts rules reported (`fact-missing`), and
+/// the facts of lapsed attestations (the rules read them as unknown).
+fn unknown_facts(loaded: &LoadedSnapshot, findings: &[Finding], attestations: &[AttestationBasis]) -> Vec<UnknownFact> {
     let mut out: BTreeMap<String, UnknownFact> = BTreeMap::new();
+    for a in attestations.iter().filter(|a| a.status == AttestationStatus::Lapsed) {
+        out.entry(a.fact.clone()).or_insert(UnknownFact {
+            fact: a.fact.clone(),
+            message: format!("its attestation lapsed: {}", a.lapsed_because.as_deref().unwrap_or("no longer holds")),
+            reported_by: Vec::new(),
+        });
+    }
     for e in &loaded.snapshot.errors {
         let fact = match &e.site {
             Some(site) => format!("{site}.{}", e.fact),

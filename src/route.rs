@@ -368,7 +368,7 @@ pub struct PathCheck {
 /// The judgement of one step (findings of later steps are projected).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Gate {
-    pub phase: String,
+    pub phase: Phase,
     pub target_version: String,
     /// `false` only for the route's first judgement, made on the snapshot as it is.
     pub projected: bool,
@@ -407,7 +407,7 @@ pub struct ManagerMove {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Step {
     /// `managers`, `verify`, `service-mesh` or `verify-mesh`.
-    pub phase: String,
+    pub phase: Phase,
     /// What to do, in words.
     pub action: String,
     /// The managers it upgrades (managers step).
@@ -601,6 +601,7 @@ impl Judge<'_> {
                 snapshot: snapshot.clone(),
                 sha256: self.snapshot_sha256.clone(),
                 path: None,
+                warnings: Vec::new(),
             }
         } else {
             LoadedSnapshot::from_snapshot(snapshot.clone())
@@ -609,7 +610,7 @@ impl Judge<'_> {
         let projected = !self.first;
         self.first = false;
         Ok(Gate {
-            phase: phase.as_str().to_string(),
+            phase,
             target_version: target.to_string(),
             projected,
             decision: decision.decision,
@@ -792,7 +793,7 @@ pub fn plan_route(loaded: &LoadedSnapshot, req: &RouteRequest, policies: &Policy
         };
         let mut steps = vec![
             Step {
-                phase: "managers".into(),
+                phase: Phase::Managers,
                 action,
                 managers: moves,
                 appliances: Vec::new(),
@@ -801,7 +802,7 @@ pub fn plan_route(loaded: &LoadedSnapshot, req: &RouteRequest, policies: &Policy
                 deferred: None,
             },
             Step {
-                phase: "verify".into(),
+                phase: Phase::Verify,
                 action: format!("every manager reports {to}, with healthy registered systems and site pairs"),
                 managers: Vec::new(),
                 appliances: Vec::new(),
@@ -830,9 +831,9 @@ pub fn plan_route(loaded: &LoadedSnapshot, req: &RouteRequest, policies: &Policy
                 "the Service Mesh upgrade needs every site-paired manager on the same version, and {}: the meshes follow at a later hop",
                 ahead.join(", ")
             );
-            for phase in ["service-mesh", "verify-mesh"] {
+            for phase in [Phase::ServiceMesh, Phase::VerifyMesh] {
                 steps.push(Step {
-                    phase: phase.into(),
+                    phase,
                     action: format!("deferred: {why}"),
                     managers: Vec::new(),
                     appliances: Vec::new(),
@@ -911,7 +912,7 @@ fn mesh_steps(
     let verify = judge.gate(&after, Phase::VerifyMesh, to)?;
     let steps = vec![
         Step {
-            phase: "service-mesh".into(),
+            phase: Phase::ServiceMesh,
             action,
             managers: Vec::new(),
             appliances: behind,
@@ -920,7 +921,7 @@ fn mesh_steps(
             deferred: None,
         },
         Step {
-            phase: "verify-mesh".into(),
+            phase: Phase::VerifyMesh,
             action: format!("every appliance (and its peer) reports {to} and its tunnels are up"),
             managers: Vec::new(),
             appliances: Vec::new(),

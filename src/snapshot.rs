@@ -2,9 +2,13 @@
 //!
 //! Every fact is optional: `null` (or absent) means "could not be read" and the reason
 //! sits in `errors`. Nothing here guesses a value; the policies fail closed on `null`.
-//! Loading validates the whole document (enumerations, version strings, unique site
-//! names) before any rule runs, and names the file, line and column of what is wrong.
-//! Unknown extra fields are accepted and ignored, so newer collectors stay readable.
+//! Loading ([`load`]: a file or `-` for standard input) validates the whole document
+//! (enumerations, version strings, unique site names) before any rule runs, and names the
+//! file, line and column, and the field's path, of what is wrong. Unknown keys are ignored,
+//! so newer collectors stay readable, and returned as [`SnapshotWarning`]s, so that a typo
+//! is not silent.
+
+mod load;
 
 use std::path::{Path, PathBuf};
 
@@ -13,6 +17,8 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::version::HcxVersion;
+
+pub use load::{display_name, is_stdin, SnapshotWarning, STDIN};
 
 /// The snapshot format this build reads and writes.
 pub const SCHEMA_VERSION: u32 = 1;
@@ -399,12 +405,11 @@ pub struct FactError {
 /// Why a snapshot could not be loaded.
 #[derive(Debug, thiserror::Error)]
 pub enum SnapshotError {
-    #[error("cannot read snapshot {path}: {source}")]
-    Io {
-        path: PathBuf,
-        #[source]
-        source: std::io::Error,
-    },
+    #[error("snapshot {path} does not exist: give the path of a snapshot file (written by `hcx-preflight collect --out FILE`), or `-` to read it from standard input")]
+    NotFound { path: PathBuf },
+    // The I/O error is part of the message, not a `source`: a chain printer would say it twice.
+    #[error("cannot read snapshot {path}: {error}")]
+    Io { path: PathBuf, error: std::io::Error },
     #[error("snapshot {path} is {size} bytes, more than the {max} bytes a snapshot may have; is this the right file?")]
     TooLarge { path: PathBuf, size: u64, max: u64 },
     #[error("snapshot {path}:{line}:{column}: {message}")]
@@ -414,6 +419,19 @@ pub enum SnapshotError {
         column: usize,
         message: String,
     },
+    /// A value of the wrong type; `field` is its path (`sites[0].manager.version`), empty for
+    /// the document itself.
+    #[error("snapshot {path}:{line}:{column}: {}{message}", field_prefix(.field))]
+    Type {
+        path: PathBuf,
+        line: usize,
+        column: usize,
+        field: String,
+        message: String,
+    },
+    /// A JSON array where the model has an object (serde would read it by position).
+    #[error("snapshot {path}: {field}: invalid type: an array, expected an object (a snapshot names its fields)")]
+    Positional { path: PathBuf, field: String },
     #[error("snapshot {path} has schema_version {found}; this build of hcx-preflight reads schema_version {SCHEMA_VERSION}: use a matching release or collect again")]
     SchemaVersion { path: PathBuf, found: String },
     #[error("snapshot {path} is not valid: {message}")]
@@ -421,71 +439,33 @@ pub enum SnapshotError {
 }
 
 impl Snapshot {
-    /// Read and validate a snapshot file.
+    /// Read and validate a snapshot file (or standard input for `-`); its warnings are
+    /// dropped (use [`Snapshot::parse`] where a user reads them).
     pub fn load(path: &Path) -> Result<Self, SnapshotError> {
-        Self::from_slice(&Self::read_file(path)?, path)
+        Self::from_slice(&Self::read_input(path)?, path)
     }
 
-    /// The bytes of a snapshot file, refused from its size alone when it is too large.
+    /// The bytes of a snapshot file, or of standard input for `-` ([`STDIN`]), refused when
+    /// larger than [`MAX_SNAPSHOT_BYTES`].
+    pub fn read_input(path: &Path) -> Result<Vec<u8>, SnapshotError> {
+        load::read_input(path)
+    }
+
+    /// The bytes of a snapshot file (never standard input), refused from its size alone
+    /// when it is too large.
     pub fn read_file(path: &Path) -> Result<Vec<u8>, SnapshotError> {
-        let io = |source| SnapshotError::Io {
-            path: path.to_path_buf(),
-            source,
-        };
-        let size = std::fs::metadata(path).map_err(io)?.len();
-        if size > MAX_SNAPSHOT_BYTES {
-            return Err(SnapshotError::TooLarge {
-                path: path.to_path_buf(),
-                size,
-                max: MAX_SNAPSHOT_BYTES,
-            });
-        }
-        std::fs::read(path).map_err(io)
+        load::read_file(path)
     }
 
-    /// Parse and validate snapshot bytes; `path` is only used in messages.
+    /// Parse and validate snapshot bytes; `path` names them in messages. The keys the model
+    /// does not know come back as warnings.
+    pub fn parse(bytes: &[u8], path: &Path) -> Result<(Self, Vec<SnapshotWarning>), SnapshotError> {
+        load::parse(bytes, path)
+    }
+
+    /// [`Snapshot::parse`] without the warnings (tests, fuzzing, fixtures).
     pub fn from_slice(bytes: &[u8], path: &Path) -> Result<Self, SnapshotError> {
-        if bytes.len() as u64 > MAX_SNAPSHOT_BYTES {
-            return Err(SnapshotError::TooLarge {
-                path: path.to_path_buf(),
-                size: bytes.len() as u64,
-                max: MAX_SNAPSHOT_BYTES,
-            });
-        }
-        let syntax = |e: serde_json::Error| SnapshotError::Syntax {
-            path: path.to_path_buf(),
-            line: e.line(),
-            column: e.column(),
-            message: strip_position(&e.to_string()),
-        };
-        // First only the schema version, so that a newer format gets a clear message
-        // instead of a confusing field error.
-        #[derive(Deserialize)]
-        struct Probe {
-            schema_version: Option<serde_json::Value>,
-        }
-        let probe: Probe = serde_json::from_slice(bytes).map_err(syntax)?;
-        match probe.schema_version {
-            Some(serde_json::Value::Number(n)) if n.as_u64() == Some(SCHEMA_VERSION as u64) => {}
-            Some(other) => {
-                return Err(SnapshotError::SchemaVersion {
-                    path: path.to_path_buf(),
-                    found: other.to_string(),
-                })
-            }
-            None => {
-                return Err(SnapshotError::Invalid {
-                    path: path.to_path_buf(),
-                    message: "it has no schema_version; is this an hcx-preflight snapshot?".into(),
-                })
-            }
-        }
-        let snapshot: Snapshot = serde_json::from_slice(bytes).map_err(syntax)?;
-        snapshot.validate().map_err(|message| SnapshotError::Invalid {
-            path: path.to_path_buf(),
-            message,
-        })?;
-        Ok(snapshot)
+        Self::parse(bytes, path).map(|(snapshot, _)| snapshot)
     }
 
     /// Checks serde cannot express: unique, non-empty site names; sane percentages.
@@ -566,11 +546,11 @@ impl Snapshot {
     }
 }
 
-/// serde_json appends " at line L column C"; the path prefix already says it.
-fn strip_position(msg: &str) -> String {
-    match msg.rfind(" at line ") {
-        Some(i) => msg[..i].to_string(),
-        None => msg.to_string(),
+fn field_prefix(field: &str) -> String {
+    if field.is_empty() {
+        String::new()
+    } else {
+        format!("{field}: ")
     }
 }
 
@@ -612,9 +592,10 @@ mod tests {
     }
 
     #[test]
-    fn unknown_fields_are_accepted() {
+    fn unknown_fields_are_accepted_with_a_warning() {
         let text = MINIMAL.replace("\"manager\":{}", "\"manager\":{\"future\":1},\"extra\":[1]");
-        Snapshot::from_slice(text.as_bytes(), Path::new("x.json")).unwrap();
+        let (_, warnings) = Snapshot::parse(text.as_bytes(), Path::new("x.json")).unwrap();
+        assert_eq!(warnings.len(), 2);
     }
 
     #[test]

@@ -35,9 +35,10 @@ fn stdout(o: &Output) -> String {
     String::from_utf8(o.stdout.clone()).expect("utf-8")
 }
 
-/// The denied record: the built-in thresholds, one lapsed attestation.
+/// The denied record: the same config, but the NSX attestation has lapsed, so the
+/// connection's health is unknown and denies.
 fn denied(format: &str) -> Output {
-    run(&["--snapshot", BUSY, "--format", format, "--attest", NSX_LAPSED])
+    run(&["--snapshot", BUSY, "--format", format, "--config", CONFIG, "--attest", NSX_LAPSED])
 }
 
 /// The allowed record: the config raises the backup age to 96 h and makes disk-space a
@@ -148,6 +149,10 @@ fn a_lapsed_attestation_is_listed_as_ignored() {
         .clone();
     assert_eq!(nsx["status"], "lapsed");
     assert!(nsx["lapsed_because"].as_str().unwrap().contains("more than the allowed 24 hours"), "{nsx}");
+    let unknown = &d["rests_on"]["unknown_facts"];
+    assert_eq!(unknown.as_array().unwrap().len(), 1, "{unknown}");
+    assert_eq!(unknown[0]["fact"], "source.connections.nsx.status");
+    assert!(unknown[0]["message"].as_str().unwrap().starts_with("its attestation lapsed: it was made at 2026-11-27T08:00:00Z"), "{unknown}");
 }
 
 #[test]
@@ -329,7 +334,7 @@ fn assert_record_structure(markdown: &str) -> Page {
 #[test]
 fn the_record_renders_to_html_with_its_structure() {
     let deny = assert_record_structure(&stdout(&denied("markdown")));
-    assert_eq!(subheadings(&deny, "What blocks")[0], "Deny (3)");
+    assert_eq!(subheadings(&deny, "What blocks"), ["Deny (1)"]);
     assert_eq!(table_with(&deny, "Site").rows.len(), 2);
 
     let allow = assert_record_structure(&stdout(&allowed("markdown")));

@@ -63,7 +63,7 @@ fn finding(id: &str, severity: Severity, site: Option<&str>, resource: &str, mes
         remediation: remediation.into(),
         resource: Some(resource.into()),
         waived: false,
-        kb_url: kb.map(|k| format!("https://knowledge.broadcom.com/external/article?legacyId={k}")),
+        kb_url: kb.map(hcx_preflight::findings::kb_url),
         waiver: None,
         evidence: None,
         default_severity: None,

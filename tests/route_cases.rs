@@ -165,7 +165,7 @@ fn check(case: &Case, route: &Route) -> Vec<String> {
         }
     }
     for m in &case.movers {
-        let Some(step) = route.hops.iter().find(|h| h.index == m.hop).and_then(|h| h.steps.iter().find(|s| s.phase == "managers")) else {
+        let Some(step) = route.hops.iter().find(|h| h.index == m.hop).and_then(|h| h.steps.iter().find(|s| s.phase == hcx_preflight::plan::Phase::Managers)) else {
             problems.push(format!("hop {} has no managers step", m.hop));
             continue;
         };

@@ -19,5 +19,6 @@ mod route_cases;
 mod route_upgrade;
 mod secrets;
 mod sim_faults;
+mod snapshot_input;
 mod unknown_loop;
 mod upgrade;

@@ -49,7 +49,8 @@ _has_override(v) if {
 	_overrides[v.id]
 }
 
-_kb_url(kb) := sprintf("https://knowledge.broadcom.com/external/article?legacyId=%s", [kb]) if is_string(kb)
+# kb_url_prefix: in the generated part of this package (hcx/preflight_raw.rego).
+_kb_url(kb) := concat("", [kb_url_prefix, kb]) if is_string(kb)
 
 _kb_url(kb) := null if not is_string(kb)
 

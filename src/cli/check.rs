@@ -103,7 +103,10 @@ pub fn check(args: CheckArgs, printer: &Printer) -> Result<ExitStatus> {
                     path.display()
                 );
             }
-            let loaded = LoadedSnapshot::from_file(path)?;
+            let loaded = LoadedSnapshot::from_path_or_stdin(path)?;
+            for w in &loaded.warnings {
+                printer.warn(format!("warning: {w}"));
+            }
             let attestations = collect::read_attestations(&args.collect)?;
             if attestations.is_empty() && args.save_snapshot.is_none() {
                 (loaded, Some(path.as_path()))

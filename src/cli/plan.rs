@@ -43,7 +43,13 @@ pub struct PlanCmd {
 
 pub fn plan_cmd(cmd: PlanCmd, printer: &Printer) -> Result<ExitStatus> {
     let loaded = match &cmd.snapshot {
-        Some(path) => LoadedSnapshot::from_file(path)?,
+        Some(path) => {
+            let loaded = LoadedSnapshot::from_path_or_stdin(path)?;
+            for w in &loaded.warnings {
+                printer.warn(format!("warning: {w}"));
+            }
+            loaded
+        }
         None => LoadedSnapshot::from_snapshot(collect_now(&cmd.collect, printer)?),
     };
     let policies = cmd.policy.load()?;

@@ -95,7 +95,7 @@ pub fn policy(cmd: PolicyCommand) -> Result<ExitStatus> {
             }
             text.push('\n');
             if let Some(kb) = &e.kb {
-                text.push_str(&format!("kb:          {kb} https://knowledge.broadcom.com/external/article?legacyId={kb}\n"));
+                text.push_str(&format!("kb:          {kb} {}\n", hcx_preflight::findings::kb_url(kb)));
             }
             if let Some(when) = &e.when {
                 text.push_str(&format!("when:        {when}\n"));

@@ -131,7 +131,7 @@ impl Printer {
     /// The error that ends the command.
     pub fn error(&self, error: &anyhow::Error) {
         let label = self.paint_stderr("error:", anstyle::AnsiColor::Red);
-        self.stderr_line(&format!("{label} {error:#}"));
+        self.stderr_line(&format!("{label} {}", error_text(error)));
     }
 
     fn paint_stderr(&self, text: &str, color: anstyle::AnsiColor) -> String {
@@ -255,4 +255,19 @@ impl upgrade::Reporter for GateReporter<'_> {
     fn progress(&self) -> bool {
         self.printer.progress
     }
+}
+
+/// The error and its causes, each said once: many errors of the library already put their
+/// cause in their own message (`cannot read config FILE: No such file ...`), and `{:#}`
+/// would repeat it.
+fn error_text(e: &anyhow::Error) -> String {
+    let mut text = e.to_string();
+    for cause in e.chain().skip(1) {
+        let cause = cause.to_string();
+        if !text.contains(&cause) {
+            text.push_str(": ");
+            text.push_str(&cause);
+        }
+    }
+    text
 }

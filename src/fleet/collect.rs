@@ -196,7 +196,15 @@ async fn collect_estate(
     };
     let sha256 = crate::policy::sha256_hex(text.as_bytes());
     let shown = path.as_ref().map(|p| p.display().to_string());
-    Ok((LoadedSnapshot { snapshot, sha256, path: shown }, path))
+    Ok((
+        LoadedSnapshot {
+            snapshot,
+            sha256,
+            path: shown,
+            warnings: Vec::new(),
+        },
+        path,
+    ))
 }
 
 fn write_manifest(

@@ -154,7 +154,7 @@ pub struct EstateResult {
     /// The snapshot judged (a path), when it is a file.
     pub snapshot: Option<String>,
     pub target_version: String,
-    pub phase: String,
+    pub phase: Phase,
     pub outcome: Outcome,
     /// The decision record, exactly as `check --format json` writes it.
     pub decision: Option<Decision>,
@@ -203,9 +203,9 @@ pub struct FleetHeader {
     pub tool: ToolRecord,
     /// The default target and phase (an estate may have its own).
     pub target_version: String,
-    pub phase: String,
+    pub phase: Phase,
     pub evaluated_at: String,
-    pub fail_on: String,
+    pub fail_on: FailOn,
     pub policy_sha256: String,
     pub summary: FleetSummary,
 }
@@ -253,9 +253,9 @@ impl FleetReport {
             fleet: FleetHeader {
                 tool: decision.tool.clone(),
                 target_version: decision.plan.target_version.clone(),
-                phase: decision.plan.phase.clone(),
+                phase: decision.plan.phase,
                 evaluated_at: decision.plan.evaluated_at.clone(),
-                fail_on: decision.plan.fail_on.clone(),
+                fail_on: decision.plan.fail_on,
                 policy_sha256: decision.policy_sha256.clone(),
                 summary,
             },
@@ -266,7 +266,7 @@ impl FleetReport {
                 sites: ctx.sites.iter().map(|s| SiteVersion { name: s.clone(), version: None }).collect(),
                 snapshot: ctx.snapshot_path.clone(),
                 target_version: decision.plan.target_version.clone(),
-                phase: decision.plan.phase.clone(),
+                phase: decision.plan.phase,
                 outcome,
                 decision: Some(decision),
                 error: None,
@@ -310,12 +310,9 @@ pub fn judge_fleet(estates: Vec<EstateInput>, plan: &FleetPlan, policies: &Polic
         fleet: FleetHeader {
             tool: ToolRecord::this(),
             target_version: plan.target.to_string(),
-            phase: plan.phase.as_str().to_string(),
+            phase: plan.phase,
             evaluated_at: crate::plan::format_time(&plan.evaluated_at),
-            fail_on: match plan.fail_on {
-                FailOn::Deny => "deny".into(),
-                FailOn::Warn => "warn".into(),
-            },
+            fail_on: plan.fail_on,
             policy_sha256: policies.digest().to_string(),
             summary,
         },
@@ -337,7 +334,7 @@ fn judge_estate(e: EstateInput, fleet: &FleetPlan, policies: &PolicySet) -> Esta
         sites: Vec::new(),
         snapshot: None,
         target_version: plan.target_version.to_string(),
-        phase: plan.phase.as_str().to_string(),
+        phase: plan.phase,
         outcome: Outcome::Undecided,
         decision: None,
         error: None,

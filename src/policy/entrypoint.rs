@@ -1,5 +1,7 @@
 //! The generated part of the entrypoint: `data.hcx.preflight.raw`, the raw findings
-//! of every rule package under `data.hcx.rules`, listed by name.
+//! of every rule package under `data.hcx.rules`, listed by name, and
+//! `data.hcx.preflight.kb_url_prefix`, the KB address the Rust side writes too
+//! ([`crate::findings::KB_URL_PREFIX`]), so that it is written once.
 //!
 //! `policies/hcx/preflight.rego` enriches, waives and reports the raw findings, but
 //! it does not gather them: a dynamic `data.hcx.rules[name].violation` is what
@@ -81,6 +83,10 @@ pub fn module(names: &BTreeSet<String>) -> PolicyFile {
          # so that no engine has to look the packages up dynamically.\n\
          package hcx.preflight\n\n",
     );
+    text.push_str(&format!(
+        "# The KB article address without its number (findings' kb_url).\nkb_url_prefix := {}\n\n",
+        serde_json::Value::String(crate::findings::KB_URL_PREFIX.to_string())
+    ));
     if names.is_empty() {
         text.push_str("raw := set()\n");
     }

@@ -151,9 +151,9 @@ pub fn render(r: &FleetReport, out: &mut dyn Write) -> io::Result<()> {
         out,
         "<p>Default target <b>{}</b>, phase <b>{}</b>, evaluated at {}, fail on {}; {} deny and {} warn findings. {} {}, policy SHA-256 <code>{}</code>.</p>",
         esc(&h.target_version),
-        esc(&h.phase),
+        esc(h.phase.as_str()),
         esc(&h.evaluated_at),
-        esc(&h.fail_on),
+        esc(h.fail_on.as_str()),
         s.deny_findings,
         s.warn_findings,
         esc(&h.tool.name),
@@ -193,7 +193,7 @@ pub fn render(r: &FleetReport, out: &mut dyn Write) -> io::Result<()> {
             esc(&tag_text(&e.tags)),
             esc(&sites_text(e)),
             esc(&e.target_version),
-            esc(&e.phase),
+            esc(e.phase.as_str()),
             e.outcome.as_str(),
             e.outcome.as_str().to_uppercase(),
             esc(&e.blocker_text())
@@ -248,7 +248,7 @@ fn estate_section(e: &EstateResult, out: &mut dyn Write) -> io::Result<()> {
         esc(&tag_text(&e.tags)),
         esc(&sites_text(e)),
         esc(&e.target_version),
-        esc(&e.phase),
+        esc(e.phase.as_str()),
         e.snapshot.as_ref().map(|p| format!(" Snapshot <code>{}</code>.", esc(p))).unwrap_or_default()
     )?;
     if let Some(err) = &e.error {

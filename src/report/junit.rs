@@ -33,7 +33,7 @@ struct Case<'a> {
 
 /// `--fail-on` as recorded in the decision.
 pub(crate) fn fail_on(d: &Decision) -> FailOn {
-    if d.plan.fail_on == "warn" {
+    if d.plan.fail_on == crate::plan::FailOn::Warn {
         FailOn::Warn
     } else {
         FailOn::Deny
@@ -173,9 +173,9 @@ fn properties(d: &Decision) -> Vec<(String, String)> {
     [
         ("decision", format!("{:?}", d.decision).to_lowercase()),
         ("target_version", d.plan.target_version.clone()),
-        ("phase", d.plan.phase.clone()),
+        ("phase", d.plan.phase.to_string()),
         ("evaluated_at", d.plan.evaluated_at.clone()),
-        ("fail_on", d.plan.fail_on.clone()),
+        ("fail_on", d.plan.fail_on.to_string()),
         ("tool_version", d.tool.version.clone()),
         ("snapshot_sha256", d.snapshot_sha256.clone()),
         ("policy_sha256", d.policy_sha256.clone()),

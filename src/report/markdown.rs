@@ -61,7 +61,7 @@ pub fn render(d: &Decision, ctx: &ReportContext, out: &mut dyn Write) -> io::Res
 
 /// Does a warning block this decision (`--fail-on warn`)?
 fn warn_blocks(d: &Decision) -> bool {
-    d.plan.fail_on == "warn"
+    d.plan.fail_on == crate::plan::FailOn::Warn
 }
 
 fn blocks(d: &Decision, f: &Finding) -> bool {
@@ -82,12 +82,12 @@ fn overview(d: &Decision, ctx: &ReportContext, record: Option<&RestsOn>, out: &m
         d.summary.warn,
         d.summary.info,
         d.summary.waived,
-        md(&d.plan.fail_on)
+        md(d.plan.fail_on.as_str())
     )?;
     writeln!(out, "| | |\n| --- | --- |")?;
     writeln!(out, "| Decision | **{verdict}** |")?;
     writeln!(out, "| Target version | {} |", md(&d.plan.target_version))?;
-    writeln!(out, "| Phase | {} |", md(&d.plan.phase))?;
+    writeln!(out, "| Phase | {} |", md(d.plan.phase.as_str()))?;
     writeln!(out, "| Evaluated at | {} |", md(&d.plan.evaluated_at))?;
     let path = record.and_then(|r| r.snapshot.path.clone()).or(ctx.snapshot_path.clone());
     writeln!(out, "| Snapshot | {} |", path.as_deref().map(code).unwrap_or_else(|| "collected in this run".into()))?;
@@ -332,12 +332,13 @@ fn config(d: &Decision, r: &RestsOn, out: &mut dyn Write) -> io::Result<()> {
     }
 }
 
-/// Facts the collector could not read or a rule found null: the rules failed closed on them.
+/// Facts the collector could not read, a rule found null, or whose attestation lapsed:
+/// the rules failed closed on them.
 fn unknown_facts(record: Option<&RestsOn>, out: &mut dyn Write) -> io::Result<()> {
     let Some(r) = record else { return Ok(()) };
     writeln!(out, "## Unknown facts\n")?;
     if r.unknown_facts.is_empty() {
-        return writeln!(out, "Every fact the rules read was known.\n");
+        return writeln!(out, "No fact was unknown: none is missing from the snapshot, and no attestation lapsed.\n");
     }
     writeln!(out, "| Fact | Why it is unknown | Reported by |\n| --- | --- | --- |")?;
     for u in &r.unknown_facts {

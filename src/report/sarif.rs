@@ -13,7 +13,7 @@ use std::io::{self, Write};
 use serde_json::{json, Value};
 
 use super::ReportContext;
-use crate::findings::{Decision, Finding, Severity};
+use crate::findings::{kb_url, Decision, Finding, Severity};
 use crate::policy::sha256_hex;
 
 /// The schema URI written in `$schema`.
@@ -29,10 +29,6 @@ fn level(s: Severity) -> &'static str {
         Severity::Warn => "warning",
         Severity::Info => "note",
     }
-}
-
-fn kb_url(kb: &str) -> String {
-    format!("https://knowledge.broadcom.com/external/article?legacyId={kb}")
 }
 
 fn descriptor(ctx: &ReportContext, id: &str, d: &Decision) -> Value {

@@ -138,7 +138,7 @@ pub fn run_route(o: &UpgradeOptions, src: &dyn CredentialSource, reporter: &dyn 
     };
     audit("managers", hop.to.clone(), result, format!("hop {} to {}", hop.index, hop.to))?;
     if outcome == GateResult::Allowed {
-        let mesh: Vec<&super::Step> = hop.steps.iter().filter(|s| s.phase == "service-mesh" || s.phase == "verify-mesh").collect();
+        let mesh: Vec<&super::Step> = hop.steps.iter().filter(|s| matches!(s.phase, plan::Phase::ServiceMesh | plan::Phase::VerifyMesh)).collect();
         let todo: Vec<String> = mesh.iter().map(|s| format!("{}: {}\n  {}", s.phase, s.action, s.commands.join("\n  "))).collect();
         reporter.event(Event::HopDone {
             index: hop.index,

@@ -5,6 +5,7 @@
 use std::io::{self, Write};
 
 use crate::findings::Verdict;
+use crate::plan::Phase;
 
 use super::{Gate, Hop, ManagerMove, Route, Step};
 
@@ -47,13 +48,12 @@ fn basis(g: &Gate) -> &'static str {
     }
 }
 
-fn phase_title(phase: &str) -> &'static str {
+fn phase_title(phase: Phase) -> &'static str {
     match phase {
-        "managers" => "Managers",
-        "verify" => "Verify the managers",
-        "service-mesh" => "Service Mesh",
-        "verify-mesh" => "Verify the Service Mesh",
-        _ => "Step",
+        Phase::Managers => "Managers",
+        Phase::Verify => "Verify the managers",
+        Phase::ServiceMesh => "Service Mesh",
+        Phase::VerifyMesh => "Verify the Service Mesh",
     }
 }
 
@@ -193,7 +193,7 @@ fn gate_md(g: &Gate, out: &mut dyn Write) -> io::Result<()> {
 }
 
 fn step_md(n: usize, step: &Step, out: &mut dyn Write) -> io::Result<()> {
-    writeln!(out, "{n}. **{}** ({}): {}", phase_title(&step.phase), step.phase, step.action)?;
+    writeln!(out, "{n}. **{}** ({}): {}", phase_title(step.phase), step.phase, step.action)?;
     for m in &step.managers {
         writeln!(out, "   - {}", move_line(m))?;
     }

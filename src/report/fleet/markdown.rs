@@ -27,9 +27,9 @@ pub fn render(r: &FleetReport, out: &mut dyn Write) -> io::Result<()> {
     writeln!(out, "| Not decided | {} |", s.undecided)?;
     writeln!(out, "| Findings | {} deny, {} warn |", s.deny_findings, s.warn_findings)?;
     writeln!(out, "| Default target | {} |", md(&h.target_version))?;
-    writeln!(out, "| Default phase | {} |", md(&h.phase))?;
+    writeln!(out, "| Default phase | {} |", md(h.phase.as_str()))?;
     writeln!(out, "| Evaluated at | {} |", md(&h.evaluated_at))?;
-    writeln!(out, "| Fail on | {} |", md(&h.fail_on))?;
+    writeln!(out, "| Fail on | {} |", md(h.fail_on.as_str()))?;
     writeln!(out, "| Tool | {} {} |", md(&h.tool.name), md(&h.tool.version))?;
     writeln!(out, "| Policy SHA-256 | `{}` |\n", h.policy_sha256)?;
 
@@ -45,7 +45,7 @@ pub fn render(r: &FleetReport, out: &mut dyn Write) -> io::Result<()> {
             md(&tag_text(&e.tags)),
             md(&sites_text(e)),
             md(&e.target_version),
-            md(&e.phase),
+            md(e.phase.as_str()),
             e.outcome.as_str().to_uppercase(),
             md(&e.blocker_text())
         )?;
