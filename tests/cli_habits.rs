@@ -194,3 +194,120 @@ fn at_least_one_site() {
         assert!(err(&o).contains("name at least one HCX Manager with --site NAME=URL"), "{args:?}: {}", err(&o));
     }
 }
+
+/// The subcommands a user can run (the man page and completions name each).
+const SUBCOMMANDS: [&str; 10] = ["check", "collect", "plan", "upgrade", "verify", "schema", "policy", "inventory", "completions", "man"];
+
+/// `completions SHELL` prints a script for each shell that knows the subcommands.
+#[test]
+fn shell_completions() {
+    for shell in ["bash", "zsh", "fish", "powershell"] {
+        let o = bin().args(["completions", shell]).output().unwrap();
+        assert_eq!(o.status.code(), Some(0), "{shell}: {}", err(&o));
+        let script = out(&o);
+        for sub in ["check", "upgrade", "verify"] {
+            assert!(script.contains(sub), "{shell} completion lacks {sub}");
+        }
+        assert!(script.contains("--snapshot"), "{shell} completion lacks --snapshot");
+    }
+    assert!(out(&bin().args(["completions", "bash"]).output().unwrap()).contains("-o default hcx-preflight"));
+    let o = bin().args(["completions", "tcsh"]).output().unwrap();
+    assert_eq!(o.status.code(), Some(2));
+}
+
+/// `man` prints a roff page that names every subcommand; `man --out-dir` writes one page
+/// per command; where `man` is installed, the page renders.
+#[test]
+fn man_page() {
+    let o = bin().arg("man").output().unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", err(&o));
+    let page = out(&o);
+    assert!(page.contains(".TH hcx-preflight 1"), "{page}");
+    for sub in SUBCOMMANDS {
+        assert!(page.contains(&format!("hcx\\-preflight\\-{sub}(1)")), "the man page does not name {sub}");
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let o = bin().args(["man", "--out-dir"]).arg(dir.path()).output().unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", err(&o));
+    for sub in SUBCOMMANDS {
+        assert!(dir.path().join(format!("hcx-preflight-{sub}.1")).is_file(), "no page for {sub}");
+    }
+    let man = StdCommand::new("man").arg("-l").arg(dir.path().join("hcx-preflight-check.1")).env("MANWIDTH", "80").env("MAN_KEEP_FORMATTING", "0").output();
+    if let Some(rendered) = man.ok().filter(|o| o.status.success()) {
+        let text = String::from_utf8_lossy(&rendered.stdout);
+        assert!(text.contains("--snapshot"), "{text}");
+    }
+}
+
+/// `--version` and `-V` on every command name regorus's version and the digest of the
+/// built-in policy set, the same digest a decision without organisation policies records.
+#[test]
+fn version_names_regorus_and_the_policy_digest() {
+    let decision = bin()
+        .args(["check", "--snapshot", &fixture("two-site-healthy.json"), "--target", "4.4.2", "--now", NOW, "--format", "json"])
+        .output()
+        .unwrap();
+    let record: serde_json::Value = serde_json::from_slice(&decision.stdout).expect("decision record");
+    let digest = record["policy_sha256"].as_str().expect("policy_sha256").to_string();
+    let lock = std::fs::read_to_string(root().join("Cargo.lock")).unwrap();
+    let regorus = lock.split("name = \"regorus\"\nversion = \"").nth(1).and_then(|r| r.split('"').next()).expect("regorus in Cargo.lock");
+    for args in [&["--version"][..], &["-V"][..], &["check", "-V"][..], &["upgrade", "--version"][..], &["policy", "list", "-V"][..]] {
+        let o = bin().args(args).output().unwrap();
+        assert_eq!(o.status.code(), Some(0), "{args:?}");
+        let text = out(&o);
+        assert!(text.contains(&format!("regorus {regorus}")), "{args:?}: {text}");
+        assert!(text.contains(&format!("built-in policy set sha256 {digest}")), "{args:?}: {text}");
+    }
+}
+
+/// `check --help` lists the exit codes; every flag of `upgrade` and `verify` is described.
+#[test]
+fn help_says_exit_codes_and_describes_every_flag() {
+    let help = out(&bin().args(["check", "--help"]).output().unwrap());
+    assert!(help.contains("Exit codes:\n  0  allowed"), "{help}");
+    assert!(help.contains("  1  denied by policy") && help.contains("  2  the tool could not decide"), "{help}");
+    for cmd in ["upgrade", "verify"] {
+        let help = out(&bin().args([cmd, "--help"]).output().unwrap());
+        assert!(help.contains("Exit codes: 0 "), "{cmd}: {help}");
+        let lines: Vec<&str> = help.lines().collect();
+        for (i, line) in lines.iter().enumerate() {
+            let flag = line.trim_start();
+            if line.starts_with("  ") && flag.starts_with('-') && !line.starts_with("      ") || line.starts_with("      --") {
+                let next = lines.get(i + 1).map(|l| l.trim()).unwrap_or("");
+                assert!(!next.is_empty() && !next.starts_with('-'), "{cmd}: `{}` has no description", flag);
+            }
+        }
+    }
+}
+
+/// `--output` with an extension: the format follows it when `--format` is not given, and
+/// a `--format` that contradicts it is refused (exit 2, nothing written).
+#[test]
+fn output_extension_and_format() {
+    let dir = tempfile::tempdir().unwrap();
+    let args = check_args(&fixture("two-site-healthy.json"));
+    let sarif = dir.path().join("r.sarif");
+    let o = bin().args(&args).arg("--output").arg(&sarif).output().unwrap();
+    assert!(matches!(o.status.code(), Some(0 | 1)), "{}", err(&o));
+    let v: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&sarif).unwrap()).expect("SARIF is JSON");
+    assert_eq!(v["version"], "2.1.0");
+    let md = dir.path().join("r.md");
+    bin().args(&args).arg("--output").arg(&md).output().unwrap();
+    assert!(std::fs::read_to_string(&md).unwrap().starts_with('#'));
+    let refused = dir.path().join("refused.sarif");
+    let o = bin().args(&args).args(["--format", "table", "--output"]).arg(&refused).output().unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    assert!(err(&o).contains("--format table does not fit --output") && err(&o).contains(".txt"), "{}", err(&o));
+    assert!(!refused.exists());
+    let json = dir.path().join("r.json");
+    let o = bin().args(&args).args(["--format", "sarif", "--output"]).arg(&json).output().unwrap();
+    assert!(matches!(o.status.code(), Some(0 | 1)), "SARIF in a .json file is fine: {}", err(&o));
+}
+
+/// A bad `--now` shows the expected form.
+#[test]
+fn a_bad_now_shows_the_expected_form() {
+    let o = bin().args(["check", "--snapshot", &fixture("two-site-healthy.json"), "--target", "4.4.2", "--now", "yesterday"]).output().unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    assert!(err(&o).contains("`yesterday` is not an RFC 3339 time such as 2026-11-29T09:05:00Z"), "{}", err(&o));
+}

@@ -42,10 +42,12 @@ pub struct CheckArgs {
     /// the --snapshot with the attestations of --attest/--attestations applied.
     #[arg(long, value_name = "FILE")]
     pub save_snapshot: Option<PathBuf>,
-    /// Output format.
-    #[arg(long, value_enum, default_value = "table")]
-    pub format: Format,
-    /// Write the report to FILE (atomically) instead of stdout.
+    /// Output format [default: from the --output file's extension (.json, .sarif, .xml,
+    /// .md, .html, .txt), else table].
+    #[arg(long, value_enum)]
+    pub format: Option<Format>,
+    /// Write the report to FILE (atomically) instead of stdout; the decision line still
+    /// goes to stderr.
     #[arg(long, value_name = "FILE")]
     pub output: Option<PathBuf>,
     /// Print the exact Rego input document instead of judging.
@@ -53,6 +55,46 @@ pub struct CheckArgs {
     pub dump_input: bool,
     #[command(flatten)]
     pub policy: PolicyArgs,
+}
+
+impl CheckArgs {
+    /// The report's format: `--format`, else the one the `--output` file's extension
+    /// names, else table. A `--format` the extension contradicts is refused, never mixed.
+    pub fn report_format(&self) -> Result<Format> {
+        let ext = self.output.as_deref().and_then(|p| p.extension()).and_then(|e| e.to_str()).map(str::to_ascii_lowercase);
+        let fits: &[Format] = match ext.as_deref() {
+            Some("json") => &[Format::Json, Format::Sarif],
+            Some("sarif") => &[Format::Sarif],
+            Some("xml") => &[Format::Junit],
+            Some("md" | "markdown") => &[Format::Markdown],
+            Some("html" | "htm") => &[Format::Html],
+            Some("txt" | "text") => &[Format::Table],
+            _ => &[],
+        };
+        match (self.format, fits.first()) {
+            (Some(given), Some(_)) if !fits.contains(&given) => bail!(
+                "--format {} does not fit --output {}: name a file ending in {}, or leave out --format",
+                clap::ValueEnum::to_possible_value(&given).map(|v| v.get_name().to_string()).unwrap_or_default(),
+                self.output.as_deref().map(|p| p.display().to_string()).unwrap_or_default(),
+                extension_of(given)
+            ),
+            (Some(given), _) => Ok(given),
+            (None, Some(inferred)) => Ok(*inferred),
+            (None, None) => Ok(Format::Table),
+        }
+    }
+}
+
+/// The usual file extension of a format, for messages.
+fn extension_of(format: Format) -> &'static str {
+    match format {
+        Format::Table => ".txt",
+        Format::Json => ".json",
+        Format::Junit => ".xml",
+        Format::Sarif => ".sarif",
+        Format::Markdown => ".md",
+        Format::Html => ".html",
+    }
 }
 
 /// The collector's options that mean nothing for a snapshot read from a file: refused,
@@ -90,8 +132,9 @@ fn save_snapshot(path: Option<&Path>, snapshot: &Snapshot) -> Result<()> {
 }
 
 pub fn check(args: CheckArgs, printer: &Printer) -> Result<ExitStatus> {
+    let format = args.report_format()?;
     if args.inventory.is_some() || args.snapshot_dir.is_some() {
-        return super::fleet::check(&args, printer);
+        return super::fleet::check(&args, format, printer);
     }
     let (loaded, snapshot_path) = match &args.snapshot {
         Some(path) => {
@@ -142,7 +185,7 @@ pub fn check(args: CheckArgs, printer: &Printer) -> Result<ExitStatus> {
     let ctx = ReportContext::new(&policies, &loaded.snapshot, snapshot_path);
     let mut buf = Vec::new();
     let opts = printer.render_options(args.output.is_some());
-    report::render(&decision, args.format, opts, &ctx, &mut buf)?;
+    report::render(&decision, format, opts, &ctx, &mut buf)?;
     printer.emit(args.output.as_deref(), &buf)?;
     if args.output.is_some() {
         // The report went to a file: the decision still shows where the command ran.

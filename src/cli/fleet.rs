@@ -10,7 +10,7 @@ use hcx_preflight::fleet::collect::{collect_fleet_blocking, FleetCollectOptions}
 use hcx_preflight::fleet::{self, inventory_dir_inputs, judge_fleet, snapshot_dir_inputs, FleetPlan, Outcome};
 use hcx_preflight::inventory::Inventory;
 use hcx_preflight::fleet::EstateInput;
-use hcx_preflight::report::{self, plural};
+use hcx_preflight::report::{self, plural, Format};
 
 use super::args::FleetArgs;
 use super::check::CheckArgs;
@@ -55,7 +55,7 @@ pub fn collect(inventory: &Path, dir: &Path, base: &CollectArgs, fleet: &FleetAr
 
 /// `check --inventory FILE` (collect, then judge), `check --snapshot-dir DIR`, or both
 /// (the inventory's estates read from the directory).
-pub fn check(args: &CheckArgs, printer: &Printer) -> Result<ExitStatus> {
+pub fn check(args: &CheckArgs, format: Format, printer: &Printer) -> Result<ExitStatus> {
     // Compile first: a policy set that does not compile stops before any request.
     let policies = args.policy.load()?;
     let inputs = match (&args.inventory, &args.snapshot_dir) {
@@ -98,7 +98,7 @@ pub fn check(args: &CheckArgs, printer: &Printer) -> Result<ExitStatus> {
         printer.warn(format_args!("estate {}: not decided: {}", e.name, e.blocker_text()));
     }
     let mut buf = Vec::new();
-    report::fleet::render(&report, args.format, printer.render_options(args.output.is_some()), &mut buf)?;
+    report::fleet::render(&report, format, printer.render_options(args.output.is_some()), &mut buf)?;
     printer.emit(args.output.as_deref(), &buf)?;
     Ok(report.outcome().into())
 }

@@ -6,6 +6,7 @@
 mod args;
 mod check;
 mod collect;
+mod completions;
 mod exit;
 mod fleet;
 mod inventory;
@@ -17,7 +18,7 @@ mod upgrade;
 mod verify;
 
 use anyhow::Result;
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, CommandFactory, Parser, Subcommand};
 
 pub use exit::ExitStatus;
 pub use printer::Printer;
@@ -26,7 +27,7 @@ pub use printer::Printer;
 ///
 /// Exit codes: 0 allowed, 1 denied by policy, 2 the tool could not decide.
 #[derive(Debug, Parser)]
-#[command(name = "hcx-preflight", version, about, long_about = None, max_term_width = 100)]
+#[command(name = "hcx-preflight", version, propagate_version = true, about, long_about = None, max_term_width = 100)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
@@ -55,15 +56,20 @@ pub struct GlobalArgs {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Judge a snapshot against a target version and gate the upgrade.
+    #[command(after_help = EXIT_CODES)]
     Check(check::CheckArgs),
     /// Collect a snapshot from the HCX Managers of a site pair.
     Collect(collect::CollectCmd),
     /// Plan the whole route to a version, hop by hop, every hop gated.
+    #[command(after_help = "Exit codes: 0 the first step is allowed (or nothing to do), 1 it is denied, 2 the tool could not decide.")]
     Plan(plan::PlanCmd),
     /// Gate and start the upgrade of the managers, wait for their return, verify.
+    #[command(after_help = "Exit codes: 0 allowed (and done and verified, or a dry run that would start), 1 denied by policy \
+                            (nothing was sent to HCX), 2 the upgrade failed or the tool could not decide.")]
     Upgrade(upgrade::UpgradeCmd),
     /// The checks after an upgrade: of the managers (phase verify, e.g. after an upgrade
     /// done in the UI) or, with --phase mesh, of the Service Mesh (phase verify-mesh).
+    #[command(after_help = "Exit codes: 0 verified, 1 problems found (see the findings), 2 the tool could not decide.")]
     Verify(verify::VerifyCmd),
     /// Print the JSON Schema of the snapshot.
     Schema,
@@ -73,6 +79,40 @@ pub enum Command {
     /// Work with a fleet inventory (the estates of `collect/check --inventory`).
     #[command(subcommand)]
     Inventory(inventory::InventoryCommand),
+    /// Print the shell completions (bash, zsh, fish, powershell, elvish).
+    Completions(completions::CompletionsCmd),
+    /// Print the man page (or write every command's page with --out-dir).
+    Man(completions::ManCmd),
+}
+
+/// The exit codes of `check`, in its `--help`.
+const EXIT_CODES: &str = "Exit codes:
+  0  allowed: no finding blocks the upgrade
+  1  denied by policy (a deny finding; with --fail-on warn, a warn finding too)
+  2  the tool could not decide (unreadable snapshot, collection or evaluation error, usage error)";
+
+/// The command line as clap sees it. `--version` (and `-V`, on every command) says the
+/// regorus version and the digest of the built-in policy set (the `policy_sha256` of a
+/// decision made without `--policy-dir`/`--config`); the set is compiled for it only when
+/// the version was asked for.
+pub fn command() -> clap::Command {
+    let cmd = Cli::command();
+    if std::env::args_os().skip(1).any(|a| a == "--version" || a == "-V") {
+        cmd.version(version_text())
+    } else {
+        cmd
+    }
+}
+
+fn version_text() -> String {
+    let digest = hcx_preflight::policy::PolicySet::builtin()
+        .map(|set| set.digest().to_string())
+        .unwrap_or_else(|e| format!("unavailable: {e}"));
+    format!(
+        "{} (regorus {}; built-in policy set sha256 {digest})",
+        env!("CARGO_PKG_VERSION"),
+        env!("HCX_REGORUS_VERSION")
+    )
 }
 
 /// Run a parsed command line.
@@ -86,10 +126,23 @@ pub fn run(cli: Cli, printer: &Printer) -> Result<ExitStatus> {
         Command::Inventory(cmd) => inventory::inventory(cmd, printer),
         Command::Schema => schema::schema(printer),
         Command::Policy(cmd) => policy::policy(cmd),
+        Command::Completions(cmd) => completions::completions(cmd, printer),
+        Command::Man(cmd) => completions::man(cmd, printer),
     }
 }
 
 /// Write to stdout (for the `policy` commands, until they take the [`Printer`]).
 pub fn write_stdout(bytes: &[u8]) -> Result<()> {
     Printer::write_stdout(bytes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// clap's own consistency checks of every command and argument.
+    #[test]
+    fn the_command_line_is_consistent() {
+        Cli::command().debug_assert();
+    }
 }
