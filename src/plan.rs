@@ -8,10 +8,11 @@ use crate::snapshot::Snapshot;
 use crate::version::HcxVersion;
 
 /// Which part of the upgrade is judged.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, clap::ValueEnum)]
 #[serde(rename_all = "kebab-case")]
 pub enum Phase {
     /// Before upgrading the HCX Managers.
+    #[default]
     Managers,
     /// Before upgrading the Service Mesh appliances (after the managers).
     ServiceMesh,

@@ -77,13 +77,13 @@ pub struct PlanArgs {
     #[arg(long, value_name = "VERSION", value_parser = parse_version)]
     pub target: HcxVersion,
     /// Which phase of the upgrade to judge.
-    #[arg(long, value_enum, default_value = "managers")]
+    #[arg(long, value_enum, default_value_t)]
     pub phase: Phase,
     /// Evaluation time (RFC 3339), to re-evaluate a past decision exactly; default: now.
     #[arg(long, value_name = "RFC3339", value_parser = plan::parse_time)]
     pub now: Option<chrono::DateTime<chrono::Utc>>,
     /// Which findings deny: `deny` only, or `warn` too.
-    #[arg(long, value_enum, default_value = "deny")]
+    #[arg(long, value_enum, default_value_t)]
     pub fail_on: FailOn,
 }
 
@@ -111,7 +111,7 @@ pub struct GateArgs {
     #[arg(long, value_name = "VERSION", value_parser = parse_version)]
     pub target: Option<HcxVersion>,
     /// Which findings deny: `deny` only, or `warn` too.
-    #[arg(long, value_enum, default_value = "deny")]
+    #[arg(long, value_enum, default_value_t)]
     pub fail_on: FailOn,
     /// How often to poll the upgrade status, or to try a manager again.
     #[arg(long, value_name = "DURATION", default_value = "5s", value_parser = hcx_preflight::upgrade::parse_duration)]

@@ -26,7 +26,7 @@ pub struct PlanCmd {
     #[arg(long, value_name = "RFC3339", value_parser = plan::parse_time)]
     pub now: Option<chrono::DateTime<chrono::Utc>>,
     /// Which findings deny: `deny` only, or `warn` too.
-    #[arg(long, value_enum, default_value = "deny")]
+    #[arg(long, value_enum, default_value_t)]
     pub fail_on: FailOn,
     /// Collect from the HCX Managers (instead of --snapshot).
     #[command(flatten)]
