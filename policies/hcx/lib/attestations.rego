@@ -70,9 +70,9 @@ _key(x) := either(object.get(x, "name", null), object.get(x, "id", null))
 
 # Attested fields of a mesh or an appliance (`status`, `tunnel_status`) that no longer
 # hold, with the fact's name and the value that was attested.
-lapsed_mesh_facts contains {"site": site.name, "resource": name, "fact": fact, "field": field, "by": attested_by(a), "lapse": lapse, "value": value} if {
-	some site in sites
-	some mesh in as_list(site.service_meshes)
+lapsed_mesh_facts contains {"site": site.name, "resource": name, "fact": fact, "field": field, "by": attested_by(a), "lapse": lapse, "value": value, "evidence": field_evidence(["sites", i, "service_meshes", m], mesh, field)} if {
+	some i, site in sites
+	some m, mesh in as_list(site.service_meshes)
 	some field, a in object.get(mesh, "attested", {})
 	lapse := attestation_lapse(site, a)
 	value := object.get(mesh, field, null)
@@ -80,10 +80,10 @@ lapsed_mesh_facts contains {"site": site.name, "resource": name, "fact": fact, "
 	fact := mesh_fact(mesh, field)
 }
 
-lapsed_mesh_facts contains {"site": site.name, "resource": name, "fact": fact, "field": field, "by": attested_by(a), "lapse": lapse, "value": value} if {
-	some site in sites
-	some mesh in as_list(site.service_meshes)
-	some appliance in as_list(mesh.appliances)
+lapsed_mesh_facts contains {"site": site.name, "resource": name, "fact": fact, "field": field, "by": attested_by(a), "lapse": lapse, "value": value, "evidence": field_evidence(["sites", i, "service_meshes", m, "appliances", k], appliance, field)} if {
+	some i, site in sites
+	some m, mesh in as_list(site.service_meshes)
+	some k, appliance in as_list(mesh.appliances)
 	some field, a in object.get(appliance, "attested", {})
 	lapse := attestation_lapse(site, a)
 	value := object.get(appliance, field, null)
