@@ -274,7 +274,10 @@ fn help_says_exit_codes_and_describes_every_flag() {
             let flag = line.trim_start();
             if line.starts_with("  ") && flag.starts_with('-') && !line.starts_with("      ") || line.starts_with("      --") {
                 let next = lines.get(i + 1).map(|l| l.trim()).unwrap_or("");
-                assert!(!next.is_empty() && !next.starts_with('-'), "{cmd}: `{}` has no description", flag);
+                // Without a description, clap goes on with `[default: ...]`, the possible
+                // values, a blank line or the next flag.
+                let described = !next.is_empty() && !next.starts_with(['-', '[']) && !next.starts_with("Possible values");
+                assert!(described, "{cmd}: `{flag}` has no description");
             }
         }
     }
