@@ -81,11 +81,17 @@ pub struct Finding {
     pub default_severity: Option<Severity>,
 }
 
-/// One fact a finding rests on.
+/// One fact a finding rests on: a snapshot fact (`pointer`), or an input that is not one
+/// (`param`: a plan field, a threshold, a path table row, a waiver).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Evidence {
-    /// RFC 6901 JSON pointer into the snapshot (`/sites/0/connections/1/status`).
-    pub pointer: String,
+    /// RFC 6901 JSON pointer into the snapshot as judged (`/sites/0/connections/1/status`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pointer: Option<String>,
+    /// The name of an input that is not a snapshot fact: `plan.target_version`,
+    /// `thresholds.backup_max_age_hours`, `upgrade_path`, `config.waivers[0]`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub param: Option<String>,
     /// The value found there.
     pub value: serde_json::Value,
     /// For an attested fact: who stated it, when, and on which evidence.

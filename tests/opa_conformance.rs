@@ -1,5 +1,5 @@
 //! Conformance with the real OPA engine: the exported bundle gives exactly the same
-//! findings (id, site, resource, severity, message, waived) under OPA v1.20.2 as under
+//! findings (id, site, resource, severity, message, waived, evidence) under OPA v1.20.2 as under
 //! regorus, for every fixture in every phase, every policy case, and an organisation
 //! policy dir with config, severity overrides and waivers; the built-in Rego unit tests
 //! pass under OPA; and each known difference between the engines is reproduced and
@@ -51,11 +51,26 @@ fn driver() -> PathBuf {
     root().join("tests/opa/driver.py")
 }
 
-/// What the conformance compares of a finding.
-type Key = (String, Option<String>, Option<String>, String, String, bool);
+/// What the conformance compares of a finding (the evidence as canonical JSON text).
+type Key = (String, Option<String>, Option<String>, String, String, bool, String);
 
 fn key_of_regorus(f: &Finding) -> Key {
-    (f.id.clone(), f.site.clone(), f.resource.clone(), f.severity.as_str().to_string(), f.message.clone(), f.waived)
+    let evidence = canonical(&serde_json::to_value(&f.evidence).expect("evidence serializes"));
+    (f.id.clone(), f.site.clone(), f.resource.clone(), f.severity.as_str().to_string(), f.message.clone(), f.waived, evidence)
+}
+
+/// JSON text in which a number is written alike whichever engine produced it (1 and 1.0).
+fn canonical(v: &Value) -> String {
+    match v {
+        Value::Number(n) => format!("{}", n.as_f64().unwrap_or(f64::NAN)),
+        Value::Array(items) => format!("[{}]", items.iter().map(canonical).collect::<Vec<_>>().join(",")),
+        Value::Object(map) => {
+            let mut fields: Vec<String> = map.iter().map(|(k, v)| format!("{k:?}:{}", canonical(v))).collect();
+            fields.sort();
+            format!("{{{}}}", fields.join(","))
+        }
+        other => other.to_string(),
+    }
 }
 
 fn key_of_opa(f: &Value) -> Key {
@@ -67,6 +82,7 @@ fn key_of_opa(f: &Value) -> Key {
         s("severity").unwrap_or_default(),
         s("message").unwrap_or_default(),
         f["waived"].as_bool().unwrap_or(true),
+        canonical(&f["evidence"]),
     )
 }
 
@@ -160,7 +176,7 @@ fn plan(target: &str, phase: Phase) -> Plan {
 }
 
 /// Every fixture, in every phase, towards targets below, at and across the boundaries.
-fn fixture_inputs() -> Vec<(String, Value)> {
+pub(crate) fn fixture_inputs() -> Vec<(String, Value)> {
     let dir = root().join("fixtures/snapshots");
     let mut files: Vec<PathBuf> = std::fs::read_dir(&dir).expect("fixtures").map(|e| e.expect("entry").path()).collect();
     files.sort();

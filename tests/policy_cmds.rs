@@ -81,16 +81,21 @@ fn the_built_in_tests_pass_with_full_coverage() {
     assert_expected("policy-test-builtin.txt", &r.stdout);
 }
 
-#[test]
-fn a_failing_test_or_low_coverage_exits_1() {
-    let dir = tempfile::tempdir().unwrap();
-    let d = dir.path();
+/// An organisation rule `org-thing` (without evidence) and its catalog entry.
+fn org_thing(d: &Path) {
     write(d, "hcx/catalog/data.json", r#"{"org-thing": {"title": "T", "severity": "warn", "remediation": "R"}}"#);
     write(
         d,
         "org/thing.rego",
         "package hcx.rules.org\n\nimport data.hcx.lib\n\nviolation contains lib.finding(\"org-thing\", null, \"x\", \"m\") if {\n\tlib.phase == \"verify\"\n}\n",
     );
+}
+
+#[test]
+fn a_failing_test_or_low_coverage_exits_1() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    org_thing(d);
     write(d, "org/thing_test.rego", "package hcx.rules.org_test\n\ntest_passes if true\n\ntest_fails if 1 == 2\n");
     let dirs = [d.to_str().unwrap()];
     let r = run(&["policy", "test", dirs[0]], Some(d));
@@ -134,8 +139,8 @@ fn init_then_test_then_check() {
     let r = run(&["policy", "test", dir, "--coverage-threshold", "100"], Some(&d));
     assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
     assert!(r.stdout.contains("PASS data.hcx.rules.acme_test.test_outside_the_hours_fires (<DIR>/acme/change_window_test.rego:18)\n"), "{}", r.stdout);
-    assert!(r.stdout.contains("\n  100.0%      13/13 lines  <DIR>/acme/change_window.rego\n"), "{}", r.stdout);
-    assert!(r.stdout.ends_with(&format!("\n{} passed, 0 failed\n", builtin_tests() + 5)), "{}", r.stdout);
+    assert!(r.stdout.contains("\n  100.0%      18/18 lines  <DIR>/acme/change_window.rego\n"), "{}", r.stdout);
+    assert!(r.stdout.ends_with(&format!("\n{} passed, 0 failed\n", builtin_tests() + 6)), "{}", r.stdout);
 
     let config = format!("{dir}/hcx-preflight.toml");
     let r = run(&["policy", "check", "--policy-dir", dir, "--config", &config], Some(&d));
@@ -167,6 +172,19 @@ fn init_then_test_then_check() {
     assert!(r.stderr.starts_with("error: refusing to overwrite existing file(s): <DIR>/acme/change_window.rego, "), "{}", r.stderr);
 }
 
+/// A rule without evidence is a warning: named with its line, and the check still passes.
+#[test]
+fn policy_check_warns_of_rules_without_evidence() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    org_thing(d);
+    let r = run(&["policy", "check", "--policy-dir", d.to_str().unwrap()], Some(d));
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    let (lines, last) = r.stdout.trim_end().rsplit_once('\n').unwrap();
+    assert!(lines.starts_with("warning: <DIR>/org/thing.rego:5: this rule emits findings without evidence"), "{}", r.stdout);
+    assert!(last.starts_with("ok: "), "{}", r.stdout);
+}
+
 #[test]
 fn policy_check_lists_every_problem() {
     let dir = tempfile::tempdir().unwrap();
@@ -184,6 +202,8 @@ fn policy_check_lists_every_problem() {
          <DIR>/x/bad.rego:6: call of unknown function `foo.bar` (neither a builtin nor a function of the policy set)\n\
          <DIR>/x/bad.rego:9: finding id `other-unknown` is not in the catalog (data.hcx.catalog); add it to a hcx/catalog/data.json\n\
          <DIR>/x/bad.rego:10: call of unknown function `lib.nothere` (neither a builtin nor a function of the policy set)\n\
+         warning: <DIR>/x/bad.rego:5: this rule emits findings without evidence: wrap the finding as lib.with_evidence(lib.finding(...), [lib.evidence_at([\"sites\", i, ...]), ...]) so that each finding names the facts it read (contract section 4)\n\
+         warning: <DIR>/x/bad.rego:9: this rule emits findings without evidence: wrap the finding as lib.with_evidence(lib.finding(...), [lib.evidence_at([\"sites\", i, ...]), ...]) so that each finding names the facts it read (contract section 4)\n\
          4 problems\n"
     );
 
@@ -198,6 +218,8 @@ fn policy_check_lists_every_problem() {
          <DIR>/x/bad.rego:9: finding id `other-unknown` is not in the catalog (data.hcx.catalog); add it to a hcx/catalog/data.json\n\
          <DIR>/x/worse.rego:4: expecting expression\n\
          <DIR>/y/also.rego:4: expecting `]` while parsing array\n\
+         warning: <DIR>/x/bad.rego:5: this rule emits findings without evidence: wrap the finding as lib.with_evidence(lib.finding(...), [lib.evidence_at([\"sites\", i, ...]), ...]) so that each finding names the facts it read (contract section 4)\n\
+         warning: <DIR>/x/bad.rego:9: this rule emits findings without evidence: wrap the finding as lib.with_evidence(lib.finding(...), [lib.evidence_at([\"sites\", i, ...]), ...]) so that each finding names the facts it read (contract section 4)\n\
          4 problems\n"
     );
 }

@@ -6,7 +6,7 @@
 use std::path::PathBuf;
 
 use assert_cmd::Command;
-use hcx_preflight::findings::{AppliedWaiver, Decision, Finding, Severity};
+use hcx_preflight::findings::{AppliedWaiver, Decision, Evidence, Finding, Severity};
 use hcx_preflight::plan::{FailOn, Phase, Plan};
 use hcx_preflight::report::{render, Format, RenderOptions, ReportContext, RuleInfo};
 
@@ -70,6 +70,15 @@ fn finding(id: &str, severity: Severity, site: Option<&str>, resource: &str, mes
     }
 }
 
+fn evidence(pointer: Option<&str>, param: Option<&str>, value: serde_json::Value, attestation: Option<serde_json::Value>) -> Evidence {
+    Evidence {
+        pointer: pointer.map(str::to_string),
+        param: param.map(str::to_string),
+        value,
+        attestation,
+    }
+}
+
 fn rule(id: &str, severity: Severity, disabled: bool) -> RuleInfo {
     let f = finding(id, severity, None, "-", "-");
     RuleInfo {
@@ -92,12 +101,28 @@ pub fn fixed(fail_on: FailOn) -> (Decision, ReportContext) {
     let mut skew = finding("version-skew", Severity::Warn, Some("source"), "cloud-east", "hcx-connector is on 4.10.3 but cloud-east is on 4.11.0");
     skew.waived = true;
     skew.waiver = Some(applied.clone());
+    // Evidence as the rules give it: an attested fact, a plain fact, a param.
+    let mut backup = finding("backup-missing", Severity::Deny, Some("source"), "hcx-connector.corp.local", "no successful backup of hcx-connector.corp.local is known");
+    backup.evidence = Some(vec![
+        evidence(Some("/sites/0/backup/supported"), None, serde_json::json!(true), None),
+        evidence(
+            Some("/sites/0/backup/last_success_at"),
+            None,
+            serde_json::Value::Null,
+            Some(serde_json::json!({"attested_by": "a.admin", "attested_at": "2026-11-29T09:00:00Z", "evidence": "backup job <4711> & log"})),
+        ),
+    ]);
+    let mut stale = finding("snapshot-stale", Severity::Deny, None, "2026-11-29T07:00:00Z", "the snapshot was collected 125 minutes before the evaluation");
+    stale.evidence = Some(vec![
+        evidence(Some("/collected_at"), None, serde_json::json!("2026-11-29T07:00:00Z"), None),
+        evidence(None, Some("thresholds.snapshot_max_age_minutes"), serde_json::json!(60), None),
+    ]);
     let findings = vec![
-        finding("backup-missing", Severity::Deny, Some("source"), "hcx-connector.corp.local", "no successful backup of hcx-connector.corp.local is known"),
+        backup,
         finding("kb90082-local-fqdn", Severity::Warn, Some("source"), "hcx-connector.corp.local", "hcx-connector.corp.local is in the .local domain \"corp\""),
         finding("snapshot-recommended", Severity::Info, Some("cloud-east"), "hcx-cloud.east.example", "take a vSphere snapshot of hcx-cloud.east.example"),
         finding("snapshot-recommended", Severity::Info, Some("source"), "hcx-connector.corp.local", "take a vSphere snapshot of hcx-connector.corp.local"),
-        finding("snapshot-stale", Severity::Deny, None, "2026-11-29T07:00:00Z", "the snapshot was collected 125 minutes before the evaluation"),
+        stale,
         finding("waiver-expired", Severity::Warn, None, "backup-missing", "the waiver for backup-missing expired at 2026-11-01T00:00:00Z"),
         skew,
     ];

@@ -4,6 +4,7 @@ mod cli;
 mod cli_habits;
 mod collect;
 mod differential;
+mod evidence;
 mod fleet;
 mod fuzz_regressions;
 mod mesh_phase;

@@ -61,15 +61,26 @@ _enrich(v) := {
 	"resource": object.get(v, "resource", null),
 	"title": meta.title,
 	"message": v.message,
-	"remediation": meta.remediation,
+	"remediation": _remediation(v, meta),
 	"kb": kb,
 	"kb_url": _kb_url(kb),
+	"evidence": object.get(v, "evidence", null),
 } if {
 	meta := data.hcx.catalog[v.id]
 	kb := object.get(meta, "kb", null)
 }
 
 # Findings of the rules, with their metadata, before waivers.
+# A finding about an unknown fact gets the catalog's steps for an unknown fact, where it has them.
+_remediation(v, meta) := meta.remediation_unknown if _unknown_remedy(v, meta)
+
+_remediation(v, meta) := meta.remediation if not _unknown_remedy(v, meta)
+
+_unknown_remedy(v, meta) if {
+	object.get(v, "unknown", false) == true
+	is_string(object.get(meta, "remediation_unknown", null))
+}
+
 _rule_findings contains _enrich(v) if {
 	some v in raw
 	not object.get(v, "id", null) in _disabled
@@ -115,22 +126,27 @@ _first_waiver(f) := w if {
 
 _public(w) := {k: v | some k, v in w; k in {"id", "site", "resource", "reason", "approved_by", "expires"}}
 
-_waiver_findings contains lib.finding("waiver-expired", object.get(w, "site", null), w.id, msg) if {
-	some w in _waivers
+_waiver_findings contains lib.with_evidence(lib.finding("waiver-expired", object.get(w, "site", null), w.id, msg), ev) if {
+	some k, w in _waivers
 	not _active(w)
 	msg := sprintf("the waiver for %s%s expired at %s (reason: %s; approved by %s): it no longer applies", [
 		w.id, _scope(w), w.expires, w.reason, w.approved_by,
 	])
+	ev := [_waiver_evidence(k, w), lib.plan_evidence("evaluated_at")]
 }
 
-_waiver_findings contains lib.finding("waiver-unused", object.get(w, "site", null), w.id, msg) if {
-	some w in _waivers
+_waiver_findings contains lib.with_evidence(lib.finding("waiver-unused", object.get(w, "site", null), w.id, msg), ev) if {
+	some k, w in _waivers
 	_active(w)
 	not _matches_any(w)
 	msg := sprintf("the waiver for %s%s matched no finding (reason: %s; approved by %s; expires %s): remove it or fix its site/resource", [
 		w.id, _scope(w), w.reason, w.approved_by, w.expires,
 	])
+	ev := [_waiver_evidence(k, w)]
 }
+
+# A waiver is config, not a snapshot fact: named by its place in the config's list.
+_waiver_evidence(k, w) := lib.param_evidence(sprintf("config.waivers[%d]", [k]), _public(w))
 
 _matches_any(w) if {
 	some f in _rule_findings

@@ -109,3 +109,18 @@ test_the_report_has_every_part if {
 	r.uncatalogued == set()
 	r.malformed == set()
 }
+
+# An unknown fact gets the catalog's steps for an unknown fact; a known-bad one the repair.
+test_unknown_facts_get_the_unknown_remediation if {
+	unknown := t.site({"site_pairs": [object.union(t.base_site.site_pairs[0], {"status": null})]})
+	[f] := _by_id(preflight.findings, "site-pair-unhealthy") with input as t.managers([unknown])
+	f.remediation == data.hcx.catalog["site-pair-unhealthy"].remediation_unknown
+	bad := t.site({"site_pairs": [object.union(t.base_site.site_pairs[0], {"status": "degraded"})]})
+	[g] := _by_id(preflight.findings, "site-pair-unhealthy") with input as t.managers([bad])
+	startswith(g.remediation, "Repair the site pair")
+	g.evidence == [
+		{"pointer": "/sites/0/site_pairs/0/status", "value": "degraded"},
+		{"pointer": "/sites/0/site_pairs/0/remote_name", "value": "cloud"},
+		{"pointer": "/sites/0/site_pairs/0/remote_url", "value": "https://cloud.example"},
+	]
+}

@@ -166,6 +166,9 @@ pub fn policy(cmd: PolicyCommand) -> Result<ExitStatus> {
             for p in &report.problems {
                 text.push_str(&format!("{p}\n"));
             }
+            for w in &report.warnings {
+                text.push_str(&format!("warning: {w}\n"));
+            }
             if report.problems.is_empty() {
                 text.push_str(&format!(
                     "ok: {} modules, {} test modules, {} catalog ids\n",

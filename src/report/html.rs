@@ -279,13 +279,7 @@ fn estate_section(e: &EstateResult, out: &mut dyn Write) -> io::Result<()> {
         let evidence = match &f.evidence {
             Some(list) if !list.is_empty() => list
                 .iter()
-                .map(|ev| {
-                    let mut s = format!("{} = {}", esc(&ev.pointer), esc(&ev.value.to_string()));
-                    if let Some(a) = &ev.attestation {
-                        s.push_str(&format!(" (attested: {})", esc(&a.to_string())));
-                    }
-                    s
-                })
+                .map(|ev| esc(&super::evidence::evidence_line(ev)))
                 .collect::<Vec<_>>()
                 .join("<br/>"),
             _ => "-".into(),
@@ -349,7 +343,8 @@ mod tests {
             fail_on: FailOn::Deny,
         };
         let evidence = vec![Evidence {
-            pointer: "/sites/0/connections/1/status".into(),
+            pointer: Some("/sites/0/connections/1/status".into()),
+            param: None,
             value: serde_json::json!("unhealthy"),
             attestation: None,
         }];

@@ -111,7 +111,11 @@ fn failure_body(failing: &[&Finding]) -> String {
     failing
         .iter()
         .map(|f| {
-            let mut s = format!("{}\nfix: {}", line(f), f.remediation);
+            let mut s = line(f);
+            for ev in super::evidence::lines(f) {
+                s.push_str(&format!("\nevidence: {ev}"));
+            }
+            s.push_str(&format!("\nfix: {}", f.remediation));
             if let (Some(kb), Some(url)) = (&f.kb, &f.kb_url) {
                 s.push_str(&format!("\nKB {kb}: {url}"));
             }

@@ -382,6 +382,7 @@ fn finding_list(out: &mut dyn Write, findings: &[&Finding]) -> io::Result<()> {
                 None => String::new(),
             };
             writeln!(out, "- **{place}**: {}{overridden}", md(&f.message))?;
+            write!(out, "{}", super::evidence::evidence_lines(f))?;
         }
         writeln!(out, "\nRemediation: {}", md(&first.remediation))?;
         if let (Some(kb), Some(url)) = (&first.kb, &first.kb_url) {

@@ -13,6 +13,7 @@ use crate::findings::{AppliedWaiver, Decision, Severity};
 use crate::policy::PolicySet;
 use crate::snapshot::Snapshot;
 
+pub mod evidence;
 pub mod fleet;
 pub mod html;
 pub mod json;

@@ -96,6 +96,9 @@ fn result(f: &Finding, rule_index: usize, ctx: &ReportContext) -> Value {
     if location.as_object().is_some_and(|o| !o.is_empty()) {
         v["locations"] = json!([location]);
     }
+    if let Some(evidence) = f.evidence.as_ref().filter(|e| !e.is_empty()) {
+        v["properties"] = json!({ "evidence": evidence });
+    }
     if let Some(w) = &f.waiver {
         v["suppressions"] = json!([{
             "kind": "external",

@@ -26,11 +26,19 @@ finding_with_severity(id, site, resource, message, severity) := object.union(
 	{"severity": severity},
 )
 
+# A finding with the facts it rests on (see evidence.rego).
+with_evidence(f, evidence) := object.union(f, {"evidence": evidence})
+
+# "1 migration", "2 migrations": a count with its noun (plural with an s).
+plural(n, noun) := sprintf("%d %s", [n, noun]) if n == 1
+
+plural(n, noun) := sprintf("%d %ss", [n, noun]) if n != 1
+
 # Every Service Mesh appliance with the names of its site and mesh.
-appliances contains {"site": site.name, "mesh": mesh, "appliance": appliance} if {
-	some site in sites
-	some mesh in as_list(site.service_meshes)
-	some appliance in as_list(mesh.appliances)
+appliances contains {"site": site.name, "mesh": mesh, "appliance": appliance, "at": ["sites", i, "service_meshes", m, "appliances", a]} if {
+	some i, site in sites
+	some m, mesh in as_list(site.service_meshes)
+	some a, appliance in as_list(mesh.appliances)
 }
 
 # A list that may be null, as a list.
@@ -127,3 +135,29 @@ _fact_covers(recorded, fact) if startswith(recorded, concat("", [fact, "."]))
 
 # A status other than "healthy" (null included) is not healthy.
 healthy(status) if status == "healthy"
+
+# A status read and not healthy (degraded, unhealthy, or any other word the manager gave).
+known_bad(status) if {
+	is_string(status)
+	not status in {"healthy", "unknown", "up"}
+}
+
+# A status nobody could read: null, or the word unknown.
+status_unknown(status) if status == null
+
+status_unknown(status) if status == "unknown"
+
+# A tunnel state read and not up.
+tunnel_down(state) if known_bad(state)
+
+# The `--attest` line for a field of an appliance of `appliances` (MESH and APPLIANCE:
+# name, else id), e.g. source.service_meshes.mesh-1.appliances.IX-1.tunnel_status=up.
+appliance_attest_hint(x, field, value) := attest_hint(
+	{"name": x.site},
+	sprintf("service_meshes.%s.appliances.%s.%s", [either(x.mesh.name, x.mesh.id), either(x.appliance.name, x.appliance.id), field]),
+	value,
+)
+
+# A finding about a fact that is unknown (not known bad): the catalog's
+# `remediation_unknown` applies instead of its repair steps.
+unknown_fact(f) := object.union(f, {"unknown": true})

@@ -4,13 +4,13 @@ package hcx.lib
 
 # Every site-paired manager the snapshot knows of: each collected manager, and each peer
 # seen only through a site pair (with the version that pair reports; null if unknown).
-paired_managers contains {"site": site.name, "name": manager_name(site), "label": manager_name(site), "version": object.get(site.manager, "version", null)} if {
-	some site in sites
+paired_managers contains {"site": site.name, "name": manager_name(site), "label": manager_name(site), "version": object.get(site.manager, "version", null), "at": ["sites", i, "manager", "version"]} if {
+	some i, site in sites
 }
 
-paired_managers contains {"site": site.name, "name": name, "label": label, "version": object.get(pair, "remote_version", null)} if {
-	some site in sites
-	some pair in as_list(site.site_pairs)
+paired_managers contains {"site": site.name, "name": name, "label": label, "version": object.get(pair, "remote_version", null), "at": ["sites", i, "site_pairs", j, "remote_version"]} if {
+	some i, site in sites
+	some j, pair in as_list(site.site_pairs)
 	not pair_collected(site, pair)
 	name := either(pair.remote_name, pair.remote_url)
 	label := sprintf("the paired manager %s (%s, seen only through the site pair of %s)", [name, either(pair.remote_url, "url unknown"), site.name])

@@ -41,7 +41,24 @@ test_local_names_across_the_photon_boundary if {
 		"site_pairs": [{"remote_name": "cloud", "remote_url": "admin@cloud.local:443", "remote_version": "4.3.2", "status": "healthy"}],
 	})
 	fs := t.of(boundaries.violation, "kb90082-local-fqdn") with input as t.managers([s])
-	{f.resource | some f in fs} == {"hcx.corp.local", "LOCAL.", "vc.corp.local", "cloud.local"}
+	{f.resource | some f in fs} == {"hcx.corp.local", "local", "vc.corp.local", "cloud.local"}
+	[vc] := [x | some x in fs; x.resource == "vc.corp.local"]
+	vc.evidence == [{"pointer": "/sites/0/connections/0/url", "value": "https://vc.corp.local:443/sdk"}]
+	contains(vc.message, "vc.corp.local is in the .local domain (source: URL of the vcenter connection)")
+}
+
+# One finding per distinct name (case-insensitive), listing every place it appears.
+test_a_local_name_at_two_sites_is_one_finding if {
+	s := object.union(_old, {"manager": {"fqdn": "hcx.corp.local", "dns": {"domain": "corp.local", "search_domains": ["CORP.LOCAL"]}}})
+	c := object.union(s, {"name": "cloud", "role": "cloud", "manager": {"fqdn": "cloud.corp.example", "dns": {"domain": "corp.local", "search_domains": []}}})
+	fs := t.of(boundaries.violation, "kb90082-local-fqdn") with input as t.managers([s, c])
+	[f] := [x | some x in fs; x.resource == "corp.local"]
+	f.site == null
+	contains(f.message, "corp.local is in the .local domain (cloud: DNS domain; source: DNS domain; source: DNS search domain)")
+	[e.pointer | some e in f.evidence] == ["/sites/0/manager/dns/domain", "/sites/0/manager/dns/search_domains/0", "/sites/1/manager/dns/domain"]
+	[h] := [x | some x in fs; x.resource == "hcx.corp.local"]
+	h.site == "source"
+	count(fs) == 2
 }
 
 test_local_names_without_the_boundary_are_fine if {

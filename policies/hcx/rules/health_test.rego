@@ -44,7 +44,23 @@ test_an_unhealthy_mesh if {
 	f := t.one(health.violation) with input as t.managers([s])
 	f.id == "interconnect-unhealthy"
 	f.resource == "sm-1"
-	contains(f.message, "of unknown status")
+	f.unknown
+	contains(f.message, "the status of Service Mesh sm-1 at source is unknown (state COMMITTED): if Interconnect > Service Mesh shows it healthy, attest it: --attest 'source.service_meshes.sm-1.status=healthy;evidence=WHAT SHOWS IT'")
+	f.evidence[0] == {"pointer": "/sites/0/service_meshes/0/status", "value": null}
+}
+
+# A status that was read and is bad is not "unknown": it gets the repair steps.
+test_a_known_bad_mesh_is_not_unknown if {
+	s := t.site({"service_meshes": [object.union(t.base_site.service_meshes[0], {"status": "degraded"})]})
+	f := t.one(health.violation) with input as t.managers([s])
+	not f.unknown
+	contains(f.message, "Service Mesh mesh is degraded (state COMMITTED)")
+}
+
+test_an_unknown_appliance_says_how_to_attest_it if {
+	f := t.one(health.violation) with input as t.managers([_appliance({"status": "unknown"})])
+	f.unknown
+	contains(f.message, "the status of appliance mesh/IX (HCX-WAN-IX) at source is unknown: if Interconnect > Service Mesh > Appliances shows it healthy, attest it: --attest 'source.service_meshes.mesh.appliances.IX.status=healthy;evidence=WHAT SHOWS IT'")
 }
 
 # The reference's per-service mesh status: the collector puts the failing services and
@@ -73,7 +89,11 @@ test_an_unhealthy_appliance_quotes_its_reasons if {
 
 test_a_tunnel_that_is_not_up if {
 	f := t.one(health.violation) with input as t.managers([_appliance({"tunnel_status": null})])
-	contains(f.message, "tunnel of appliance mesh/IX is of unknown state")
+	f.unknown
+	contains(f.message, "the tunnel state of appliance mesh/IX at source is unknown: if the appliance shows Tunnel Up, attest it: --attest 'source.service_meshes.mesh.appliances.IX.tunnel_status=up;evidence=WHAT SHOWS IT'")
+	g := t.one(health.violation) with input as t.managers([_appliance({"tunnel_status": "down"})])
+	not g.unknown
+	g.message == "the tunnel of appliance mesh/IX is down"
 }
 
 test_an_unhealthy_site_pair if {
@@ -81,7 +101,12 @@ test_an_unhealthy_site_pair if {
 	f := t.one(health.violation) with input as t.managers([s])
 	f.id == "site-pair-unhealthy"
 	f.resource == "https://cloud.example"
-	contains(f.message, "is unknown (timeout)")
+	f.unknown
+	contains(f.message, "the health of the site pair from hcx.corp.example to https://cloud.example (https://cloud.example) is unknown (timeout): if the Site Pairing page shows it connected, attest it: --attest 'source.site_pairs.e-1.status=healthy;evidence=WHAT SHOWS IT'")
+	bad := t.site({"site_pairs": [object.union(t.base_site.site_pairs[0], {"status": "unhealthy"})]})
+	g := t.one(health.violation) with input as t.managers([bad])
+	not g.unknown
+	not contains(object.get(g, "message", ""), "--attest")
 }
 
 _found_with(list) := found if {

@@ -9,11 +9,14 @@
 //!    `lib.finding`/`lib.finding_with_severity`, or an `"id": "..."` field) is in the
 //!    catalog;
 //! 4. every module and test means the same under OPA as under regorus
-//!    ([`portability`]: each construct that differs, with the portable form).
+//!    ([`portability`]: each construct that differs, with the portable form);
+//! 5. warnings (they do not fail the check): rules whose findings carry no
+//!    evidence ([`evidence`]).
 //!
 //! Problems are data: the caller lists them and exits 1. Only a failure to read the
 //! files is an error.
 
+pub mod evidence;
 pub mod portability;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -53,6 +56,8 @@ pub struct CheckReport {
     pub catalog_ids: usize,
     /// Sorted by file, line, message.
     pub problems: Vec<Problem>,
+    /// What does not fail the check but should be fixed (rules without evidence).
+    pub warnings: Vec<Problem>,
 }
 
 /// The location line of a regorus error message (`--> file:LINE:COL`), if it has one.
@@ -128,6 +133,7 @@ pub fn check(policy_dirs: &[PathBuf], config: Option<PathBuf>) -> Result<CheckRe
     }
     // With a file that does not parse, its functions are unknown: no function check.
     problems.extend(portability::check(&parsed));
+    report.warnings = evidence::findings_without_evidence(&parsed, &test_files);
     if parse_errors.is_empty() {
         problems.extend(unknown_functions(&parsed));
         let load = PolicySet::load(&LoadOptions {

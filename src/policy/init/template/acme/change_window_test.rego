@@ -19,6 +19,13 @@ test_outside_the_hours_fires if {
 	"acme-change-window" in _ids(acme.violation) with input as _input("2026-11-28T09:00:00Z", "managers")
 }
 
+# The finding names what it rests on: the evaluation time and the window it was judged against.
+test_the_finding_gives_its_evidence if {
+	some f in acme.violation with input as _input("2026-11-28T09:00:00Z", "managers")
+	f.evidence[0] == {"param": "plan.evaluated_at", "value": "2026-11-28T09:00:00Z"}
+	[e.param | some e in f.evidence] == ["plan.evaluated_at", "acme.change_days", "thresholds.acme_window_start_hour", "thresholds.acme_window_end_hour"]
+}
+
 test_outside_the_days_fires if {
 	"acme-change-window" in _ids(acme.violation) with input as _input("2026-11-25T20:30:00Z", "service-mesh")
 }
