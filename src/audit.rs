@@ -1,6 +1,7 @@
-//! The audit log: every `upgrade` and `verify` appends one JSON line (who, when,
-//! site, target, phase, decision digest, result) to a file created with
-//! owner-only permissions. Each line is written with a single `write` on a file
+//! The audit log: every `upgrade` and `verify` appends JSON lines (who, when, site,
+//! target, phase, decision digest, result) to a file created with owner-only
+//! permissions, for what it did and for every step refused or failed (no
+//! confirmation, a manager that cannot be reached, a refused approved decision). Each line is written with a single `write` on a file
 //! opened for appending, so concurrent runs do not interleave lines.
 
 use std::io::Write;
@@ -44,11 +45,16 @@ pub enum AuditResult {
     Allowed,
     /// An approved `--decision` no longer matches the estate.
     DecisionRefused,
+    /// The upgrade was refused before anything was sent: no confirmation (no terminal
+    /// and no `--yes`), or no manager below the target.
+    Refused,
     DryRun,
     /// The operator answered no to the confirmation.
     Cancelled,
     /// A manager's upgrade: done, failed, API not offered, not back after its reboot,
     /// not finished in time, an error, or not started because an earlier one failed.
+    /// `Failed` without a site: a step before any decision failed (a manager that cannot
+    /// be reached, an evaluation that fails); the message says why.
     Success,
     Failed,
     NotOffered,

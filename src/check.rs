@@ -97,12 +97,18 @@ pub fn facts_digests(snapshot: &Snapshot) -> std::collections::BTreeMap<String, 
         .sites
         .iter()
         .map(|s| {
-            let mut value = serde_json::to_value(s).expect("a site serializes");
-            drop_attestation_times(&mut value);
-            let text = serde_json::to_string(&value).expect("a site serializes");
+            let text = serde_json::to_string(&site_facts(s)).expect("a site serializes");
             (s.name.clone(), sha256_hex(text.as_bytes()))
         })
         .collect()
+}
+
+/// A site's facts as [`facts_digests`] digests them (attestation times dropped): what an
+/// approved decision's facts are compared with, fact by fact (`approval`).
+pub fn site_facts(site: &crate::snapshot::Site) -> serde_json::Value {
+    let mut value = serde_json::to_value(site).expect("a site serializes");
+    drop_attestation_times(&mut value);
+    value
 }
 
 fn drop_attestation_times(v: &mut serde_json::Value) {

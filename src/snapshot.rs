@@ -265,6 +265,21 @@ pub struct SitePair {
     pub stamp: AttestationStamp,
 }
 
+/// An operator's statement of one field of a mesh or an appliance (`status`,
+/// `tunnel_status`), which have no provenance of their own: kept under `attested`, keyed
+/// by the field's name, so that the policies age it like every other attestation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct FieldAttestation {
+    /// Always `attested`: the shape of every other attested fact.
+    pub provenance: Provenance,
+    pub evidence: String,
+    #[serde(flatten)]
+    pub stamp: AttestationStamp,
+}
+
+/// Attested fields of a mesh or an appliance, by field name (absent when none).
+pub type AttestedFields = std::collections::BTreeMap<String, FieldAttestation>;
+
 /// A Service Mesh and its appliances.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct ServiceMesh {
@@ -290,6 +305,9 @@ pub struct ServiceMesh {
     pub services: Option<Vec<String>>,
     #[serde(default)]
     pub appliances: Option<Vec<Appliance>>,
+    /// Attested `status` (extension; absent when nothing was attested).
+    #[serde(default, skip_serializing_if = "AttestedFields::is_empty")]
+    pub attested: AttestedFields,
 }
 
 /// A Service Mesh appliance (IX, NE, WO, SGW, SDR).
@@ -318,6 +336,9 @@ pub struct Appliance {
     /// or not a Network Extension appliance). No public API reports it: it is attested.
     #[serde(default)]
     pub ha_group: Option<HaGroup>,
+    /// Attested `status` and `tunnel_status` (extension; absent when nothing was attested).
+    #[serde(default, skip_serializing_if = "AttestedFields::is_empty")]
+    pub attested: AttestedFields,
 }
 
 /// The Network Extension HA group of an appliance: the group's name, or `false` when the

@@ -227,6 +227,8 @@ pub struct UpgradeOptions {
     pub yes: bool,
     pub parallel: bool,
     pub decision: Option<PathBuf>,
+    /// The snapshot the approved decision was judged on, to name the changed facts.
+    pub decision_snapshot: Option<PathBuf>,
     pub decision_max_age: Duration,
     pub return_timeout: Duration,
     pub upgrade_timeout: Duration,
@@ -371,6 +373,21 @@ impl Audit<'_> {
             .append(&entry)
             .with_context(|| format!("cannot append to the audit log {}", self.log.path().display()))
     }
+
+    /// Pass `r` through; an error (a manager that cannot be reached, a policy that does
+    /// not evaluate, no confirmation, ...) gets its line first, as `result`: a step that
+    /// failed or was refused is on the record too.
+    pub(crate) fn on_error<T, E: Into<anyhow::Error>>(&self, result: AuditResult, r: std::result::Result<T, E>) -> Result<T> {
+        let r = r.map_err(Into::into);
+        // An invalid command line (no --site, ...) is not a step: nothing was tried.
+        let invalid = |e: &anyhow::Error| matches!(e.downcast_ref::<CollectError>(), Some(CollectError::Site(_)));
+        if let Err(e) = &r {
+            if !invalid(e) {
+                self.record(None, result, Some(format!("{e:#}")))?;
+            }
+        }
+        r
+    }
 }
 
 /// What happened to one manager's upgrade.
@@ -474,15 +491,23 @@ pub fn run_upgrade(o: &UpgradeOptions, src: &dyn CredentialSource, reporter: &dy
 pub(crate) fn run_upgrade_with(o: &UpgradeOptions, session: &Session) -> Result<GateResult> {
     let g = &o.gate;
     let reporter = session.reporter;
-    // 1. Collect and judge the live estate.
-    let snapshot = session.collect(&session.args)?;
+    // 1. Collect and judge the live estate (a failure is on the record, before any decision).
+    let before = Audit {
+        log: &g.audit,
+        command: "upgrade",
+        target: g.target.to_string(),
+        phase: o.phase.as_str(),
+        decision: None,
+    };
+    let snapshot = before.on_error(AuditResult::Failed, session.collect(&session.args))?;
     let plan = Plan {
         target_version: g.target.clone(),
         phase: o.phase,
         evaluated_at: plan::now(),
         fail_on: g.fail_on,
     };
-    let decision = judge(&LoadedSnapshot::from_snapshot(snapshot.clone()), &plan, &g.policies)?;
+    let judged = judge(&LoadedSnapshot::from_snapshot(snapshot.clone()), &plan, &g.policies);
+    let decision = before.on_error(AuditResult::Failed, judged)?;
     reporter.decision(&decision, &snapshot, &g.policies)?;
     let audit = Audit {
         log: &g.audit,
@@ -493,7 +518,12 @@ pub(crate) fn run_upgrade_with(o: &UpgradeOptions, session: &Session) -> Result<
     };
     // 2. The approved decision, when given, must still match it.
     if let Some(path) = &o.decision {
-        check_approved(path, &decision, plan.evaluated_at, o.decision_max_age, &audit)?;
+        let approved = approved_snapshot(o, path)?;
+        let facts = approval::Facts {
+            current: &snapshot,
+            approved: approved.as_ref(),
+        };
+        check_approved(path, &decision, facts, plan.evaluated_at, o.decision_max_age, &audit)?;
         reporter.event(Event::ApprovedDecisionMatches(path.clone()));
     }
     // 3. The gate.
@@ -512,7 +542,9 @@ pub(crate) fn run_upgrade_with(o: &UpgradeOptions, session: &Session) -> Result<
     // 4. The plan: the managers below the target, in the order given.
     let todo = below_target(&g.collect.sites, &snapshot, &g.target);
     if todo.is_empty() {
-        bail!("no manager is below the target {}; nothing to upgrade", g.target);
+        let why = format!("no manager is below the target {}; nothing to upgrade", g.target);
+        audit.record(None, AuditResult::Refused, Some(why.clone()))?;
+        bail!(why);
     }
     let plan_text = plan_text(&todo, &snapshot, &g.target, o.parallel);
     reporter.event(Event::Plan(plan_text.clone()));
@@ -520,7 +552,7 @@ pub(crate) fn run_upgrade_with(o: &UpgradeOptions, session: &Session) -> Result<
         return dry_run(session, &todo, &audit, plan_text);
     }
     // 5. Confirmation, then the upgrade of each manager.
-    if !o.yes && !confirmed(reporter, todo.len(), &g.target)? {
+    if !o.yes && !audit.on_error(AuditResult::Refused, confirmed(reporter, todo.len(), &g.target))? {
         audit.record(None, AuditResult::Cancelled, None)?;
         reporter.event(Event::Cancelled);
         return Ok(GateResult::Failed);
@@ -538,16 +570,34 @@ pub(crate) fn run_upgrade_with(o: &UpgradeOptions, session: &Session) -> Result<
     verify_now(session, &verify_args, &pinned, g, o.return_timeout, Phase::Verify, "upgrade")
 }
 
+/// The snapshot an approved decision was judged on, to name the facts that changed:
+/// `--decision-snapshot FILE`, else the path its record rests on when that file exists.
+fn approved_snapshot(o: &UpgradeOptions, path: &std::path::Path) -> Result<Option<Snapshot>> {
+    let recorded = approval::load(path)
+        .ok()
+        .and_then(|d| d.rests_on)
+        .and_then(|r| r.snapshot.path)
+        .map(PathBuf::from)
+        .filter(|p| p.is_file());
+    match o.decision_snapshot.clone().or(recorded) {
+        Some(p) => Ok(Some(
+            Snapshot::load(&p).with_context(|| format!("cannot read the approved snapshot {}", p.display()))?,
+        )),
+        None => Ok(None),
+    }
+}
+
 fn check_approved(
     path: &std::path::Path,
     decision: &Decision,
+    facts: approval::Facts<'_>,
     now: chrono::DateTime<chrono::Utc>,
     max_age: Duration,
     audit: &Audit,
 ) -> Result<()> {
     let approved = approval::load(path)?;
     let max_age = chrono::Duration::from_std(max_age).unwrap_or(chrono::Duration::MAX);
-    if let Err(e) = approval::verify(&approved, decision, now, max_age, path) {
+    if let Err(e) = approval::verify(&approved, decision, facts, now, max_age, path) {
         audit.record(None, AuditResult::DecisionRefused, Some(e.to_string()))?;
         return Err(e.into());
     }
@@ -680,9 +730,17 @@ fn verify_now(
     command: &'static str,
 ) -> Result<GateResult> {
     let target = &g.target;
-    let mut snapshot = session.collect_waiting(args, wait, g.poll_interval)?;
+    // A failure before the decision (a manager that cannot be reached) is on the record too.
+    let before = Audit {
+        log: &g.audit,
+        command,
+        target: target.to_string(),
+        phase: phase.as_str(),
+        decision: None,
+    };
+    let mut snapshot = before.on_error(AuditResult::Failed, session.collect_waiting(args, wait, g.poll_interval))?;
     if !pinned.is_empty() {
-        collect::attest::apply(&mut snapshot, pinned, plan::now())?;
+        before.on_error(AuditResult::Failed, collect::attest::apply(&mut snapshot, pinned, plan::now()))?;
         snapshot.normalize();
     }
     let plan = Plan {
@@ -691,7 +749,8 @@ fn verify_now(
         evaluated_at: plan::now(),
         fail_on: g.fail_on,
     };
-    let decision = judge(&LoadedSnapshot::from_snapshot(snapshot.clone()), &plan, &g.policies)?;
+    let judged = judge(&LoadedSnapshot::from_snapshot(snapshot.clone()), &plan, &g.policies);
+    let decision = before.on_error(AuditResult::Failed, judged)?;
     session.reporter.decision(&decision, &snapshot, &g.policies)?;
     let audit = Audit {
         log: &g.audit,

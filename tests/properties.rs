@@ -42,6 +42,7 @@ fn appliance() -> impl Strategy<Value = Appliance> {
         tunnel_status: t,
         update_available: Some(false),
         ha_group: None,
+        attested: Default::default(),
     })
 }
 
@@ -56,6 +57,7 @@ fn mesh() -> impl Strategy<Value = ServiceMesh> {
         update_available: Some(false),
         services: Some(vec!["INTERCONNECT".into()]),
         appliances: a,
+        attested: Default::default(),
     })
 }
 

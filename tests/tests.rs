@@ -21,4 +21,5 @@ mod route_upgrade;
 mod secrets;
 mod sim_faults;
 mod snapshot_input;
+mod unknown_loop;
 mod upgrade;

@@ -142,6 +142,10 @@ fn without_yes_and_without_a_terminal_nothing_starts() {
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("refusing to start an upgrade without confirmation"), "{}", stderr(&o));
     assert_eq!(starts(&run), 0);
+    // The refusal is on the record.
+    let last = audit(&run).pop().expect("an audit line");
+    assert_eq!((last["command"].as_str(), last["result"].as_str()), (Some("upgrade"), Some("refused")), "{last}");
+    assert!(last["message"].as_str().unwrap_or("").contains("without confirmation"), "{last}");
 }
 
 #[test]
@@ -222,13 +226,19 @@ fn verify_wait_bounds_the_whole_verification() {
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
     assert!(took < std::time::Duration::from_millis(4500), "took {took:?}: {}", stderr(&o));
     assert!(stderr(&o).contains("did not answer within 3s"), "{}", stderr(&o));
+    // A verify that cannot reach a manager is on the record too (the log is created for it).
+    let text = std::fs::read_to_string(dir.path().join("hcx-preflight-audit.jsonl")).expect("the audit log exists");
+    let line: serde_json::Value = serde_json::from_str(text.lines().last().expect("a line")).expect("JSON");
+    assert_eq!((line["command"].as_str(), line["result"].as_str()), (Some("verify"), Some("failed")), "{line}");
+    assert!(line["message"].as_str().unwrap_or("").contains("did not answer within 3s"), "{line}");
+    assert!(line["decision"].is_null(), "no decision was made: {line}");
 }
 
 #[test]
 fn stale_or_mismatched_approved_decisions_are_refused() {
     let run = nine_x(UpgradeOutcome::Success, 500);
     let approved = run.dir.path().join("approved.json");
-    let o = cmd(&run, &["check", "--target", TARGET, "--format", "json", "--output", approved.to_str().unwrap()], true);
+    let o = cmd(&run, &["check", "--target", TARGET, "--format", "json", "--output", approved.to_str().unwrap(), "--save-snapshot", "approved-snapshot.json"], true);
     assert_eq!(o.status.code(), Some(0), "{}{}", stderr(&o), std::fs::read_to_string(&approved).unwrap_or_default());
     let decision = approved.to_str().unwrap();
 
@@ -251,6 +261,11 @@ fn stale_or_mismatched_approved_decisions_are_refused() {
     let o = c.output().unwrap();
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("the facts of site mgr9 collected now differ"), "{}", stderr(&o));
+    // Named fact by fact, from the snapshot the record rests on: pointer, approved value, value now.
+    assert!(stderr(&o).contains("/sites/0/manager/disk_common_used_percent was 40.0, now 55.0"), "{}", stderr(&o));
+    let refused = audit(&run).pop().expect("an audit line");
+    assert_eq!(refused["result"], "decision-refused");
+    assert!(refused["message"].as_str().unwrap_or("").contains("disk_common_used_percent was 40.0, now 55.0"), "{refused}");
 
     // Too old: the same facts, judged two days ago.
     let old = run.dir.path().join("old.json");

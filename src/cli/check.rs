@@ -117,6 +117,9 @@ fn collector_only_flags(c: &CollectArgs) -> Vec<&'static str> {
     if c.retries != defaults.retries {
         given.push("--retries");
     }
+    if c.unknown_out.is_some() {
+        given.push("--unknown-out");
+    }
     given
 }
 
@@ -162,6 +165,8 @@ pub fn check(args: CheckArgs, printer: &Printer) -> Result<ExitStatus> {
         None => {
             let snapshot = collect_now(&args.collect, printer)?;
             save_snapshot(args.save_snapshot.as_deref(), &snapshot)?;
+            collect::write_unknown_form(&args.collect, &snapshot)?;
+            super::collect::unknown_summary(&args.collect, &snapshot, printer)?;
             let saved = args.save_snapshot.as_deref();
             (LoadedSnapshot::from_snapshot(snapshot).with_path(saved), saved)
         }

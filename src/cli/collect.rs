@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use anyhow::{bail, Result};
 use clap::Args;
 
+use hcx_preflight::collect::unknown::UnknownFacts;
 use hcx_preflight::collect::{self, CollectArgs};
 use hcx_preflight::snapshot::Snapshot;
 
@@ -43,7 +44,26 @@ pub fn collect(cmd: CollectCmd, printer: &Printer) -> Result<ExitStatus> {
         bail!("name the snapshot file with --out FILE");
     };
     printer.collect_warnings(&cmd.collect);
-    collect::run_collect_with(&cmd.collect, out, printer.progress(), &printer.credentials())?;
+    let snapshot = collect::run_collect_with(&cmd.collect, out, printer.progress(), &printer.credentials())?;
     printer.status(format_args!("wrote {}", out.display()));
+    unknown_summary(&cmd.collect, &snapshot, printer)?;
     Ok(ExitStatus::Allowed)
+}
+
+/// The summary of what could not be read, per site with its `--attest` lines (shown even
+/// with --quiet: each one denies until it is settled), and where --unknown-out wrote its form.
+pub fn unknown_summary(args: &CollectArgs, snapshot: &Snapshot, printer: &Printer) -> Result<()> {
+    let unknown = UnknownFacts::from_snapshot(snapshot);
+    if !unknown.is_empty() {
+        let mut text = Vec::new();
+        unknown.render(&mut text)?;
+        printer.warn(String::from_utf8_lossy(&text).trim_end());
+    }
+    if let Some(path) = &args.unknown_out {
+        printer.status(format_args!(
+            "wrote the form of unknown facts to {}: fill in value and evidence, then pass it to --attestations",
+            path.display()
+        ));
+    }
+    Ok(())
 }

@@ -46,6 +46,11 @@ pub struct UpgradeCmd {
     /// An approved decision record (check --format json) that must still match the estate.
     #[arg(long, value_name = "FILE")]
     pub decision: Option<PathBuf>,
+    /// The snapshot the approved decision was judged on (check --save-snapshot), so that a
+    /// refusal names each changed fact with its old and new value (default: the snapshot
+    /// path the record rests on, when that file exists).
+    #[arg(long, value_name = "FILE", requires = "decision")]
+    pub decision_snapshot: Option<PathBuf>,
     /// The oldest an approved decision may be.
     #[arg(long, value_name = "DURATION", default_value = "24h", value_parser = hcx_preflight::upgrade::parse_duration)]
     pub decision_max_age: Duration,
@@ -69,6 +74,7 @@ pub fn upgrade(cmd: UpgradeCmd, printer: &Printer) -> Result<ExitStatus> {
         yes: cmd.yes,
         parallel: cmd.parallel,
         decision: cmd.decision,
+        decision_snapshot: cmd.decision_snapshot,
         decision_max_age: cmd.decision_max_age,
         return_timeout: cmd.return_timeout,
         upgrade_timeout: cmd.upgrade_timeout,

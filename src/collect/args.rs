@@ -30,9 +30,14 @@ pub struct CollectArgs {
     /// e.g. source.backup.last_success_at=2026-11-29T02:00:00Z;evidence=backup job 4711. Repeatable.
     #[arg(long = "attest", value_name = "SITE.FACT=VALUE;evidence=TEXT")]
     pub attest: Vec<String>,
-    /// Attestations from a JSON or TOML file (a list `attestations` of {site, fact, value, by, evidence}).
+    /// Attestations from a JSON or TOML file: a list `attestations` of {site, fact, value, by,
+    /// evidence}, or the form that --unknown-out wrote, filled in (value and evidence per fact).
     #[arg(long, value_name = "FILE")]
     pub attestations: Option<PathBuf>,
+    /// Also write what could not be read, as a form to fill in (value and evidence per fact)
+    /// for --attestations: JSON, or TOML when FILE ends in .toml (atomically).
+    #[arg(long, value_name = "FILE")]
+    pub unknown_out: Option<PathBuf>,
     /// Timeout of one HTTP request, in seconds.
     #[arg(long, value_name = "SECS", default_value_t = 15)]
     pub timeout: u64,
@@ -55,6 +60,7 @@ impl CollectArgs {
             password_stdin: false,
             attest: Vec::new(),
             attestations: None,
+            unknown_out: None,
             timeout: 15,
             retries: 3,
             max_requests_per_manager: None,

@@ -11,9 +11,11 @@ use chrono::{DateTime, Utc};
 use serde::Deserialize;
 
 use super::error::CollectError;
+use super::facts;
+use super::unknown::FormEntry;
 use crate::snapshot::{
-    AttestationRecord, AttestationStamp, Backup, Connection, ConnectionKind, HaGroup, Operations, Provenance, Provider,
-    Role, Site, SitePair, Snapshot, Status,
+    Appliance, AttestationRecord, AttestationStamp, Backup, Connection, ConnectionKind, FieldAttestation, HaGroup,
+    Operations, Provenance, Provider, Role, ServiceMesh, Site, SitePair, Snapshot, Status, TunnelStatus,
 };
 
 /// One stated fact, as given.
@@ -37,11 +39,14 @@ pub struct Attestation {
     pub on_version: Option<String>,
 }
 
+/// An attestation file: its own list, or the form that `--unknown-out` wrote, filled in.
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct AttestationFile {
-    #[serde(alias = "attestation")]
-    attestations: Vec<Attestation>,
+    #[serde(default, alias = "attestation")]
+    attestations: Option<Vec<Attestation>>,
+    #[serde(default, alias = "unknown_fact")]
+    unknown_facts: Option<Vec<FormEntry>>,
 }
 
 fn bad(origin: &str, message: impl Into<String>) -> CollectError {
@@ -102,14 +107,46 @@ pub fn load_file(path: &Path) -> Result<Vec<Attestation>, CollectError> {
     parse_text(&text, is_json, &origin)
 }
 
-/// Parse the text of an attestation file; `origin` names it in errors.
+/// Parse the text of an attestation file; `origin` names it in errors. A filled-in
+/// `--unknown-out` form is read too; an entry left unfilled is an error that names it
+/// (fail closed: a fact nobody verified must not pass silently; delete the entry instead).
 pub fn parse_text(text: &str, is_json: bool, origin: &str) -> Result<Vec<Attestation>, CollectError> {
     let file: AttestationFile = if is_json {
         serde_json::from_str(text).map_err(|e| bad(origin, e.to_string()))?
     } else {
         toml::from_str(text).map_err(|e| bad(origin, e.to_string()))?
     };
-    Ok(file.attestations)
+    if file.attestations.is_none() && file.unknown_facts.is_none() {
+        return Err(bad(
+            origin,
+            "expected a list `attestations` (or the `unknown_facts` form that --unknown-out writes)",
+        ));
+    }
+    let mut list = file.attestations.unwrap_or_default();
+    for (i, entry) in file.unknown_facts.unwrap_or_default().into_iter().enumerate() {
+        if !entry.is_filled() {
+            return Err(bad(
+                origin,
+                format!(
+                    "unknown_facts entry {} ({}.{}) is not filled in: give its value ({}) and evidence, or delete the entry",
+                    i + 1,
+                    entry.site,
+                    entry.fact,
+                    if entry.accepted.is_empty() { "see --attest" } else { entry.accepted.as_str() },
+                ),
+            ));
+        }
+        list.push(Attestation {
+            site: entry.site,
+            fact: entry.fact,
+            value: entry.value,
+            by: entry.by,
+            evidence: Some(entry.evidence),
+            at: entry.at,
+            on_version: None,
+        });
+    }
+    Ok(list)
 }
 
 fn value_text(v: &serde_json::Value) -> String {
@@ -158,7 +195,83 @@ fn parse_kind(text: &str) -> Result<ConnectionKind, String> {
 const FACTS: &str = "backup.last_success_at, backup.supported, manager.disk_common_used_percent, \
 manager.provider_managed, manager.provider, connections.KIND.status, site_pairs.PEER.status \
 (PEER: the pair's remote name, or its endpoint id where the manager gives no name), \
-operations.extended_networks, service_meshes.MESH.appliances.APPLIANCE.ha_group";
+operations.extended_networks, service_meshes.MESH.status, service_meshes.MESH.appliances.APPLIANCE.status, \
+service_meshes.MESH.appliances.APPLIANCE.tunnel_status, service_meshes.MESH.appliances.APPLIANCE.ha_group \
+(MESH, APPLIANCE: the name, else the id)";
+
+fn parse_tunnel(text: &str) -> Result<TunnelStatus, String> {
+    match text.to_ascii_lowercase().as_str() {
+        "up" => Ok(TunnelStatus::Up),
+        "down" => Ok(TunnelStatus::Down),
+        _ => Err(format!("`{text}` is not up or down")),
+    }
+}
+
+/// Which of `names` (each item's name and id) `rest` starts with, followed by a dot: the
+/// item's index and the rest after the dot. Names may contain dots: the longest wins.
+fn named_prefix<'f, 'n>(names: impl Iterator<Item = [Option<&'n str>; 2]>, rest: &'f str) -> Option<(usize, &'f str)> {
+    names
+        .enumerate()
+        .flat_map(|(i, keys)| keys.into_iter().flatten().map(move |k| (i, k)))
+        .filter(|(_, k)| rest.strip_prefix(k).is_some_and(|r| r.starts_with('.')))
+        .max_by_key(|(_, k)| k.len())
+        .map(|(i, k)| (i, &rest[k.len() + 1..]))
+}
+
+/// The mesh that `rest` (`MESH.…`, by name or id) names, and what follows.
+fn split_mesh<'a, 'f>(site: &'a mut Site, rest: &'f str) -> Option<(&'a mut ServiceMesh, &'f str)> {
+    let meshes = site.service_meshes.as_mut()?;
+    let (i, after) = named_prefix(meshes.iter().map(|m| [m.name.as_deref(), m.id.as_deref()]), rest)?;
+    Some((&mut meshes[i], after))
+}
+
+/// The appliance of `mesh` that `rest` (`APPLIANCE.FIELD`, by name or id) names, and the field.
+fn split_appliance<'a, 'f>(mesh: &'a mut ServiceMesh, rest: &'f str) -> Option<(&'a mut Appliance, &'f str)> {
+    let list = mesh.appliances.as_mut()?;
+    let (i, after) = named_prefix(list.iter().map(|a| [a.name.as_deref(), a.id.as_deref()]), rest)?;
+    Some((&mut list[i], after))
+}
+
+/// Set an attested fact of a mesh or of one of its appliances
+/// (`MESH.status`, `MESH.appliances.APPLIANCE.{status,tunnel_status,ha_group}`).
+fn set_mesh_fact(site: &mut Site, rest: &str, text: &str, evidence: &str, stamp: &AttestationStamp) -> Result<(), String> {
+    let record = || FieldAttestation {
+        provenance: Provenance::Attested,
+        evidence: evidence.to_string(),
+        stamp: stamp.clone(),
+    };
+    let (mesh, rest) = split_mesh(site, rest).ok_or_else(|| format!("the site has no collected Service Mesh named in `{rest}`"))?;
+    if rest == "status" {
+        mesh.status = Some(parse_status(text)?);
+        mesh.message = None;
+        mesh.attested.insert("status".into(), record());
+        return Ok(());
+    }
+    let mesh_name = facts::mesh_key(mesh);
+    let rest = rest
+        .strip_prefix("appliances.")
+        .ok_or_else(|| format!("expected status or appliances.APPLIANCE.FIELD after Service Mesh `{mesh_name}`"))?;
+    let (appliance, field) = split_appliance(mesh, rest)
+        .ok_or_else(|| format!("the site has no collected appliance named in `{rest}` in Service Mesh `{mesh_name}`"))?;
+    match field {
+        "status" => {
+            appliance.status = Some(parse_status(text)?);
+            appliance.message = None;
+        }
+        "tunnel_status" => appliance.tunnel_status = Some(parse_tunnel(text)?),
+        "ha_group" => {
+            appliance.ha_group = Some(match text.to_ascii_lowercase().as_str() {
+                "none" | "false" | "no" => HaGroup::Flag(false),
+                "" | "true" | "yes" => return Err("name the HA group, or say none".into()),
+                _ => HaGroup::Named(text.to_string()),
+            });
+            return Ok(());
+        }
+        other => return Err(format!("unknown appliance fact `{other}`: status, tunnel_status or ha_group")),
+    }
+    appliance.attested.insert(field.to_string(), record());
+    Ok(())
+}
 
 /// Set one attested fact on its site; `stamp` says when, by whom and on which version.
 fn set(site: &mut Site, fact: &str, text: &str, evidence: &str, stamp: &AttestationStamp) -> Result<(), String> {
@@ -181,6 +294,9 @@ fn set(site: &mut Site, fact: &str, text: &str, evidence: &str, stamp: &Attestat
         pair.evidence = Some(evidence.to_string());
         pair.stamp = stamp.clone();
         return Ok(());
+    }
+    if let Some(rest) = fact.strip_prefix("service_meshes.") {
+        return set_mesh_fact(site, rest, text, evidence, stamp);
     }
     let segments: Vec<&str> = fact.split('.').collect();
     match segments.as_slice() {
@@ -256,25 +372,6 @@ fn set(site: &mut Site, fact: &str, text: &str, evidence: &str, stamp: &Attestat
                 .parse()
                 .map_err(|_| format!("`{text}` is not a count of extended networks"))?;
             site.operations.get_or_insert_with(Operations::default).extended_networks = Some(n);
-        }
-        ["service_meshes", mesh, "appliances", appliance, "ha_group"] => {
-            let group = match text.to_ascii_lowercase().as_str() {
-                "none" | "false" | "no" => HaGroup::Flag(false),
-                "" | "true" | "yes" => return Err("name the HA group, or say none".into()),
-                _ => HaGroup::Named(text.to_string()),
-            };
-            let named = |name: &Option<String>, id: &Option<String>, want: &str| {
-                name.as_deref() == Some(want) || id.as_deref() == Some(want)
-            };
-            let found = site
-                .service_meshes
-                .iter_mut()
-                .flatten()
-                .filter(|m| named(&m.name, &m.id, mesh))
-                .flat_map(|m| m.appliances.iter_mut().flatten())
-                .find(|a| named(&a.name, &a.id, appliance))
-                .ok_or_else(|| format!("the site has no collected appliance `{appliance}` in a Service Mesh `{mesh}`"))?;
-            found.ha_group = Some(group);
         }
         _ => return Err(format!("unknown fact `{fact}`; attestable facts: {FACTS}")),
     }
@@ -543,6 +640,7 @@ mod tests {
             tunnel_status: None,
             update_available: None,
             ha_group: None,
+            attested: Default::default(),
         };
         s.sites[0].service_meshes = Some(vec![ServiceMesh {
             id: Some("sm-1".into()),
@@ -554,6 +652,7 @@ mod tests {
             update_available: None,
             services: None,
             appliances: Some(vec![ne("NE-1"), ne("NE-2")]),
+            attested: Default::default(),
         }]);
         s.errors.push(FactError {
             site: Some("source".into()),
@@ -574,7 +673,22 @@ mod tests {
         assert_eq!(list[1].ha_group, Some(HaGroup::Flag(false)));
         assert_eq!(s.sites[0].operations.as_ref().unwrap().extended_networks, Some(3));
         assert!(!s.errors.iter().any(|e| e.fact.ends_with("ha_group")), "{:?}", s.errors);
+        // Mesh, appliance and tunnel state: by name or id, names with dots, with a stamp.
+        let (ix, tunnel) = ("source.service_meshes.mesh.appliances.NE-2.status=healthy;by=ops;evidence=UI", "source.service_meshes.sm-1.appliances.NE-1.tunnel_status=up;by=ops;evidence=UI");
+        let atts: Vec<Attestation> = [ix, tunnel, "source.service_meshes.mesh.status=healthy;by=ops;evidence=UI"].iter().map(|t| parse_cli(t).unwrap()).collect();
+        s.sites[0].service_meshes.as_mut().unwrap()[0].name = Some("mesh".into());
+        apply(&mut s, &atts, Utc::now()).unwrap();
+        let mesh = &s.sites[0].service_meshes.as_ref().unwrap()[0];
+        let list = mesh.appliances.as_ref().unwrap();
+        assert_eq!((mesh.status, list[1].status, list[0].tunnel_status), (Some(Status::Healthy), Some(Status::Healthy), Some(TunnelStatus::Up)));
+        let stamp = &list[0].attested["tunnel_status"];
+        assert_eq!((stamp.provenance, stamp.stamp.attested_by.as_deref()), (Provenance::Attested, Some("ops")));
+        assert!(mesh.attested.contains_key("status") && list[1].attested.contains_key("status"));
+        assert_eq!(s.attestations.last().unwrap().fact, "service_meshes.mesh.status");
         for bad in [
+            "source.service_meshes.mesh.appliances.NE-1.tunnel_status=sideways;evidence=x",
+            "source.service_meshes.mesh.appliances.NE-1.colour=red;evidence=x",
+            "source.service_meshes.nomesh.status=healthy;evidence=x",
             "source.service_meshes.mesh.appliances.NE-9.ha_group=ha-1;evidence=x",
             "source.service_meshes.mesh.appliances.NE-1.ha_group=true;evidence=x",
             "source.operations.extended_networks=many;evidence=x",
@@ -598,5 +712,23 @@ mod tests {
         assert_eq!(load_file(&j).unwrap().len(), 1);
         std::fs::write(&j, r#"{"attestations":[{"site":"s"}]}"#).unwrap();
         assert!(load_file(&j).is_err());
+        std::fs::write(&j, r#"{"neither":[]}"#).unwrap();
+        assert!(load_file(&j).is_err());
+    }
+
+    #[test]
+    fn the_unknown_facts_form_filled_in_or_refused_naming_the_entry() {
+        let entry = |value: &str, evidence: &str| {
+            format!(r#"{{"site":"source","fact":"backup.last_success_at","why":"no API","accepted":"a time","value":"{value}","evidence":"{evidence}"}}"#)
+        };
+        let form = |entries: &[String]| format!(r#"{{"unknown_facts":[{}]}}"#, entries.join(","));
+        let ok = parse_text(&form(&[entry("2026-11-29T02:00:00Z", "job 4711")]), true, "f").unwrap();
+        assert_eq!((ok[0].fact.as_str(), ok[0].evidence.as_deref()), ("backup.last_success_at", Some("job 4711")));
+        for unfilled in [entry("", "job"), entry("2026-11-29T02:00:00Z", " ")] {
+            let err = parse_text(&form(&[entry("2026-11-29T02:00:00Z", "x"), unfilled]), true, "f").unwrap_err().to_string();
+            assert!(err.contains("entry 2 (source.backup.last_success_at) is not filled in"), "{err}");
+        }
+        let toml = "[[unknown_facts]]\nsite = \"source\"\nfact = \"manager.disk_common_used_percent\"\nvalue = \"40\"\nevidence = \"df\"\n";
+        assert_eq!(parse_text(toml, false, "f").unwrap().len(), 1);
     }
 }

@@ -16,6 +16,7 @@ use reqwest::Method;
 use serde_json::Value;
 
 use super::envelope::{self, str_field, text_field, ShapeError};
+use super::facts;
 use super::http::{label, Api, FetchError};
 use super::inferred::{resource_container_body, VC_GUID_PARAM};
 use super::notes::Notes;
@@ -120,16 +121,6 @@ fn connection(kind: ConnectionKind, url: Option<String>, version: Option<String>
     }
 }
 
-fn fact(kind: ConnectionKind) -> &'static str {
-    match kind {
-        ConnectionKind::Vcenter => "connections.vcenter",
-        ConnectionKind::Nsx => "connections.nsx",
-        ConnectionKind::CloudDirector => "connections.cloud_director",
-        ConnectionKind::Rmq => "connections.rmq",
-        ConnectionKind::LookupService => "connections.lookup_service",
-    }
-}
-
 /// Why a connection's health cannot be derived, or `None` when it can.
 type Derivation = Result<String, String>;
 
@@ -160,7 +151,6 @@ fn vcenter_evidence(cfg: &Value, inventory: &Result<Vec<Value>, (String, FetchEr
 /// Turn what was read into the connection list. `configs` is `None` when appliance
 /// management could not be used; then the list is unknown (`None`).
 pub fn assemble(
-    site: &str,
     role: Role,
     configs: Option<&AdminConfigs>,
     inventory: &Result<Vec<Value>, (String, FetchError)>,
@@ -187,10 +177,7 @@ pub fn assemble(
             Ok(None) if kind == ConnectionKind::Vcenter => {
                 // vCenter is mandatory: an empty registration is a problem to look at, not "not in use".
                 let why = format!("appliance management ({}) lists no vCenter Server registration", label(&Method::GET, path));
-                notes.add(
-                    format!("{}.status", fact(kind)),
-                    format!("unknown: {why}; register it, or attest it with --attest '{site}.connections.vcenter.status=healthy;evidence=...'"),
-                );
+                notes.add(facts::connection_status(kind), format!("unknown: {why}; register it, or attest it"));
                 let mut c = connection(kind, None, None);
                 c.message = Some(why);
                 out.push(c);
@@ -204,7 +191,7 @@ pub fn assemble(
                     "configuration could not be read: {}: {e}",
                     label(&Method::GET, path)
                 ));
-                notes.fetch(fact(kind), &label(&Method::GET, path), e);
+                notes.fetch(facts::connection_status(kind), &label(&Method::GET, path), e);
                 out.push(c);
                 continue;
             }
@@ -237,10 +224,7 @@ pub fn assemble(
                 c.evidence = Some(format!("{evidence}; the app engine service is RUNNING"));
             }
             Err(why) => {
-                notes.add(
-                    format!("{}.status", fact(kind)),
-                    format!("unknown: {why}; attest it with --attest"),
-                );
+                notes.add(facts::connection_status(kind), format!("unknown: {why}"));
                 c.message = Some(why);
             }
         }
@@ -249,10 +233,7 @@ pub fn assemble(
     if role == Role::Cloud {
         for kind in [ConnectionKind::CloudDirector, ConnectionKind::Rmq] {
             let why = "no public API reports whether it is used, nor its health";
-            notes.add(
-                format!("{}.status", fact(kind)),
-                format!("unknown: {why}; attest it with --attest '{site}.{}.status=healthy|not_in_use;evidence=...'", fact(kind)),
-            );
+            notes.add(facts::connection_status(kind), format!("unknown: {why} (healthy, or not_in_use)"));
             let mut c = connection(kind, None, None);
             c.message = Some(why.into());
             out.push(c);
@@ -281,7 +262,7 @@ mod tests {
     fn vcenter_is_derived_healthy_only_with_evidence() {
         let inv = Ok(vec![json!({"vcuuid": "vc-1", "url": "https://vc01.corp.example"})]);
         let mut notes = Notes::default();
-        let c = assemble("s", Role::Connector, Some(&configs("RUNNING")), &inv, &mut notes).unwrap();
+        let c = assemble(Role::Connector, Some(&configs("RUNNING")), &inv, &mut notes).unwrap();
         assert_eq!(c.len(), 2);
         assert_eq!(c[0].status, Some(Status::Healthy));
         assert_eq!(c[0].provenance, Some(Provenance::Derived));
@@ -303,12 +284,12 @@ mod tests {
                 retried: true,
             },
         ));
-        let c = assemble("s", Role::Connector, Some(&configs("RUNNING")), &err, &mut Notes::default()).unwrap();
+        let c = assemble(Role::Connector, Some(&configs("RUNNING")), &err, &mut Notes::default()).unwrap();
         assert_eq!(c[0].status, Some(Status::Unknown));
         let inv = Ok(vec![json!({"vcuuid": "vc-1"})]);
-        let c = assemble("s", Role::Connector, Some(&configs("STOPPED")), &inv, &mut Notes::default()).unwrap();
+        let c = assemble(Role::Connector, Some(&configs("STOPPED")), &inv, &mut Notes::default()).unwrap();
         assert_eq!(c[0].status, Some(Status::Unknown));
-        assert!(assemble("s", Role::Connector, None, &inv, &mut Notes::default()).is_none());
+        assert!(assemble(Role::Connector, None, &inv, &mut Notes::default()).is_none());
     }
 
     #[test]
@@ -316,7 +297,7 @@ mod tests {
         let mut cfg = configs("RUNNING");
         cfg.vcenter = Ok(None);
         let mut notes = Notes::default();
-        let c = assemble("src.example", Role::Connector, Some(&cfg), &Ok(vec![]), &mut notes).unwrap();
+        let c = assemble(Role::Connector, Some(&cfg), &Ok(vec![]), &mut notes).unwrap();
         assert_eq!((c[0].kind, c[0].status), (ConnectionKind::Vcenter, Some(Status::Unknown)));
         let errors = notes.into_errors("src.example");
         let e = errors.iter().find(|e| e.fact == "connections.vcenter.status").expect("an errors line");
@@ -328,13 +309,13 @@ mod tests {
     fn cloud_director_and_rmq_are_unknown_on_a_cloud_site_only() {
         let inv = Ok(vec![json!({"vcuuid": "vc-1"})]);
         let mut notes = Notes::default();
-        let c = assemble("cloud-east", Role::Cloud, Some(&configs("RUNNING")), &inv, &mut notes).unwrap();
+        let c = assemble(Role::Cloud, Some(&configs("RUNNING")), &inv, &mut notes).unwrap();
         let kinds: Vec<_> = c.iter().map(|c| (c.kind, c.status)).collect();
         assert!(kinds.contains(&(ConnectionKind::CloudDirector, Some(Status::Unknown))), "{kinds:?}");
         assert!(kinds.contains(&(ConnectionKind::Rmq, Some(Status::Unknown))), "{kinds:?}");
         let errors = notes.into_errors("cloud-east");
-        assert!(errors.iter().any(|e| e.fact == "connections.rmq.status" && e.message.contains("--attest 'cloud-east.connections.rmq.status=healthy|not_in_use;")));
-        let c = assemble("src", Role::Connector, Some(&configs("RUNNING")), &inv, &mut Notes::default()).unwrap();
+        assert!(errors.iter().any(|e| e.fact == "connections.rmq.status" && e.message.contains("--attest 'cloud-east.connections.rmq.status=healthy;")));
+        let c = assemble(Role::Connector, Some(&configs("RUNNING")), &inv, &mut Notes::default()).unwrap();
         assert!(c.iter().all(|c| !matches!(c.kind, ConnectionKind::CloudDirector | ConnectionKind::Rmq)));
     }
 

@@ -16,6 +16,7 @@ use reqwest::Method;
 use serde_json::{json, Value};
 
 use super::envelope::{self, bool_field, first_text, shape_excerpt, str_field, text_field};
+use super::facts;
 use super::http::{label, Api};
 use super::inferred::{
     APPLIANCE_METRICS_KEY, APPLIANCE_TUNNEL_KEYS, APPLIANCE_UPDATE_KEYS, NETWORK_EXTENSION_TYPE_PREFIX,
@@ -143,7 +144,7 @@ pub fn parse_mesh(v: &Value, notes: &mut Notes) -> ServiceMesh {
     let id = mesh_id(v);
     let name = str_field(v, "name").map(String::from);
     let who = name.clone().or_else(|| id.clone()).unwrap_or_else(|| "?".into());
-    let (status, message) = mesh_status(v, &format!("service_meshes.{who}.status"), notes);
+    let (status, message) = mesh_status(v, &facts::mesh(&who, "status"), notes);
     let services = v.get("services").and_then(Value::as_array).map(|list| {
         list.iter()
             .filter_map(|s| str_field(s, "name").or_else(|| s.as_str()))
@@ -160,6 +161,7 @@ pub fn parse_mesh(v: &Value, notes: &mut Notes) -> ServiceMesh {
         update_available: bool_field(v, "updateAvailable"),
         services,
         appliances: None,
+        attested: Default::default(),
     }
 }
 
@@ -285,33 +287,27 @@ fn tunnel_state(v: &Value, fact: &str, endpoint: &str, notes: &mut Notes) -> Opt
 pub fn parse_appliance(v: &Value, mesh: &str, endpoint: &str, notes: &mut Notes) -> Appliance {
     let id = text_field(v, "applianceId");
     let name = str_field(v, "applianceName").map(String::from);
-    let fact = format!(
-        "service_meshes.{mesh}.appliances.{}",
-        name.clone().or_else(|| id.clone()).unwrap_or_else(|| "?".into())
-    );
-    let (status, message) = appliance_status(v, &format!("{fact}.status"), endpoint, notes);
+    let who = name.clone().or_else(|| id.clone()).unwrap_or_else(|| "?".into());
+    let fact = |field: &str| facts::appliance(mesh, &who, field);
+    let (status, message) = appliance_status(v, &fact("status"), endpoint, notes);
     let version = match appliance_version(v) {
         Some(Ok(ver)) => Some(ver),
         Some(Err(e)) => {
-            notes.add(format!("{fact}.version"), format!("{endpoint}: {e}"));
+            notes.add(fact("version"), format!("{endpoint}: {e}"));
             None
         }
         None => {
-            notes.add(format!("{fact}.version"), format!("{endpoint}: no `applianceVersion` in the answer"));
+            notes.add(fact("version"), format!("{endpoint}: no `applianceVersion` in the answer"));
             None
         }
     };
-    let tunnel = tunnel_state(v, &format!("{fact}.tunnel_status"), endpoint, notes);
+    let tunnel = tunnel_state(v, &fact("tunnel_status"), endpoint, notes);
     let kind = str_field(v, "applianceType").map(String::from);
     if kind.as_deref().is_some_and(is_network_extension) {
         // No public API tells whether an NE appliance is in an HA group.
-        let who = name.clone().or_else(|| id.clone()).unwrap_or_else(|| "?".into());
         notes.add(
-            format!("service_meshes.{mesh}.appliances.{who}.ha_group"),
-            format!(
-                "no public API reports Network Extension HA groups: attest it as \
-                 service_meshes.{mesh}.appliances.{who}.ha_group=GROUP (or =none)"
-            ),
+            fact("ha_group"),
+            "no public API reports Network Extension HA groups (give the group's name, or none)",
         );
     }
     Appliance {
@@ -324,6 +320,7 @@ pub fn parse_appliance(v: &Value, mesh: &str, endpoint: &str, notes: &mut Notes)
         tunnel_status: tunnel,
         update_available: APPLIANCE_UPDATE_KEYS.iter().find_map(|k| bool_field(v, k)),
         ha_group: None,
+        attested: Default::default(),
     }
 }
 
@@ -348,9 +345,6 @@ async fn appliances(api: &Api, mesh: &ServiceMesh) -> Result<Vec<Value>, String>
         .map_err(|e| format!("{}: {e}", label(&Method::POST, APPLIANCES_QUERY)))
 }
 
-fn mesh_name(mesh: &ServiceMesh) -> String {
-    mesh.name.clone().or_else(|| mesh.id.clone()).unwrap_or_else(|| "?".into())
-}
 
 /// Read all meshes and their appliances. Appliances are queried per mesh; where that
 /// query fails, the full list (`GET .../interconnect/appliances`, both shapes are in
@@ -379,8 +373,8 @@ pub async fn service_meshes(api: &Api, notes: &mut Notes) -> Option<Vec<ServiceM
         None
     };
     for (mesh, result) in meshes.iter_mut().zip(found) {
-        let who = mesh_name(mesh);
-        let fact = format!("service_meshes.{who}.appliances");
+        let who = facts::mesh_key(mesh);
+        let fact = facts::mesh(&who, "appliances");
         let (raw, endpoint) = match (result, &all, &mesh.id) {
             (Ok(list), _, _) => (Some(list), label(&Method::POST, APPLIANCES_QUERY)),
             (Err(_), Some(Ok(all)), Some(id)) => (

@@ -20,6 +20,7 @@ pub mod attest;
 pub(crate) mod connections;
 pub(crate) mod envelope;
 mod error;
+pub mod facts;
 pub(crate) mod http;
 pub(crate) mod manager;
 pub(crate) mod mesh;
@@ -29,6 +30,7 @@ pub(crate) mod pairs;
 mod secret;
 mod session;
 pub mod system_upgrade;
+pub mod unknown;
 
 use std::path::Path;
 use std::time::Duration;
@@ -60,13 +62,29 @@ pub fn collect_blocking(args: &CollectArgs, progress: bool, creds: &dyn Credenti
     runtime().map_err(CollectError::Runtime)?.block_on(collect_with(args, progress, creds))
 }
 
-/// Collect and write the snapshot atomically to `out`. On any error nothing is written.
-pub fn run_collect_with(args: &CollectArgs, out: &Path, progress: bool, creds: &dyn CredentialSource) -> Result<(), CollectError> {
+/// Collect and write the snapshot atomically to `out` (and the form of what could not be
+/// read to `--unknown-out`); returns the snapshot. On any error nothing is written.
+pub fn run_collect_with(args: &CollectArgs, out: &Path, progress: bool, creds: &dyn CredentialSource) -> Result<Snapshot, CollectError> {
     let snapshot = collect_blocking(args, progress, creds)?;
     crate::fsutil::write_atomic(out, snapshot.to_json_pretty().as_bytes()).map_err(|source| CollectError::Write {
         path: out.to_path_buf(),
         source,
-    })
+    })?;
+    write_unknown_form(args, &snapshot)?;
+    Ok(snapshot)
+}
+
+/// Write the form of what `snapshot` could not read to `--unknown-out`, when given.
+pub fn write_unknown_form(args: &CollectArgs, snapshot: &Snapshot) -> Result<(), CollectError> {
+    match &args.unknown_out {
+        Some(path) => unknown::UnknownFacts::from_snapshot(snapshot)
+            .write_form(path)
+            .map_err(|source| CollectError::Write {
+                path: path.clone(),
+                source,
+            }),
+        None => Ok(()),
+    }
 }
 
 /// What the operator must be told before a collection with `args` (the command layer
@@ -354,19 +372,15 @@ async fn collect_site(
         AdminAccess::Unavailable(_) => Some(true),
         AdminAccess::NoPassword => None,
     };
-    let connections = connections::assemble(&spec.name, role, a.configs.as_ref(), &h.inventory, &mut notes);
-    let site = &spec.name;
+    let connections = connections::assemble(role, a.configs.as_ref(), &h.inventory, &mut notes);
     notes.add(
         "manager.provider_managed",
-        format!("no API says whether a cloud provider manages this HCX; attest it with --attest '{site}.manager.provider_managed=true|false;evidence=...'"),
+        "no API says whether a cloud provider manages this HCX (true or false)",
     );
-    notes.add(
-        "manager.disk_common_used_percent",
-        format!("no API reports /common usage; attest it with --attest '{site}.manager.disk_common_used_percent=N;evidence=...'"),
-    );
+    notes.add("manager.disk_common_used_percent", "no API reports /common usage");
     notes.add(
         "backup",
-        format!("no public API reports backup configuration or the last backup; attest it with --attest '{site}.backup.last_success_at=TIME;evidence=...'"),
+        "no public API reports backup configuration or the last backup (give its time, RFC 3339)",
     );
     notes.add(
         "updates",

@@ -7,6 +7,7 @@ use reqwest::Method;
 use serde_json::{json, Value};
 
 use super::envelope::{self, shape_excerpt, str_field, text_field};
+use super::facts;
 use super::http::{label, Api, FetchError};
 use super::inferred::role_from_endpoint_type;
 use super::notes::Notes;
@@ -37,7 +38,7 @@ pub fn parse_pairs(items: &[Value], notes: &mut Notes) -> Vec<SitePair> {
             for (key, fact) in CLIENT_CODE_FIELDS {
                 if text_field(item, key).is_none() {
                     notes.add(
-                        format!("site_pairs.{who}.{fact}"),
+                        facts::site_pair(&who, fact),
                         format!(
                             "{endpoint}: the site pair has no `{key}` (the vendor's API reference does not list it; \
                              the pair is {}): unknown",
@@ -49,16 +50,11 @@ pub fn parse_pairs(items: &[Value], notes: &mut Notes) -> Vec<SitePair> {
             let remote_version = text_field(item, "version").and_then(|t| match HcxVersion::parse(&t) {
                 Ok(v) => Some(v),
                 Err(e) => {
-                    notes.add(format!("site_pairs.{who}.remote_version"), format!("{endpoint}: {e}"));
+                    notes.add(facts::site_pair(&who, "remote_version"), format!("{endpoint}: {e}"));
                     None
                 }
             });
-            notes.add(
-                format!("site_pairs.{who}.status"),
-                format!(
-                    "unknown: no API reports a site pair's health; attest it with --attest SITE.site_pairs.{who}.status=healthy;evidence=..."
-                ),
-            );
+            notes.add(facts::site_pair(&who, "status"), "unknown: no API reports a site pair's health");
             SitePair {
                 endpoint_id: text_field(item, "endpointId"),
                 remote_name: name,

@@ -125,6 +125,7 @@ pub fn run_route(o: &UpgradeOptions, src: &dyn CredentialSource, reporter: &dyn 
         yes: o.yes,
         parallel: o.parallel,
         decision: o.decision.clone(),
+        decision_snapshot: o.decision_snapshot.clone(),
         decision_max_age: o.decision_max_age,
         return_timeout: o.return_timeout,
         upgrade_timeout: o.upgrade_timeout,

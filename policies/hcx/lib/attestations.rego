@@ -1,5 +1,6 @@
-# Attested facts (a backup, a connection's or a site pair's status): an operator's
-# statement speaks for the estate at its time only (contract section 1). It no longer
+# Attested facts (a backup; a connection's, a site pair's, a mesh's or an appliance's
+# status; a tunnel's state): an operator's statement speaks for the estate at its time
+# only (contract section 1). It no longer
 # holds when it carries no time, is dated after the evaluation, is older than the
 # threshold attestation_max_age_hours, or was made while the manager ran another version
 # (it was upgraded since). Rules then read the fact as unknown and say how to attest again.
@@ -51,5 +52,41 @@ attested_by(x) := sprintf("attested by %s at %s", [
 	object.get(x, "attested_at", "an unknown time"),
 ])
 
-# The command-line form that attests a fact of a site again (real site name, quoted).
-attest_hint(site, fact, values) := sprintf("--attest '%s.%s=%s;evidence=WHAT SHOWS IT'", [site.name, fact, values])
+# The command-line option that attests a fact of a site: real site and peer names, quoted
+# for the shell (single quotes; a quote inside is closed, escaped and reopened) so that it
+# works when pasted. The Rust side is collect::facts::attest_line; a test checks that a
+# shell reads both as the same words.
+attest_hint(site, fact, values) := sprintf("--attest %s", [_shell_quote(sprintf("%s.%s=%s;evidence=WHAT SHOWS IT", [site.name, fact, values]))])
+
+_shell_quote(word) := concat("", ["'", replace(word, "'", `'\''`), "'"])
+
+# Fact names as `--attest` takes them and the collector writes them in `errors`
+# (one spelling everywhere): a mesh or an appliance by its name, else its id.
+mesh_fact(mesh, field) := sprintf("service_meshes.%s.%s", [_key(mesh), field])
+
+appliance_fact(mesh, appliance, field) := sprintf("service_meshes.%s.appliances.%s.%s", [_key(mesh), _key(appliance), field])
+
+_key(x) := either(object.get(x, "name", null), object.get(x, "id", null))
+
+# Attested fields of a mesh or an appliance (`status`, `tunnel_status`) that no longer
+# hold, with the fact's name and the value that was attested.
+lapsed_mesh_facts contains {"site": site.name, "resource": name, "fact": fact, "field": field, "by": attested_by(a), "lapse": lapse, "value": value, "evidence": field_evidence(["sites", i, "service_meshes", m], mesh, field)} if {
+	some i, site in sites
+	some m, mesh in as_list(site.service_meshes)
+	some field, a in object.get(mesh, "attested", {})
+	lapse := attestation_lapse(site, a)
+	value := object.get(mesh, field, null)
+	name := either(object.get(mesh, "name", null), object.get(mesh, "id", null))
+	fact := mesh_fact(mesh, field)
+}
+
+lapsed_mesh_facts contains {"site": site.name, "resource": name, "fact": fact, "field": field, "by": attested_by(a), "lapse": lapse, "value": value, "evidence": field_evidence(["sites", i, "service_meshes", m, "appliances", k], appliance, field)} if {
+	some i, site in sites
+	some m, mesh in as_list(site.service_meshes)
+	some k, appliance in as_list(mesh.appliances)
+	some field, a in object.get(appliance, "attested", {})
+	lapse := attestation_lapse(site, a)
+	value := object.get(appliance, field, null)
+	name := appliance_name(mesh, appliance)
+	fact := appliance_fact(mesh, appliance, field)
+}

@@ -152,11 +152,7 @@ tunnel_down(state) if known_bad(state)
 
 # The `--attest` line for a field of an appliance of `appliances` (MESH and APPLIANCE:
 # name, else id), e.g. source.service_meshes.mesh-1.appliances.IX-1.tunnel_status=up.
-appliance_attest_hint(x, field, value) := attest_hint(
-	{"name": x.site},
-	sprintf("service_meshes.%s.appliances.%s.%s", [either(x.mesh.name, x.mesh.id), either(x.appliance.name, x.appliance.id), field]),
-	value,
-)
+appliance_attest_hint(x, field, value) := attest_hint({"name": x.site}, appliance_fact(x.mesh, x.appliance, field), value)
 
 # A finding about a fact that is unknown (not known bad): the catalog's
 # `remediation_unknown` applies instead of its repair steps.

@@ -222,3 +222,12 @@ _lapse_evidence := [lib.plan_evidence("evaluated_at"), lib.threshold_evidence("a
 _kinds_evidence(i, site) := [lib.site_evidence(i, ["connections", j, "kind"]) | some j, _ in site.connections] if count(site.connections) > 0
 
 _kinds_evidence(i, site) := [lib.site_evidence(i, ["connections"])] if count(site.connections) == 0
+
+# An attested mesh, appliance or tunnel state that no longer holds is unknown again.
+violation contains lib.with_evidence(lib.unknown_fact(lib.finding("interconnect-unhealthy", x.site, x.resource, msg)), [x.evidence]) if {
+	some x in lib.lapsed_mesh_facts
+	x.value in {"healthy", "up"}
+	msg := sprintf("the %s %s of %s was %s, which no longer holds: %s; verify it again and attest it: %s", [
+		x.field, x.value, x.resource, x.by, x.lapse, lib.attest_hint({"name": x.site}, x.fact, x.value),
+	])
+}

@@ -157,3 +157,30 @@ test_an_attested_site_pair_that_no_longer_holds_is_not_healthy if {
 	contains(f.message, "was attested by ops at 2026-11-29T09:00:00Z as healthy, which no longer holds")
 	contains(f.message, "--attest 'source.site_pairs.cloud.status=healthy;evidence=WHAT SHOWS IT'")
 }
+
+test_unknown_mesh_appliance_and_tunnel_states_tell_how_to_attest if {
+	mesh := t.site({"service_meshes": [object.union(t.base_site.service_meshes[0], {"status": "unknown"})]})
+	m := t.one(health.violation) with input as t.managers([mesh])
+	endswith(m.message, "attest it: --attest 'source.service_meshes.mesh.status=healthy;evidence=WHAT SHOWS IT'")
+	a := t.one(health.violation) with input as t.managers([_appliance({"status": null})])
+	endswith(a.message, "--attest 'source.service_meshes.mesh.appliances.IX.status=healthy;evidence=WHAT SHOWS IT'")
+	f := t.one(health.violation) with input as t.managers([_appliance({"tunnel_status": "unknown"})])
+	endswith(f.message, "if the appliance shows Tunnel Up, attest it: --attest 'source.service_meshes.mesh.appliances.IX.tunnel_status=up;evidence=WHAT SHOWS IT'")
+	down := t.one(health.violation) with input as t.managers([_appliance({"tunnel_status": "down"})])
+	endswith(down.message, "is down")
+}
+
+test_attested_mesh_and_tunnel_states_age_like_every_attestation if {
+	stamp := {"provenance": "attested", "evidence": "Service Mesh page", "attested_by": "ops", "attested_at": "2026-11-29T09:00:00Z", "attested_on_version": "4.10.3"}
+	fresh := _appliance({"attested": {"tunnel_status": stamp, "status": stamp}})
+	count(health.violation) == 0 with input as t.managers([fresh])
+	upgraded := object.union(fresh, {"manager": {"version": "4.11.0"}})
+	found := {f.message | some f in health.violation} with input as t.input_for([upgraded], "verify", "4.11.0")
+	count(found) == 2
+	some msg in found
+	startswith(msg, "the tunnel_status up of mesh/IX was attested by ops at 2026-11-29T09:00:00Z, which no longer holds: it was made while the manager ran 4.10.3")
+	endswith(msg, "--attest 'source.service_meshes.mesh.appliances.IX.tunnel_status=up;evidence=WHAT SHOWS IT'")
+	mesh := t.site({"manager": {"version": "4.11.0"}, "service_meshes": [object.union(t.base_site.service_meshes[0], {"attested": {"status": stamp}})]})
+	m := t.one(health.violation) with input as t.input_for([mesh], "verify", "4.11.0")
+	contains(m.message, "the status healthy of mesh was attested by ops")
+}
