@@ -181,6 +181,21 @@ fn rests_on_names_the_snapshot_sites_tool_and_unknown_facts() {
 }
 
 #[test]
+fn a_snapshot_read_from_stdin_is_recorded_as_dash() {
+    let text = std::fs::read(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(BUSY)).unwrap();
+    let o = Command::cargo_bin("hcx-preflight")
+        .unwrap()
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args(["check", "--snapshot", "-", "--target", "4.11.0", "--now", NOW, "--format", "json"])
+        .write_stdin(text.clone())
+        .output()
+        .unwrap();
+    let d = json(&o);
+    assert_eq!(d["rests_on"]["snapshot"]["path"], "-");
+    assert_eq!(d["rests_on"]["snapshot"]["sha256"], hcx_preflight::policy::sha256_hex(&text));
+}
+
+#[test]
 fn the_record_is_byte_identical_across_runs() {
     for format in ["json", "markdown"] {
         assert_eq!(allowed(format).stdout, allowed(format).stdout, "{format}");
