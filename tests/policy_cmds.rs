@@ -169,7 +169,7 @@ fn init_then_test_then_check() {
 
     let r = run(&["policy", "init", dir], Some(&d));
     assert_eq!(r.code, 2);
-    assert!(r.stderr.starts_with("error: refusing to overwrite existing file(s): <DIR>/acme/change_window.rego, "), "{}", r.stderr);
+    assert!(r.stderr.starts_with("error: refusing to overwrite what exists: <DIR>/acme/change_window.rego, "), "{}", r.stderr);
 }
 
 /// A rule without evidence is a warning: named with its line, and the check still passes.

@@ -66,7 +66,7 @@ pub enum PolicyError {
     Eval(String),
     #[error("policy evaluation exceeded the time limit of {limit:?}, so no decision was made (a runaway rule?):\n{message}")]
     Timeout { limit: Duration, message: String },
-    #[error("rule(s) emitted finding id(s) not in the catalog: {ids}; add them to a data document at hcx/catalog (see `hcx-preflight policy init`)")]
+    #[error("the rules emitted finding ids that are not in the catalog: {ids}; add them to a data document at hcx/catalog (see `hcx-preflight policy init`)")]
     Uncatalogued { ids: String },
     #[error("rule(s) emitted malformed finding(s) without a string id and message: {0}")]
     Malformed(String),

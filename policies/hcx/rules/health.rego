@@ -55,11 +55,16 @@ _settled(c) if {
 	c.kind in _optional_kinds
 }
 
-_hint_values(c) := "healthy|not_in_use" if c.kind in _optional_kinds
+# Each proposed command works when pasted (one value each): `healthy`, and for the
+# connections that apply only if used, `not_in_use` beside it.
+_hint(site, c) := sprintf("%s (or, if the site does not use %s: %s)", [
+	lib.attest_hint(site, _status_fact(c), "healthy"),
+	_kind_names[c.kind], lib.attest_hint(site, _status_fact(c), "not_in_use"),
+]) if c.kind in _optional_kinds
 
-_hint_values(c) := "healthy" if not object.get(c, "kind", null) in _optional_kinds
+_hint(site, c) := lib.attest_hint(site, _status_fact(c), "healthy") if not object.get(c, "kind", null) in _optional_kinds
 
-_hint(site, c) := lib.attest_hint(site, sprintf("connections.%s.status", [c.kind]), _hint_values(c))
+_status_fact(c) := sprintf("connections.%s.status", [c.kind])
 
 violation contains lib.with_evidence(lib.finding_with_severity("connection-unknown", site.name, _resource(c), msg, _unknown_severity(site)), ev) if {
 	some i, site in lib.sites

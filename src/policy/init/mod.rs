@@ -22,7 +22,7 @@ pub const FILES: &[(&str, &str)] = &[
 /// Why the folder could not be written.
 #[derive(Debug, thiserror::Error)]
 pub enum InitError {
-    #[error("refusing to overwrite existing file(s): {}", .0.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", "))]
+    #[error("refusing to overwrite what exists: {}", .0.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", "))]
     Exists(Vec<PathBuf>),
     #[error("cannot write {path}: {source}")]
     Io {
