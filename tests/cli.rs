@@ -4,16 +4,9 @@ use std::path::{Path, PathBuf};
 use std::process::Output;
 
 use assert_cmd::Command;
+use crate::common::{fixture, root};
 
 const NOW: &str = "2026-11-29T09:05:00Z";
-
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn fixture(name: &str) -> String {
-    root().join("fixtures/snapshots").join(name).display().to_string()
-}
 
 fn bin() -> Command {
     let mut c = Command::cargo_bin("hcx-preflight").expect("binary");

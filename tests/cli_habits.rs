@@ -5,16 +5,9 @@ use std::path::{Path, PathBuf};
 use std::process::{Command as StdCommand, Output, Stdio};
 
 use assert_cmd::Command;
+use crate::common::{fixture, root};
 
 const NOW: &str = "2026-11-29T09:05:00Z";
-
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn fixture(name: &str) -> String {
-    root().join("fixtures/snapshots").join(name).display().to_string()
-}
 
 /// The binary with no colour or width from the environment of whoever runs the tests.
 fn bin() -> Command {

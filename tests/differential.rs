@@ -20,12 +20,9 @@ use hcx_preflight::policy::{LoadOptions, PolicySet};
 use hcx_preflight::snapshot::Snapshot;
 
 use super::policy_cases::{builtin_with_config, load_cases, prepare};
+use crate::common::root;
 
 const REPORT: &str = "data.hcx.preflight.report";
-
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
 
 /// One evaluation to compare: a label, the policy set (by index) and the input.
 struct Subject {

@@ -14,12 +14,9 @@ use hcx_preflight::fleet::collect::{collect_fleet_blocking, FleetCollectOptions}
 use hcx_preflight::fleet::Source;
 use hcx_preflight::inventory::Inventory;
 use hcx_sim::fleet::{EstateFault, FleetSpec, SimFleet};
+use crate::common::root;
 
 const NOW: &str = "2026-11-29T09:05:00Z";
-
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
 
 fn bin(dir: &Path) -> Command {
     let mut c = Command::cargo_bin("hcx-preflight").expect("binary");

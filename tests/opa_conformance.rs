@@ -23,12 +23,9 @@ use hcx_preflight::snapshot::Snapshot;
 use serde_json::Value;
 
 use crate::policy_cases::{builtin_with_config, load_cases, prepare};
+use crate::common::root;
 
 const NOW: &str = "2026-11-29T09:05:00Z";
-
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
 
 /// The Python of the OPA environment, or `None` (with a loud skip line) when it is not
 /// installed outside CI.

@@ -6,7 +6,7 @@ use std::process::Output;
 
 use assert_cmd::Command;
 
-use super::policy_cases::root;
+use crate::common::{fixture, root};
 
 const NOW: &str = "2026-11-29T09:05:00Z";
 
@@ -14,10 +14,6 @@ fn plan(args: &[&str]) -> Output {
     let mut c = Command::cargo_bin("hcx-preflight").expect("binary");
     c.env("NO_COLOR", "1").current_dir(root()).arg("plan").args(["--now", NOW]).args(args);
     c.output().expect("run")
-}
-
-fn fixture(name: &str) -> String {
-    root().join("fixtures/snapshots").join(name).to_string_lossy().into_owned()
 }
 
 fn stdout(o: &Output) -> String {

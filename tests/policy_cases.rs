@@ -13,6 +13,7 @@ use hcx_preflight::plan::{parse_time, FailOn, Phase, Plan};
 use hcx_preflight::policy::{LoadOptions, PolicySet};
 use hcx_preflight::snapshot::Snapshot;
 use serde::Deserialize;
+use crate::common::root;
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -55,10 +56,6 @@ pub(crate) struct Case {
 struct Patch {
     path: String,
     value: toml::Value,
-}
-
-pub(super) fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
 pub(super) fn to_json(v: &toml::Value) -> serde_json::Value {

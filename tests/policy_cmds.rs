@@ -6,10 +6,7 @@ use std::path::{Path, PathBuf};
 use assert_cmd::Command;
 
 use super::reports::assert_expected;
-
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
+use crate::common::root;
 
 struct Run {
     code: i32,

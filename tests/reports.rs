@@ -3,16 +3,12 @@
 //! against the SARIF 2.1.0 JSON schemas (tests/schemas/README.md), JUnit checked for the structure the JUnit
 //! schema requires, and the real binary writing every format to stdout and `--output`.
 
-use std::path::PathBuf;
 
 use assert_cmd::Command;
 use hcx_preflight::findings::{Waiver, Decision, Evidence, Finding, Severity};
 use hcx_preflight::plan::{FailOn, Phase, Plan};
 use hcx_preflight::report::{render, Format, RenderOptions, ReportContext, RuleInfo};
-
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
+use crate::common::root;
 
 /// Compare `actual` with tests/expected/NAME, or rewrite it under UPDATE_EXPECTED=1.
 pub fn assert_expected(name: &str, actual: &str) {

@@ -2,14 +2,10 @@
 //! memory and time, and a runaway organisation policy is stopped by the evaluation
 //! time limit with a message naming it. Each is an error (exit 2), never an allow.
 
-use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use assert_cmd::Command;
-
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
+use crate::common::root;
 
 fn check(snapshot: &std::path::Path, extra: &[&str]) -> std::process::Output {
     Command::cargo_bin("hcx-preflight")

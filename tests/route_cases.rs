@@ -16,7 +16,8 @@ use hcx_preflight::route::{plan_route, Route, RouteRequest};
 use hcx_preflight::snapshot::Snapshot;
 use serde::Deserialize;
 
-use super::policy_cases::{root, to_json};
+use super::policy_cases::to_json;
+use crate::common::root;
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -2,16 +2,12 @@
 //! type errors with the field's path and position, unknown keys as warnings on stderr (the
 //! decision unchanged), and `-` for standard input.
 
-use std::path::PathBuf;
 use std::process::Output;
 
 use assert_cmd::Command;
+use crate::common::root;
 
 const NOW: &str = "2026-11-29T09:05:00Z";
-
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
 
 fn fixture_text() -> String {
     std::fs::read_to_string(root().join("fixtures/snapshots/two-site-healthy.json")).expect("fixture")

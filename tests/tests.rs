@@ -3,6 +3,7 @@
 mod cli;
 mod cli_habits;
 mod collect;
+mod common;
 mod differential;
 mod evidence;
 mod fleet;
