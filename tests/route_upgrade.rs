@@ -5,30 +5,11 @@
 //! from the live versions without repeating a hop, and ends complete. The audit log
 //! records the route and each hop.
 
-use std::process::Output;
 
-use assert_cmd::Command;
 use serde_json::json;
 
 use super::collect::{scenario, start, Run};
-use super::upgrade::{audit, starts, stderr};
-
-fn run_cmd(run: &Run, args: &[&str], attest: &[String]) -> Output {
-    let mut c = Command::cargo_bin("hcx-preflight").expect("binary");
-    c.current_dir(run.dir.path()).env("NO_COLOR", "1");
-    for (k, v) in &run.env {
-        c.env(k, v);
-    }
-    c.args(args);
-    for s in run.sim.sites() {
-        c.args(["--site", &s.site_arg()]);
-    }
-    c.args(["--ca-cert", run.ca.to_str().expect("utf-8 path")]);
-    for a in attest {
-        c.args(["--attest", a]);
-    }
-    c.timeout(std::time::Duration::from_secs(120)).output().expect("run")
-}
+use super::upgrade::{audit, cmd_attesting, starts, stderr};
 
 /// The facts no API gives, attested now (after any simulated reboot) for `site`.
 fn attest_now(site: &str) -> Vec<String> {
@@ -65,13 +46,13 @@ fn a_4x_route_stops_at_its_first_hop_with_the_ui_procedure() {
     )
     .unwrap();
 
-    let o = run_cmd(&run, &["upgrade", "--to", "4.9.0", "--dry-run"], &[]);
+    let o = cmd_attesting(&run, &["upgrade", "--to", "4.9.0", "--dry-run"], &[]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let out = String::from_utf8_lossy(&o.stdout);
     assert!(out.contains("route to 4.9.0: 4.3.2 -> 4.4.2 -> 4.9.0 (2 hops)"), "{out}");
     assert!(stderr(&o).contains("dry run: nothing was sent to HCX; the next step would be hop 1 managers"), "{}", stderr(&o));
 
-    let o = run_cmd(&run, &["upgrade", "--to", "4.9.0", "--yes", "--poll-interval", "100ms"], &[]);
+    let o = cmd_attesting(&run, &["upgrade", "--to", "4.9.0", "--yes", "--poll-interval", "100ms"], &[]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let err = stderr(&o);
     let source = run.sim.site("source").unwrap().site_arg();
@@ -104,7 +85,7 @@ fn a_9x_route_runs_hop_by_hop_through_the_api_and_resumes_from_the_live_versions
     )
     .unwrap();
     let go = |run: &Run| {
-        run_cmd(
+        cmd_attesting(
             run,
             &["upgrade", "--to", "9.1.1.0", "--yes", "--poll-interval", "100ms", "--return-timeout", "5s", "--policy-dir", "org"],
             &attest_now("mgr9"),

@@ -34,6 +34,11 @@ fn nine_x(outcome: UpgradeOutcome, reboot_ms: u64) -> Run {
 }
 
 fn cmd(run: &Run, args: &[&str], attest: bool) -> Output {
+    cmd_attesting(run, args, &if attest { attestations() } else { Vec::new() })
+}
+
+/// The binary against the simulated sites of `run`, with these `--attest` lines.
+pub(super) fn cmd_attesting(run: &Run, args: &[&str], attest: &[String]) -> Output {
     let mut c = Command::cargo_bin("hcx-preflight").expect("binary");
     c.current_dir(run.dir.path()).env("NO_COLOR", "1");
     for (k, v) in &run.env {
@@ -44,10 +49,8 @@ fn cmd(run: &Run, args: &[&str], attest: bool) -> Output {
         c.args(["--site", &s.site_arg()]);
     }
     c.args(["--ca-cert", run.ca.to_str().expect("utf-8 path")]);
-    if attest {
-        for a in attestations() {
-            c.args(["--attest", &a]);
-        }
+    for a in attest {
+        c.args(["--attest", a]);
     }
     c.timeout(std::time::Duration::from_secs(120)).output().expect("run")
 }
