@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command as StdCommand, Output, Stdio};
 
 use assert_cmd::Command;
+
 use crate::common::{fixture, root};
 
 const NOW: &str = "2026-11-29T09:05:00Z";

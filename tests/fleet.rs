@@ -14,6 +14,7 @@ use hcx_preflight::fleet::collect::{collect_fleet_blocking, FleetCollectOptions}
 use hcx_preflight::fleet::Source;
 use hcx_preflight::inventory::Inventory;
 use hcx_sim::fleet::{EstateFault, FleetSpec, SimFleet};
+
 use crate::common::root;
 
 const NOW: &str = "2026-11-29T09:05:00Z";

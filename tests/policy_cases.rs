@@ -13,6 +13,7 @@ use hcx_preflight::plan::{parse_time, FailOn, Phase, Plan};
 use hcx_preflight::policy::{LoadOptions, PolicySet};
 use hcx_preflight::snapshot::Snapshot;
 use serde::Deserialize;
+
 use crate::common::root;
 
 #[derive(Debug, Deserialize)]

@@ -8,6 +8,7 @@ use assert_cmd::Command;
 use hcx_preflight::findings::{Waiver, Decision, Evidence, Finding, Severity};
 use hcx_preflight::plan::{FailOn, Phase, Plan};
 use hcx_preflight::report::{render, Format, RenderOptions, ReportContext, RuleInfo};
+
 use crate::common::root;
 
 /// Compare `actual` with tests/expected/NAME, or rewrite it under UPDATE_EXPECTED=1.

@@ -5,6 +5,7 @@
 use std::time::{Duration, Instant};
 
 use assert_cmd::Command;
+
 use crate::common::root;
 
 fn check(snapshot: &std::path::Path, extra: &[&str]) -> std::process::Output {

@@ -5,6 +5,7 @@
 use std::process::Output;
 
 use assert_cmd::Command;
+
 use crate::common::root;
 
 const NOW: &str = "2026-11-29T09:05:00Z";
