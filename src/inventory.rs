@@ -47,7 +47,7 @@ pub enum InventoryError {
     },
     #[error("inventory {path}: {message}")]
     Syntax { path: PathBuf, message: String },
-    #[error("inventory {path} has {}:\n{}", crate::report::plural(problems.len(), "problem", "problems"), problems.join("\n"))]
+    #[error("inventory {path} has {}:\n{}", crate::text::plural(problems.len(), "problem", "problems"), problems.join("\n"))]
     Invalid { path: PathBuf, problems: Vec<String> },
 }
 

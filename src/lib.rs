@@ -29,6 +29,7 @@ pub mod report;
 pub mod rests_on;
 pub mod route;
 pub mod snapshot;
+pub mod text;
 pub mod upgrade;
 pub mod version;
 

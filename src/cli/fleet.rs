@@ -10,7 +10,8 @@ use hcx_preflight::fleet::collect::{collect_fleet_blocking, FleetCollectOptions}
 use hcx_preflight::fleet::{self, inventory_dir_inputs, judge_fleet, snapshot_dir_inputs, FleetPlan, Outcome};
 use hcx_preflight::inventory::Inventory;
 use hcx_preflight::fleet::EstateInput;
-use hcx_preflight::report::{self, plural, Format};
+use hcx_preflight::report::{self, Format};
+use hcx_preflight::text::plural;
 
 use super::args::FleetArgs;
 use super::check::CheckArgs;

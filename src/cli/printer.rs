@@ -15,10 +15,11 @@ use clap::ValueEnum;
 use hcx_preflight::collect::{CredentialSource, ProcessEnv};
 use hcx_preflight::findings::Decision;
 use hcx_preflight::policy::PolicySet;
-use hcx_preflight::report::{self, Format, RenderOptions, ReportContext};
+use hcx_preflight::report::{self, Format, ReportContext};
 use hcx_preflight::route::render::RouteFormat;
 use hcx_preflight::route::Route;
 use hcx_preflight::snapshot::Snapshot;
+use hcx_preflight::text::RenderOptions;
 use hcx_preflight::upgrade::{self, Event};
 
 use super::GlobalArgs;

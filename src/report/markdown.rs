@@ -15,7 +15,8 @@ use std::io::{self, Write};
 
 use chrono::DateTime;
 
-use super::{plural, ReportContext};
+use super::ReportContext;
+use crate::text::plural;
 use crate::findings::{Waiver, Decision, Finding, Severity, Verdict};
 use crate::rests_on::{AttestationStatus, RestsOn};
 

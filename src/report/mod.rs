@@ -12,6 +12,7 @@ use std::io::{self, Write};
 use crate::findings::{Waiver, Decision, Severity};
 use crate::policy::PolicySet;
 use crate::snapshot::Snapshot;
+use crate::text::RenderOptions;
 
 pub mod evidence;
 pub mod fleet;
@@ -37,27 +38,6 @@ pub enum Format {
     Markdown,
     /// One self-contained HTML page: readiness matrix and findings (made for fleets).
     Html,
-}
-
-/// Options that affect rendering only (the command layer's printer decides them).
-#[derive(Debug, Clone, Copy)]
-pub struct RenderOptions {
-    /// ANSI colour (only on a terminal, never with NO_COLOR).
-    pub color: bool,
-    /// The width of the table format (80 unless stdout is a wider terminal or `COLUMNS` says).
-    pub width: u16,
-    /// Tables drawn with ASCII characters only.
-    pub ascii: bool,
-}
-
-impl Default for RenderOptions {
-    fn default() -> Self {
-        RenderOptions {
-            color: false,
-            width: 80,
-            ascii: false,
-        }
-    }
 }
 
 /// One rule of the catalog as the reports show it.
@@ -154,9 +134,4 @@ pub fn render(decision: &Decision, format: Format, opts: RenderOptions, ctx: &Re
         Format::Markdown => markdown::render(decision, ctx, out),
         Format::Html => html::render_single(decision, ctx, out),
     }
-}
-
-/// `1 finding`, `2 findings`: a count with its noun in the right number.
-pub fn plural(n: usize, one: &str, many: &str) -> String {
-    format!("{n} {}", if n == 1 { one } else { many })
 }

@@ -11,7 +11,8 @@
 
 use std::io::{self, Write};
 
-use super::{Format, RenderOptions};
+use super::Format;
+use crate::text::RenderOptions;
 use crate::fleet::FleetReport;
 
 pub mod junit;

@@ -6,7 +6,7 @@ use std::io::{self, Write};
 
 use super::{sites_text, tag_text};
 use crate::fleet::{FleetReport, Outcome};
-use crate::report::RenderOptions;
+use crate::text::RenderOptions;
 
 /// The summary table has seven columns: wider than one estate's table.
 const WIDTH: u16 = 120;
