@@ -26,7 +26,6 @@ pub mod meshstep;
 pub mod plan;
 pub mod policy;
 pub mod report;
-pub mod rests_on;
 pub mod route;
 pub mod snapshot;
 pub mod text;

@@ -18,7 +18,7 @@ use chrono::DateTime;
 use super::ReportContext;
 use crate::text::plural;
 use crate::findings::{Waiver, Decision, Finding, Severity, Verdict};
-use crate::rests_on::{AttestationStatus, RestsOn};
+use crate::findings::rests_on::{AttestationStatus, RestsOn};
 
 /// Escape Markdown punctuation that would change the meaning of plain text.
 pub(crate) fn md(s: &str) -> String {
