@@ -17,7 +17,8 @@ use std::time::{Duration, Instant};
 
 use hcx_preflight::collect::CollectArgs;
 use hcx_preflight::fleet::collect::{collect_fleet_blocking, FleetCollectOptions, DEFAULT_PER_MANAGER};
-use hcx_preflight::fleet::{judge_fleet, snapshot_dir_inputs, FleetPlan, Outcome, Source};
+use hcx_preflight::fleet::{judge_fleet, snapshot_dir_inputs, FleetPlan, Source};
+use hcx_preflight::report::fleet::Outcome;
 use hcx_preflight::inventory::Inventory;
 use hcx_preflight::plan::{parse_time, FailOn, Phase};
 use hcx_preflight::policy::PolicySet;

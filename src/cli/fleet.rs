@@ -7,9 +7,9 @@ use anyhow::{bail, Result};
 
 use hcx_preflight::collect::{CollectArgs, ProcessEnv};
 use hcx_preflight::fleet::collect::{collect_fleet_blocking, FleetCollectOptions};
-use hcx_preflight::fleet::{self, inventory_dir_inputs, judge_fleet, snapshot_dir_inputs, FleetPlan, Outcome};
+use hcx_preflight::fleet::{self, inventory_dir_inputs, judge_fleet, snapshot_dir_inputs, EstateInput, FleetPlan};
 use hcx_preflight::inventory::Inventory;
-use hcx_preflight::fleet::EstateInput;
+use hcx_preflight::report::fleet::{Outcome, Stage};
 use hcx_preflight::report::{self, Format};
 use hcx_preflight::text::plural;
 
@@ -108,7 +108,7 @@ pub fn check(args: &CheckArgs, format: Format, printer: &Printer) -> Result<Exit
 fn report_failed_collections(inputs: &[EstateInput], printer: &Printer) -> usize {
     let mut failed = 0;
     for input in inputs {
-        if let fleet::Source::Failed { stage: fleet::Stage::Collect, message } = &input.source {
+        if let fleet::Source::Failed { stage: Stage::Collect, message } = &input.source {
             printer.warn(format_args!("estate {}: collection failed: {message}", input.name));
             failed += 1;
         }

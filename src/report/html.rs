@@ -14,9 +14,8 @@
 use std::collections::BTreeMap;
 use std::io::{self, Write};
 
-use super::fleet::{sites_text, tag_text};
+use super::fleet::{sites_text, tag_text, EstateResult, FleetReport};
 use crate::findings::{Finding, Severity};
-use crate::fleet::{EstateResult, FleetReport};
 
 /// The outcome of one matrix cell.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
