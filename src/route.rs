@@ -16,9 +16,9 @@
 //! marked `projected`. The planner decides nothing the policies decide; it only orders
 //! the steps and says which path the data does not vouch for.
 //!
-//! Rendering is in [`render`]; executing the route (`upgrade --to`) in [`execute`].
+//! Rendering is in [`render`]. Following the route (`upgrade --to`) is the gate's work, in
+//! `upgrade::route`, above this planner.
 
-pub mod execute;
 pub mod render;
 
 use serde::{Deserialize, Serialize};

@@ -11,6 +11,9 @@
 //! Nothing here prints: what happens is told to a [`Reporter`] (the command layer's
 //! printer) as [`Event`]s, decisions and questions. Failures are `anyhow` errors with
 //! context (the command layer makes them exit code 2); a denial is a [`GateResult`].
+//! `upgrade --to` follows a planned route hop by hop ([`route`]).
+
+pub mod route;
 
 use std::fmt;
 use std::io;

@@ -82,7 +82,7 @@ pub fn upgrade(cmd: UpgradeCmd, printer: &Printer) -> Result<ExitStatus> {
     printer.collect_warnings(&cmd.gate.collect);
     let (creds, reporter) = (printer.credentials(), printer.gate_reporter(cmd.gate.format));
     let result = if route {
-        hcx_preflight::route::execute::run_route(&opts, &creds, &reporter)?
+        hcx_preflight::upgrade::route::run_route(&opts, &creds, &reporter)?
     } else {
         hcx_preflight::upgrade::run_upgrade(&opts, &creds, &reporter)?
     };
