@@ -337,7 +337,7 @@ fn requests_per_manager_are_bounded() {
     .unwrap();
     let dir = tempfile::tempdir().unwrap();
     let inventory = Inventory::load(&fleet.write(dir.path()).unwrap()).unwrap();
-    let mut base = hcx_preflight::collect::CollectArgs::new(Vec::new());
+    let mut base = hcx_preflight::collect::CollectOptions::new(Vec::new());
     base.ca_cert = vec![dir.path().join("ca.pem")];
     base.max_requests_per_manager = Some(1);
     let opts = FleetCollectOptions {

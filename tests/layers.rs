@@ -1,5 +1,6 @@
 //! The library's shape (issue #10): its top-level modules form layers, with no import cycle
-//! between them, so that the tree reads like the pipeline (see the README's Layout).
+//! between them, so that the tree reads like the pipeline (see the README's Layout); and
+//! the command line (clap) is the binary's alone.
 //!
 //! The graph is read from the sources as a reader would: `crate::X` anywhere in the files
 //! of module `M` (`src/M.rs`, `src/M/**.rs`), also as an item of a `use crate::{X, Y::Z}`
@@ -122,4 +123,21 @@ fn the_library_modules_have_no_import_cycle() {
         "import cycles between the library's top-level modules; each edge on a cycle, with the files that make it:\n{}",
         on_cycles.join("\n")
     );
+}
+
+/// The library takes plain options and enums: clap's argument types and value enums are the
+/// command layer's (`src/cli/`, `src/main.rs`), which parses into them.
+#[test]
+fn only_the_command_layer_knows_clap() {
+    let src = root().join("src");
+    let files = rust_files(&src);
+    let command_layer = |p: &Path| p.starts_with(src.join("cli")) || p == src.join("main.rs");
+    let offences: Vec<String> = files
+        .iter()
+        .filter(|p| !command_layer(p))
+        .filter(|p| std::fs::read_to_string(p).expect("read a source file").to_lowercase().contains("clap"))
+        .map(|p| p.strip_prefix(&root()).expect("under the root").display().to_string())
+        .collect();
+    assert!(files.len() > 50, "the walk found the sources");
+    assert!(offences.is_empty(), "clap outside the command layer: {}", offences.join(", "));
 }

@@ -12,7 +12,7 @@ use std::path::Path;
 use anyhow::{Context, Result};
 use clap::ValueEnum;
 
-use hcx_preflight::collect::{CredentialSource, ProcessEnv};
+use hcx_preflight::collect::{CollectOptions, CredentialSource, ProcessEnv};
 use hcx_preflight::findings::Decision;
 use hcx_preflight::policy::PolicySet;
 use hcx_preflight::report::{self, Format, ReportContext};
@@ -150,8 +150,8 @@ impl Printer {
     }
 
     /// What the collector says before it starts (`--insecure`).
-    pub fn collect_warnings(&self, args: &hcx_preflight::collect::CollectArgs) {
-        for w in hcx_preflight::collect::warnings(args) {
+    pub fn collect_warnings(&self, opts: &CollectOptions) {
+        for w in hcx_preflight::collect::warnings(opts) {
             self.warn(w);
         }
     }

@@ -258,7 +258,7 @@ impl Manifest {
                     phase: e
                         .phase
                         .as_deref()
-                        .map(|p| <Phase as clap::ValueEnum>::from_str(p, false))
+                        .map(str::parse::<Phase>)
                         .transpose()
                         .map_err(|err| bad(format!("estate {}: {err}", e.name)))?,
                     source,

@@ -24,7 +24,7 @@ pub mod sarif;
 pub mod table;
 
 /// The output formats of `check`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
     /// Human-readable tables grouped by severity (80 columns).
     Table,
@@ -38,6 +38,20 @@ pub enum Format {
     Markdown,
     /// One self-contained HTML page: readiness matrix and findings (made for fleets).
     Html,
+}
+
+impl Format {
+    /// The name of the format (on the command line).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Format::Table => "table",
+            Format::Json => "json",
+            Format::Junit => "junit",
+            Format::Sarif => "sarif",
+            Format::Markdown => "markdown",
+            Format::Html => "html",
+        }
+    }
 }
 
 /// One rule of the catalog as the reports show it.
