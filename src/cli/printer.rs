@@ -92,11 +92,6 @@ impl Printer {
     /// Write the command's output to stdout. A closed pipe is an `Err`; `main` ends
     /// quietly on it.
     pub fn stdout(&self, bytes: &[u8]) -> Result<()> {
-        Self::write_stdout(bytes)
-    }
-
-    /// [`Printer::stdout`] for the commands that do not take a printer yet.
-    pub fn write_stdout(bytes: &[u8]) -> Result<()> {
         Ok(write_stdout(bytes)?)
     }
 
