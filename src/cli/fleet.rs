@@ -96,8 +96,13 @@ pub fn check(args: &CheckArgs, format: Format, printer: &Printer) -> Result<Exit
         },
         &policies,
     );
-    for e in report.estates.iter().filter(|e| e.outcome == Outcome::Undecided) {
-        printer.warn(format_args!("estate {}: not decided: {}", e.name, e.blocker_text()));
+    for e in &report.estates {
+        for w in &e.warnings {
+            printer.warn(format!("warning: {w}"));
+        }
+        if e.outcome == Outcome::Undecided {
+            printer.warn(format_args!("estate {}: not decided: {}", e.name, e.blocker_text()));
+        }
     }
     let mut buf = Vec::new();
     report::fleet::render(&report, format, printer.render_options(args.output.is_some()), &mut buf)?;

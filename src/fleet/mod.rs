@@ -146,6 +146,7 @@ fn judge_estate(e: EstateInput, fleet: &FleetPlan, policies: &PolicySet) -> Esta
         decision: None,
         error: None,
         context: None,
+        warnings: Vec::new(),
     };
     let fail = |r: &mut EstateResult, stage: Stage, message: String| r.error = Some(EstateError { stage, message });
     let (loaded, path) = match e.source {
@@ -164,6 +165,7 @@ fn judge_estate(e: EstateInput, fleet: &FleetPlan, policies: &PolicySet) -> Esta
         },
     };
     result.snapshot = path.as_ref().map(|p| p.display().to_string());
+    result.warnings = loaded.warnings.clone();
     result.sites = loaded
         .snapshot
         .sites

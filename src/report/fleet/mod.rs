@@ -18,6 +18,7 @@ use serde::{Deserialize, Serialize};
 use super::{Format, ReportContext, RuleInfo};
 use crate::findings::{Decision, Finding, ToolRecord, Verdict};
 use crate::plan::{FailOn, Phase};
+use crate::snapshot::SnapshotWarning;
 use crate::text::RenderOptions;
 
 pub mod junit;
@@ -99,6 +100,9 @@ pub struct EstateResult {
     /// What the single-estate reports need besides the decision.
     #[serde(skip)]
     pub context: Option<ReportContext>,
+    /// The keys of its snapshot file that the model does not know (the command layer shows them).
+    #[serde(skip)]
+    pub warnings: Vec<SnapshotWarning>,
 }
 
 impl EstateResult {
@@ -207,6 +211,7 @@ impl FleetReport {
                 decision: Some(decision),
                 error: None,
                 context: Some(ctx),
+                warnings: Vec::new(),
             }],
         }
     }
