@@ -6,7 +6,7 @@ use std::process::{Command as StdCommand, Output, Stdio};
 
 use assert_cmd::Command;
 
-use crate::common::{fixture, root, rust_files};
+use crate::common::{files_under, fixture, root};
 
 const NOW: &str = "2026-11-29T09:05:00Z";
 
@@ -57,7 +57,7 @@ fn a_closed_pipe_ends_quietly() {
 #[test]
 fn nothing_prints_outside_the_printer() {
     let src = root().join("src");
-    let files = rust_files(&src);
+    let files = files_under(&src, "rs");
     let allowed = |p: &Path| p.starts_with(src.join("cli")) || p.starts_with(src.join("bin")) || p == src.join("main.rs");
     let mut offences = Vec::new();
     for file in files.iter().filter(|p| !allowed(p)) {

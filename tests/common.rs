@@ -12,20 +12,20 @@ pub fn fixture(name: &str) -> String {
     root().join("fixtures/snapshots").join(name).display().to_string()
 }
 
-/// Every `.rs` file under `dir`, sorted.
-pub fn rust_files(dir: &Path) -> Vec<PathBuf> {
-    fn walk(dir: &Path, found: &mut Vec<PathBuf>) {
-        for entry in std::fs::read_dir(dir).expect("read a source directory") {
+/// Every file under `dir` (at any depth) whose extension is `extension`, sorted.
+pub fn files_under(dir: &Path, extension: &str) -> Vec<PathBuf> {
+    fn walk(dir: &Path, extension: &str, found: &mut Vec<PathBuf>) {
+        for entry in std::fs::read_dir(dir).unwrap_or_else(|e| panic!("read {}: {e}", dir.display())) {
             let path = entry.expect("entry").path();
             if path.is_dir() {
-                walk(&path, found);
-            } else if path.extension().is_some_and(|e| e == "rs") {
+                walk(&path, extension, found);
+            } else if path.extension().is_some_and(|e| e == extension) {
                 found.push(path);
             }
         }
     }
     let mut found = Vec::new();
-    walk(dir, &mut found);
+    walk(dir, extension, &mut found);
     found.sort();
     found
 }

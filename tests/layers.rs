@@ -9,7 +9,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
-use crate::common::{root, rust_files};
+use crate::common::{files_under, root};
 
 /// The library's top-level modules, as `src/lib.rs` declares them.
 fn modules(src: &Path) -> BTreeSet<String> {
@@ -72,7 +72,7 @@ fn module_graph() -> BTreeMap<(String, String), BTreeSet<PathBuf>> {
     let src = root().join("src");
     let modules = modules(&src);
     let mut edges: BTreeMap<(String, String), BTreeSet<PathBuf>> = BTreeMap::new();
-    for file in rust_files(&src) {
+    for file in files_under(&src, "rs") {
         let relative = file.strip_prefix(&src).expect("under src");
         let first = relative.components().next().expect("a path").as_os_str().to_string_lossy();
         let from = first.strip_suffix(".rs").unwrap_or(&first).to_string();
@@ -130,7 +130,7 @@ fn the_library_modules_have_no_import_cycle() {
 #[test]
 fn only_the_command_layer_knows_clap() {
     let src = root().join("src");
-    let files = rust_files(&src);
+    let files = files_under(&src, "rs");
     let command_layer = |p: &Path| p.starts_with(src.join("cli")) || p == src.join("main.rs");
     let offences: Vec<String> = files
         .iter()

@@ -23,20 +23,21 @@ pub mod markdown;
 pub mod sarif;
 pub mod table;
 
-/// The output formats of `check`.
+/// The output formats of `check` (and of a fleet, [`fleet::render`]); the command line
+/// describes each to the user.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
-    /// Human-readable tables grouped by severity (80 columns).
+    /// [`table`].
     Table,
-    /// The decision record (contract section 4).
+    /// [`json`]: the decision record.
     Json,
-    /// JUnit XML: one test case per rule id and site, for CI test reports.
+    /// [`junit`].
     Junit,
-    /// SARIF 2.1.0, for code-scanning dashboards.
+    /// [`sarif`].
     Sarif,
-    /// A Markdown compliance report for the change record.
+    /// [`markdown`]: the compliance report.
     Markdown,
-    /// One self-contained HTML page: readiness matrix and findings (made for fleets).
+    /// [`html`]: the page of a fleet, or of one estate.
     Html,
 }
 
