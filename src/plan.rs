@@ -53,7 +53,7 @@ impl std::str::FromStr for Phase {
     }
 }
 
-/// A word that names no [`Phase`].
+/// A word that names no [`Phase`] (worded as the manifest's error has always said it).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("invalid variant: {0}")]
 pub struct UnknownPhase(pub String);
