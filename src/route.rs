@@ -640,59 +640,166 @@ pub fn plan_route(loaded: &LoadedSnapshot, req: &RouteRequest, policies: &Policy
     let table = PathTable::from_policies(policies)?;
     let estate = Estate::of(&loaded.snapshot)?;
     let target = &req.target;
+    refuse_downgrade(&estate, target)?;
+    let mut planner = Planner::new(loaded, req, policies, table, &estate);
+    let mut hops = Vec::new();
+    // A Service Mesh still behind its (same-version) managers is finished first.
+    hops.extend(planner.mesh_catch_up()?);
+    for (i, (to, why)) in planner.waypoints(target)?.iter().enumerate() {
+        hops.push(planner.hop(i + 1, to, why.as_ref())?);
+    }
+    Ok(Route {
+        route_format: ROUTE_FORMAT_VERSION,
+        target_version: target.to_string(),
+        evaluated_at: crate::plan::format_time(&req.evaluated_at),
+        decision: first_decision(&hops),
+        managers: estate.managers,
+        appliances: estate.appliances,
+        notes: route_notes(&hops, target),
+        hops,
+        snapshot_sha256: loaded.sha256.clone(),
+        policy_sha256: policies.digest().to_string(),
+        tool: crate::findings::ToolRecord::this(),
+        continue_command: planner.sites.follow(target),
+    })
+}
+
+/// HCX does not downgrade: no route when a manager is already newer than the target.
+fn refuse_downgrade(estate: &Estate, target: &HcxVersion) -> Result<(), RouteError> {
     let ahead: Vec<String> = estate
         .managers
         .iter()
         .filter(|m| &m.version > target)
         .map(|m| format!("{} ({}) on {}", m.name, m.site, m.version))
         .collect();
-    if !ahead.is_empty() {
-        return Err(RouteError::Downgrade {
+    if ahead.is_empty() {
+        Ok(())
+    } else {
+        Err(RouteError::Downgrade {
             target: target.to_string(),
             ahead,
-        });
+        })
     }
-    let sites = Commands::new(req, &loaded.snapshot);
-    let mut judge = Judge {
-        policies,
-        req,
-        snapshot_sha256: loaded.sha256.clone(),
-        first: true,
-    };
-    let mut hops = Vec::new();
-    let mut notes = Vec::new();
-    let mut snapshot = loaded.snapshot.clone();
-    let mut estate_now = estate.clone();
-    let source = estate.source_site.clone();
+}
 
-    // A Service Mesh still behind its (same-version) managers is finished first.
-    if let Some(low) = estate.lowest_manager().cloned() {
-        if estate.managers_all_on(&low) && !estate.appliances_below(&low).is_empty() {
-            let (steps, after) = mesh_steps(&mut judge, &snapshot, &estate_now, &low, &sites, source.as_deref())?;
-            snapshot = after;
-            estate_now = Estate::of(&snapshot)?;
-            hops.push(Hop {
-                index: 0,
-                to: low.to_string(),
-                path: PathCheck {
-                    verified: true,
-                    rows: Vec::new(),
-                    notes: vec![format!(
-                        "the managers are on {low} but Service Mesh appliances are not: the mesh upgrade of the previous hop comes first"
-                    )],
-                },
-                steps,
-            });
+/// The route's decision: its first judgement's (the exit code follows it), `allow` when
+/// nothing is left to do.
+fn first_decision(hops: &[Hop]) -> Verdict {
+    hops.iter()
+        .flat_map(|h| h.steps.iter())
+        .find_map(|s| s.gate.as_ref())
+        .map_or(Verdict::Allow, |g| g.decision)
+}
+
+/// What the data does not vouch for, and where it is conservative; or that nothing is to do.
+fn route_notes(hops: &[Hop], target: &HcxVersion) -> Vec<String> {
+    let mut notes: Vec<String> = hops
+        .iter()
+        .filter(|h| !h.path.verified)
+        .map(|h| format!("hop {} to {}: path not verified by the data", h.index, h.to))
+        .collect();
+    if !notes.is_empty() {
+        notes.push(
+            "only the 4.9 rows of the built-in path table are sourced (HCX 4.9 release notes); a hop the data does not vouch for is planned straight to its release, never through invented ones; an organisation adds rows to data.hcx.params.upgrade_path_table when it knows a path"
+                .into(),
+        );
+    }
+    if hops.is_empty() {
+        notes.push(format!("every manager and appliance is already on {target}: nothing to do"));
+    }
+    notes
+}
+
+/// The planner walking the route: the snapshot and the estate as the steps planned so far
+/// leave them (projected), and what every step needs.
+struct Planner<'a> {
+    table: PathTable,
+    judge: Judge<'a>,
+    sites: Commands,
+    /// The snapshot as collected: which updates each manager offers.
+    collected: &'a Snapshot,
+    /// The source (connector) site, where the mesh update starts.
+    source: Option<String>,
+    snapshot: Snapshot,
+    estate: Estate,
+}
+
+impl<'a> Planner<'a> {
+    fn new(loaded: &'a LoadedSnapshot, req: &'a RouteRequest, policies: &'a PolicySet, table: PathTable, estate: &Estate) -> Self {
+        Planner {
+            table,
+            judge: Judge {
+                policies,
+                req,
+                snapshot_sha256: loaded.sha256.clone(),
+                first: true,
+            },
+            sites: Commands::new(req, &loaded.snapshot),
+            collected: &loaded.snapshot,
+            source: estate.source_site.clone(),
+            snapshot: loaded.snapshot.clone(),
+            estate: estate.clone(),
         }
     }
 
-    let from = estate_now.lowest_manager().cloned();
-    let points = match &from {
-        Some(f) => waypoints(&table, f, target)?,
-        None => Vec::new(),
-    };
-    for (i, (to, why)) in points.iter().enumerate() {
-        let movers: Vec<&ManagerAt> = estate_now.managers.iter().filter(|m| &m.version < to).collect();
+    /// The estate after a step: `snapshot` projected, its estate read again.
+    fn move_to(&mut self, snapshot: Snapshot) -> Result<(), RouteError> {
+        self.estate = Estate::of(&snapshot)?;
+        self.snapshot = snapshot;
+        Ok(())
+    }
+
+    /// Hop 0, when the managers are all on one version and Service Mesh appliances are
+    /// not: the mesh upgrade of the previous hop comes first.
+    fn mesh_catch_up(&mut self) -> Result<Option<Hop>, RouteError> {
+        let Some(low) = self.estate.lowest_manager().cloned() else {
+            return Ok(None);
+        };
+        if !self.estate.managers_all_on(&low) || self.estate.appliances_below(&low).is_empty() {
+            return Ok(None);
+        }
+        let steps = self.mesh_steps(&low)?;
+        Ok(Some(Hop {
+            index: 0,
+            to: low.to_string(),
+            path: PathCheck {
+                verified: true,
+                rows: Vec::new(),
+                notes: vec![format!(
+                    "the managers are on {low} but Service Mesh appliances are not: the mesh upgrade of the previous hop comes first"
+                )],
+            },
+            steps,
+        }))
+    }
+
+    /// The hop versions from the lowest manager to `target`.
+    fn waypoints(&self, target: &HcxVersion) -> Result<Vec<(HcxVersion, Option<PathRow>)>, RouteError> {
+        match self.estate.lowest_manager() {
+            Some(from) => waypoints(&self.table, from, target),
+            None => Ok(Vec::new()),
+        }
+    }
+
+    /// Hop `index` to `to` (forced by the row `why`, if any): managers, then verify, then
+    /// the Service Mesh when it can follow.
+    fn hop(&mut self, index: usize, to: &HcxVersion, why: Option<&PathRow>) -> Result<Hop, RouteError> {
+        let (path, moves) = self.manager_moves(to, why);
+        let gate = self.judge.gate(&self.snapshot, Phase::Managers, to)?;
+        let mut steps = vec![self.managers_step(to, moves, gate), self.verify_step(to)];
+        self.move_to(project_managers(&self.snapshot, to))?;
+        steps.extend(self.mesh_steps_or_deferred(to)?);
+        Ok(Hop {
+            index,
+            to: to.to_string(),
+            path,
+            steps,
+        })
+    }
+
+    /// The managers below `to`, each with its move, and whether the path table vouches for
+    /// their jumps (the rows that do, or force the hop, or add a method note).
+    fn manager_moves(&self, to: &HcxVersion, why: Option<&PathRow>) -> (PathCheck, Vec<ManagerMove>) {
         let mut path = PathCheck {
             verified: true,
             rows: Vec::new(),
@@ -707,230 +814,213 @@ pub fn plan_route(loaded: &LoadedSnapshot, req: &RouteRequest, policies: &Policy
                 row.note.as_deref().unwrap_or("go through this release first")
             ));
         }
-        let mut moves = Vec::new();
-        for m in &movers {
-            let vouching = table.vouching(&m.version, to);
-            if vouching.is_empty() {
-                path.verified = false;
-            }
-            for r in vouching {
-                if !path.rows.contains(&r.id) {
-                    path.rows.push(r.id.clone());
-                }
-            }
-            let method_notes: Vec<String> = table
-                .rows
-                .iter()
-                .filter(|r| r.method.is_some() && r.applies(&m.version, to))
-                .map(|r| {
-                    if !path.rows.contains(&r.id) {
-                        path.rows.push(r.id.clone());
-                    }
-                    r.note.clone().unwrap_or_else(|| format!("method {}", r.method.as_deref().unwrap_or("?")))
-                })
-                .collect();
-            let offered = if m.collected {
-                loaded
-                    .snapshot
-                    .sites
-                    .iter()
-                    .find(|s| s.name == m.site)
-                    .and_then(|s| s.updates.as_ref())
-                    .and_then(|u| u.available.as_ref())
-                    .map(|list| list.iter().any(|u| &u.version == to))
-            } else {
-                None
-            };
-            moves.push(ManagerMove {
-                site: m.site.clone(),
-                name: m.name.clone(),
-                from: m.version.to_string(),
-                to: to.to_string(),
-                method: if m.version >= table.api_from { "api" } else { "ui" }.to_string(),
-                collected: m.collected,
-                offered,
-                notes: method_notes,
-            });
-        }
+        let movers: Vec<&ManagerAt> = self.estate.managers.iter().filter(|m| &m.version < to).collect();
+        let moves = movers.iter().map(|m| self.manager_move(m, to, &mut path)).collect();
         if !path.verified {
-            let crosses_major = movers.iter().any(|m| m.version.parts().first() != to.parts().first());
-            path.notes.push(format!(
-                "path not verified by the data: no row of the upgrade path table vouches for {} -> {to}; read the release notes of {to} for its supported upgrade paths{}",
-                movers.iter().map(|m| m.version.to_string()).collect::<std::collections::BTreeSet<_>>().into_iter().collect::<Vec<_>>().join(", "),
-                if crosses_major {
-                    " (the facts say nothing about paths between 4.x and 9.x: the data stays conservative, adds no hop of its own and vouches for none)"
-                } else {
-                    ""
-                }
-            ));
+            path.notes.push(unverified_note(&movers, to));
         }
+        (path, moves)
+    }
 
-        // Managers, then verify.
-        let gate = judge.gate(&snapshot, Phase::Managers, to)?;
+    /// One manager's jump to `to`; the rows that vouch for it or note its method join `path`.
+    fn manager_move(&self, m: &ManagerAt, to: &HcxVersion, path: &mut PathCheck) -> ManagerMove {
+        let vouching = self.table.vouching(&m.version, to);
+        if vouching.is_empty() {
+            path.verified = false;
+        }
+        for r in vouching {
+            path.add_row(&r.id);
+        }
+        let method_notes: Vec<String> = self
+            .table
+            .rows
+            .iter()
+            .filter(|r| r.method.is_some() && r.applies(&m.version, to))
+            .map(|r| {
+                path.add_row(&r.id);
+                r.note.clone().unwrap_or_else(|| format!("method {}", r.method.as_deref().unwrap_or("?")))
+            })
+            .collect();
+        ManagerMove {
+            site: m.site.clone(),
+            name: m.name.clone(),
+            from: m.version.to_string(),
+            to: to.to_string(),
+            method: if m.version >= self.table.api_from { "api" } else { "ui" }.to_string(),
+            collected: m.collected,
+            offered: self.offered(m, to),
+            notes: method_notes,
+        }
+    }
+
+    /// Whether `to` is among the updates a collected manager offers (as collected).
+    fn offered(&self, m: &ManagerAt, to: &HcxVersion) -> Option<bool> {
+        if !m.collected {
+            return None;
+        }
+        self.collected
+            .sites
+            .iter()
+            .find(|s| s.name == m.site)
+            .and_then(|s| s.updates.as_ref())
+            .and_then(|u| u.available.as_ref())
+            .map(|list| list.iter().any(|u| &u.version == to))
+    }
+
+    /// The managers step: its commands (with `upgrade` when the API can do every move).
+    fn managers_step(&self, to: &HcxVersion, moves: Vec<ManagerMove>, gate: Gate) -> Step {
         let all_api = moves.iter().all(|m| m.method == "api" || !m.collected);
-        let names: Vec<String> = moves.iter().map(|m| format!("{} ({} {})", m.name, m.site, m.from)).collect();
-        let mut commands = vec![sites.at(to, &["check", "--phase", "managers"])];
-        let action = if all_api {
-            commands.push(sites.at(to, &["upgrade"]));
-            format!(
-                "back up every HCX Manager and take vSphere snapshots, then upgrade {} to {to} through the appliance management System Upgrade API (site-paired managers may go together: --parallel)",
-                names.join(", ")
-            )
-        } else {
-            format!(
-                "back up every HCX Manager and take vSphere snapshots, then upgrade {} to {to} in each HCX Manager UI: Administration > System Updates > Check for Updates, then Upgrade (4.x has no upgrade API; site-paired managers may be upgraded at the same time)",
-                names.join(", ")
-            )
-        };
-        let uncollected: Vec<&ManagerMove> = moves.iter().filter(|m| !m.collected).collect();
-        let action = if uncollected.is_empty() {
-            action
-        } else {
-            format!(
-                "{action}; {} not collected: upgrade it at its own site (or ask its provider), then collect it with --site",
-                uncollected.iter().map(|m| m.site.as_str()).collect::<Vec<_>>().join(", ")
-            )
-        };
-        let mut steps = vec![
-            Step {
-                phase: Phase::Managers,
-                action,
-                managers: moves,
-                appliances: Vec::new(),
-                commands,
-                gate: Some(gate),
-                deferred: None,
-            },
-            Step {
-                phase: Phase::Verify,
-                action: format!("every manager reports {to}, with healthy registered systems and site pairs"),
-                managers: Vec::new(),
-                appliances: Vec::new(),
-                commands: vec![sites.at(to, &["verify"])],
-                gate: None,
-                deferred: None,
-            },
-        ];
-        snapshot = project_managers(&snapshot, to);
-        estate_now = Estate::of(&snapshot)?;
+        let mut commands = vec![self.sites.at(to, &["check", "--phase", "managers"])];
+        if all_api {
+            commands.push(self.sites.at(to, &["upgrade"]));
+        }
+        Step {
+            phase: Phase::Managers,
+            action: managers_action(to, &moves, all_api),
+            managers: moves,
+            appliances: Vec::new(),
+            commands,
+            gate: Some(gate),
+            deferred: None,
+        }
+    }
 
-        // The Service Mesh, when the site-paired managers are now on the same version.
-        let ahead: Vec<String> = estate_now
+    fn verify_step(&self, to: &HcxVersion) -> Step {
+        Step {
+            phase: Phase::Verify,
+            action: format!("every manager reports {to}, with healthy registered systems and site pairs"),
+            managers: Vec::new(),
+            appliances: Vec::new(),
+            commands: vec![self.sites.at(to, &["verify"])],
+            gate: None,
+            deferred: None,
+        }
+    }
+
+    /// The Service Mesh steps to `to` when the site-paired managers are now all on it;
+    /// else both deferred to a later hop.
+    fn mesh_steps_or_deferred(&mut self, to: &HcxVersion) -> Result<Vec<Step>, RouteError> {
+        let ahead: Vec<String> = self
+            .estate
             .managers
             .iter()
             .filter(|m| &m.version != to)
             .map(|m| format!("{} ({}) is on {}", m.name, m.site, m.version))
             .collect();
         if ahead.is_empty() {
-            let (mesh, after) = mesh_steps(&mut judge, &snapshot, &estate_now, to, &sites, source.as_deref())?;
-            steps.extend(mesh);
-            snapshot = after;
-            estate_now = Estate::of(&snapshot)?;
-        } else {
-            let why = format!(
-                "the Service Mesh upgrade needs every site-paired manager on the same version, and {}: the meshes follow at a later hop",
-                ahead.join(", ")
-            );
-            for phase in [Phase::ServiceMesh, Phase::VerifyMesh] {
-                steps.push(Step {
-                    phase,
-                    action: format!("deferred: {why}"),
-                    managers: Vec::new(),
-                    appliances: Vec::new(),
-                    commands: Vec::new(),
-                    gate: None,
-                    deferred: Some(why.clone()),
-                });
-            }
+            return self.mesh_steps(to);
         }
-        hops.push(Hop {
-            index: i + 1,
-            to: to.to_string(),
-            path,
-            steps,
-        });
+        let why = format!(
+            "the Service Mesh upgrade needs every site-paired manager on the same version, and {}: the meshes follow at a later hop",
+            ahead.join(", ")
+        );
+        Ok([Phase::ServiceMesh, Phase::VerifyMesh]
+            .into_iter()
+            .map(|phase| Step {
+                phase,
+                action: format!("deferred: {why}"),
+                managers: Vec::new(),
+                appliances: Vec::new(),
+                commands: Vec::new(),
+                gate: None,
+                deferred: Some(why.clone()),
+            })
+            .collect())
     }
 
-    for h in &hops {
-        if !h.path.verified {
-            notes.push(format!("hop {} to {}: path not verified by the data", h.index, h.to));
-        }
+    /// The service-mesh and verify-mesh steps to `to`; the planner moves on to the
+    /// snapshot after them.
+    fn mesh_steps(&mut self, to: &HcxVersion) -> Result<Vec<Step>, RouteError> {
+        let behind: Vec<String> = self.estate.appliances_below(to).into_iter().map(describe_appliance).collect();
+        let gate = self.judge.gate(&self.snapshot, Phase::ServiceMesh, to)?;
+        let from_site = self
+            .source
+            .as_deref()
+            .map_or("the source (connector) site".to_string(), |s| format!("the source site {s}"));
+        // The vendor starts the mesh update from the source site only; each peer follows.
+        let action = if behind.is_empty() {
+            format!("no Service Mesh appliance is below {to}; redeploy the SGW if OSAM is in use, then confirm every tunnel is up")
+        } else {
+            format!(
+                "upgrade the Service Mesh appliances to {to} from the HCX Manager UI of {from_site} (Interconnect > Service Mesh > View Appliances > Update Appliance; each peer follows); no public API starts it"
+            )
+        };
+        // The mesh verify is judged on the projection after the mesh step (appliances on
+        // `to`, tunnels as collected): what would still block it shows before the route starts.
+        let after = project_appliances(&self.snapshot, to);
+        let verify = self.judge.gate(&after, Phase::VerifyMesh, to)?;
+        let steps = vec![
+            Step {
+                phase: Phase::ServiceMesh,
+                action,
+                managers: Vec::new(),
+                appliances: behind,
+                commands: vec![self.sites.at(to, &["check", "--phase", "service-mesh"])],
+                gate: Some(gate),
+                deferred: None,
+            },
+            Step {
+                phase: Phase::VerifyMesh,
+                action: format!("every appliance (and its peer) reports {to} and its tunnels are up"),
+                managers: Vec::new(),
+                appliances: Vec::new(),
+                commands: vec![self.sites.at(to, &["verify", "--phase", "mesh"])],
+                gate: Some(verify),
+                deferred: None,
+            },
+        ];
+        self.move_to(after)?;
+        Ok(steps)
     }
-    if hops.iter().any(|h| !h.path.verified) {
-        notes.push(
-            "only the 4.9 rows of the built-in path table are sourced (HCX 4.9 release notes); a hop the data does not vouch for is planned straight to its release, never through invented ones; an organisation adds rows to data.hcx.params.upgrade_path_table when it knows a path"
-                .into(),
-        );
-    }
-    if hops.is_empty() {
-        notes.push(format!("every manager and appliance is already on {target}: nothing to do"));
-    }
-    let decision = hops
-        .iter()
-        .flat_map(|h| h.steps.iter())
-        .find_map(|s| s.gate.as_ref())
-        .map_or(Verdict::Allow, |g| g.decision);
-    Ok(Route {
-        route_format: ROUTE_FORMAT_VERSION,
-        target_version: target.to_string(),
-        evaluated_at: crate::plan::format_time(&req.evaluated_at),
-        decision,
-        managers: estate.managers,
-        appliances: estate.appliances,
-        hops,
-        notes,
-        snapshot_sha256: loaded.sha256.clone(),
-        policy_sha256: policies.digest().to_string(),
-        tool: crate::findings::ToolRecord::this(),
-        continue_command: sites.follow(target),
-    })
 }
 
-/// The service-mesh and verify-mesh steps to `to`, and the snapshot after them.
-fn mesh_steps(
-    judge: &mut Judge<'_>,
-    snapshot: &Snapshot,
-    estate: &Estate,
-    to: &HcxVersion,
-    sites: &Commands,
-    source: Option<&str>,
-) -> Result<(Vec<Step>, Snapshot), RouteError> {
-    let behind: Vec<String> = estate.appliances_below(to).into_iter().map(describe_appliance).collect();
-    let gate = judge.gate(snapshot, Phase::ServiceMesh, to)?;
-    let from_site = source.map_or("the source (connector) site".to_string(), |s| format!("the source site {s}"));
-    // The vendor starts the mesh update from the source site only; each peer follows.
-    let action = if behind.is_empty() {
-        format!("no Service Mesh appliance is below {to}; redeploy the SGW if OSAM is in use, then confirm every tunnel is up")
+impl PathCheck {
+    /// Name `id` among the rows, once.
+    fn add_row(&mut self, id: &str) {
+        if !self.rows.iter().any(|r| r == id) {
+            self.rows.push(id.to_string());
+        }
+    }
+}
+
+/// Path not verified: no row vouches for the jump of the managers in `movers` to `to`.
+fn unverified_note(movers: &[&ManagerAt], to: &HcxVersion) -> String {
+    let crosses_major = movers.iter().any(|m| m.version.parts().first() != to.parts().first());
+    format!(
+        "path not verified by the data: no row of the upgrade path table vouches for {} -> {to}; read the release notes of {to} for its supported upgrade paths{}",
+        movers.iter().map(|m| m.version.to_string()).collect::<std::collections::BTreeSet<_>>().into_iter().collect::<Vec<_>>().join(", "),
+        if crosses_major {
+            " (the facts say nothing about paths between 4.x and 9.x: the data stays conservative, adds no hop of its own and vouches for none)"
+        } else {
+            ""
+        }
+    )
+}
+
+/// What the managers step does: through the System Upgrade API when it can do every
+/// collected move, else in each manager's UI; an uncollected site upgrades on its own.
+fn managers_action(to: &HcxVersion, moves: &[ManagerMove], all_api: bool) -> String {
+    let names: Vec<String> = moves.iter().map(|m| format!("{} ({} {})", m.name, m.site, m.from)).collect();
+    let action = if all_api {
+        format!(
+            "back up every HCX Manager and take vSphere snapshots, then upgrade {} to {to} through the appliance management System Upgrade API (site-paired managers may go together: --parallel)",
+            names.join(", ")
+        )
     } else {
         format!(
-            "upgrade the Service Mesh appliances to {to} from the HCX Manager UI of {from_site} (Interconnect > Service Mesh > View Appliances > Update Appliance; each peer follows); no public API starts it"
+            "back up every HCX Manager and take vSphere snapshots, then upgrade {} to {to} in each HCX Manager UI: Administration > System Updates > Check for Updates, then Upgrade (4.x has no upgrade API; site-paired managers may be upgraded at the same time)",
+            names.join(", ")
         )
     };
-    // The mesh verify is judged on the projection after the mesh step (appliances on
-    // `to`, tunnels as collected): what would still block it shows before the route starts.
-    let after = project_appliances(snapshot, to);
-    let verify = judge.gate(&after, Phase::VerifyMesh, to)?;
-    let steps = vec![
-        Step {
-            phase: Phase::ServiceMesh,
-            action,
-            managers: Vec::new(),
-            appliances: behind,
-            commands: vec![sites.at(to, &["check", "--phase", "service-mesh"])],
-            gate: Some(gate),
-            deferred: None,
-        },
-        Step {
-            phase: Phase::VerifyMesh,
-            action: format!("every appliance (and its peer) reports {to} and its tunnels are up"),
-            managers: Vec::new(),
-            appliances: Vec::new(),
-            commands: vec![sites.at(to, &["verify", "--phase", "mesh"])],
-            gate: Some(verify),
-            deferred: None,
-        },
-    ];
-    Ok((steps, after))
+    let uncollected: Vec<&str> = moves.iter().filter(|m| !m.collected).map(|m| m.site.as_str()).collect();
+    if uncollected.is_empty() {
+        action
+    } else {
+        format!(
+            "{action}; {} not collected: upgrade it at its own site (or ask its provider), then collect it with --site",
+            uncollected.join(", ")
+        )
+    }
 }
 
 #[cfg(test)]
