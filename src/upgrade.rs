@@ -495,30 +495,9 @@ pub(crate) fn run_upgrade_with(o: &UpgradeOptions, session: &Session) -> Result<
     let g = &o.gate;
     let reporter = session.reporter;
     // 1. Collect and judge the live estate (a failure is on the record, before any decision).
-    let before = Audit {
-        log: &g.audit,
-        command: "upgrade",
-        target: g.target.to_string(),
-        phase: o.phase.as_str(),
-        decision: None,
-    };
-    let snapshot = before.on_error(AuditResult::Failed, session.collect(&session.args))?;
-    let plan = Plan {
-        target_version: g.target.clone(),
-        phase: o.phase,
-        evaluated_at: plan::now(),
-        fail_on: g.fail_on,
-    };
-    let judged = judge(&LoadedSnapshot::from_snapshot(snapshot.clone()), &plan, &g.policies);
-    let decision = before.on_error(AuditResult::Failed, judged)?;
+    let (snapshot, plan, decision) = judge_live_estate(o, session)?;
     reporter.decision(&decision, &snapshot, &g.policies)?;
-    let audit = Audit {
-        log: &g.audit,
-        command: "upgrade",
-        target: g.target.to_string(),
-        phase: o.phase.as_str(),
-        decision: Some(&decision),
-    };
+    let audit = o.audit(Some(&decision));
     // 2. The approved decision, when given, must still match it.
     if let Some(path) = &o.decision {
         let approved = approved_snapshot(o, path)?;
@@ -530,17 +509,8 @@ pub(crate) fn run_upgrade_with(o: &UpgradeOptions, session: &Session) -> Result<
         reporter.event(Event::ApprovedDecisionMatches(path.clone()));
     }
     // 3. The gate.
-    if decision.verdict() == Verdict::Deny {
-        for site in &snapshot.sites {
-            audit.record(Some(&site.name), AuditResult::Denied, None)?;
-        }
-        reporter.event(Event::Denied);
-        return Ok(GateResult::Denied);
-    }
-    if o.phase != Phase::Managers {
-        audit.record(None, AuditResult::Allowed, Some("gate only: no public API upgrades the Service Mesh".into()))?;
-        reporter.event(Event::MeshByHand(meshstep::update_then_verify(&snapshot, &g.commands())));
-        return Ok(GateResult::Allowed);
+    if let Some(stop) = gate(o, reporter, &snapshot, &decision, &audit)? {
+        return Ok(stop);
     }
     // 4. The plan: the managers below the target, in the order given.
     let todo = below_target(&g.collect.sites, &snapshot, &g.target);
@@ -563,14 +533,68 @@ pub(crate) fn run_upgrade_with(o: &UpgradeOptions, session: &Session) -> Result<
     if !upgrade_managers(o, session, &todo, &audit)? {
         return Ok(GateResult::Failed);
     }
-    // 6. The verify. The attestations given for the gate were stated before the upgrade:
-    // pinned to that time and version, never restated by the verify.
-    reporter.event(Event::Verifying);
-    let pinned = pinned_attestations(&snapshot);
+    // 6. The verify.
+    verify_after_upgrade(o, session, &snapshot)
+}
+
+impl UpgradeOptions {
+    /// The audit log entries of this run (its target and phase), resting on `decision` once there is one.
+    fn audit<'a>(&'a self, decision: Option<&'a Decision>) -> Audit<'a> {
+        Audit {
+            log: &self.gate.audit,
+            command: "upgrade",
+            target: self.gate.target.to_string(),
+            phase: self.phase.as_str(),
+            decision,
+        }
+    }
+}
+
+/// The live estate collected, the plan it is judged for, and the decision; a failure of
+/// either is on the record.
+fn judge_live_estate(o: &UpgradeOptions, session: &Session) -> Result<(Snapshot, Plan, Decision)> {
+    let g = &o.gate;
+    let before = o.audit(None);
+    let snapshot = before.on_error(AuditResult::Failed, session.collect(&session.args))?;
+    let plan = Plan {
+        target_version: g.target.clone(),
+        phase: o.phase,
+        evaluated_at: plan::now(),
+        fail_on: g.fail_on,
+    };
+    let judged = judge(&LoadedSnapshot::from_snapshot(snapshot.clone()), &plan, &g.policies);
+    let decision = before.on_error(AuditResult::Failed, judged)?;
+    Ok((snapshot, plan, decision))
+}
+
+/// Where the gate stops the run: denied (each site on the record), or allowed for a
+/// Service Mesh phase, which no public API upgrades (its procedure is shown). `None`
+/// when it lets the managers' upgrade go on.
+fn gate(o: &UpgradeOptions, reporter: &dyn Reporter, snapshot: &Snapshot, decision: &Decision, audit: &Audit) -> Result<Option<GateResult>> {
+    if decision.verdict() == Verdict::Deny {
+        for site in &snapshot.sites {
+            audit.record(Some(&site.name), AuditResult::Denied, None)?;
+        }
+        reporter.event(Event::Denied);
+        return Ok(Some(GateResult::Denied));
+    }
+    if o.phase != Phase::Managers {
+        audit.record(None, AuditResult::Allowed, Some("gate only: no public API upgrades the Service Mesh".into()))?;
+        reporter.event(Event::MeshByHand(meshstep::update_then_verify(snapshot, &o.gate.commands())));
+        return Ok(Some(GateResult::Allowed));
+    }
+    Ok(None)
+}
+
+/// The verify after the upgrade. The attestations given for the gate were stated before
+/// the upgrade: pinned to that time and version, never restated by the verify.
+fn verify_after_upgrade(o: &UpgradeOptions, session: &Session, snapshot: &Snapshot) -> Result<GateResult> {
+    session.reporter.event(Event::Verifying);
+    let pinned = pinned_attestations(snapshot);
     let mut verify_args = session.args.clone();
     verify_args.attest.clear();
     verify_args.attestations = None;
-    verify_now(session, &verify_args, &pinned, g, o.return_timeout, Phase::Verify, "upgrade")
+    verify_now(session, &verify_args, &pinned, &o.gate, o.return_timeout, Phase::Verify, "upgrade")
 }
 
 /// The snapshot an approved decision was judged on, to name the facts that changed:
