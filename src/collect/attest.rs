@@ -15,7 +15,7 @@ use super::facts;
 use super::unknown::FormEntry;
 use crate::snapshot::{
     Appliance, AttestationRecord, AttestationStamp, Backup, Connection, ConnectionKind, FieldAttestation, HaGroup,
-    Operations, Provenance, Provider, Role, ServiceMesh, Site, SitePair, Snapshot, Status, TunnelStatus,
+    Manager, Operations, Provenance, Provider, Role, ServiceMesh, Site, SitePair, Snapshot, Status, TunnelStatus,
 };
 
 /// One stated fact, as given.
@@ -276,97 +276,19 @@ fn set_mesh_fact(site: &mut Site, rest: &str, text: &str, evidence: &str, stamp:
 /// Set one attested fact on its site; `stamp` says when, by whom and on which version.
 fn set(site: &mut Site, fact: &str, text: &str, evidence: &str, stamp: &AttestationStamp) -> Result<(), String> {
     // A remote site name may contain dots: `site_pairs.` NAME `.status`.
-    // The peer as the collector names it in `errors`: its `cloudName`, else its `endpointId`
-    // (the vendor's reference shows no name).
     if let Some(remote) = fact.strip_prefix("site_pairs.").and_then(|r| r.strip_suffix(".status")) {
-        let status = parse_status(text)?;
-        let named = |p: &SitePair| {
-            p.remote_name.as_deref() == Some(remote) || (p.remote_name.is_none() && p.endpoint_id.as_deref() == Some(remote))
-        };
-        let pair: &mut SitePair = site
-            .site_pairs
-            .as_mut()
-            .and_then(|p| p.iter_mut().find(|p| named(p)))
-            .ok_or_else(|| format!("the site has no collected site pair named `{remote}`"))?;
-        pair.status = Some(status);
-        pair.message = None;
-        pair.provenance = Some(Provenance::Attested);
-        pair.evidence = Some(evidence.to_string());
-        pair.stamp = stamp.clone();
-        return Ok(());
+        return set_site_pair_status(site, remote, text, evidence, stamp);
     }
     if let Some(rest) = fact.strip_prefix("service_meshes.") {
         return set_mesh_fact(site, rest, text, evidence, stamp);
     }
     let segments: Vec<&str> = fact.split('.').collect();
     match segments.as_slice() {
-        ["backup", field] => {
-            let b = site.backup.get_or_insert_with(Backup::default);
-            match *field {
-                "last_success_at" => {
-                    let at: DateTime<Utc> = DateTime::parse_from_rfc3339(text)
-                        .map_err(|e| format!("`{text}` is not an RFC 3339 time: {e}"))?
-                        .with_timezone(&Utc);
-                    b.last_success_at = Some(at);
-                    // A successful backup shows that backup is supported.
-                    b.supported.get_or_insert(true);
-                }
-                "supported" => b.supported = Some(parse_bool(text)?),
-                other => return Err(format!("unknown backup fact `{other}`")),
-            }
-            b.provenance = Some(Provenance::Attested);
-            b.evidence = Some(evidence.to_string());
-            b.stamp = stamp.clone();
-        }
-        ["manager", "disk_common_used_percent"] => {
-            let p: f64 = text.parse().map_err(|_| format!("`{text}` is not a number"))?;
-            if !(0.0..=100.0).contains(&p) {
-                return Err(format!("{p} is not between 0 and 100"));
-            }
-            site.manager.disk_common_used_percent = Some(p);
-        }
-        ["manager", "provider_managed"] => {
-            let b = parse_bool(text)?;
-            if !b && site.manager.provider.is_some() {
-                return Err("a provider is attested for this site".into());
-            }
-            site.manager.provider_managed = Some(b);
-        }
-        ["manager", "provider"] => {
-            let p: Provider = serde_json::from_value(serde_json::Value::String(text.to_string()))
-                .map_err(|_| format!("`{text}` is not vmc-aws, avs, gcve, ocvs, ibm or other"))?;
-            if site.manager.provider_managed == Some(false) {
-                return Err("provider_managed is attested false for this site".into());
-            }
-            site.manager.provider = Some(p);
-            site.manager.provider_managed = Some(true);
-        }
-        ["connections", kind, "status"] => {
-            let kind = parse_kind(kind)?;
-            let status = parse_connection_status(kind, site.role, text)?;
-            let list = site.connections.get_or_insert_with(Vec::new);
-            let mut matching: Vec<&mut Connection> = list.iter_mut().filter(|c| c.kind == kind).collect();
-            if matching.is_empty() {
-                list.push(Connection {
-                    kind,
-                    url: None,
-                    version: None,
-                    status: None,
-                    message: None,
-                    provenance: None,
-                    evidence: None,
-                    stamp: AttestationStamp::default(),
-                });
-                matching = list.iter_mut().filter(|c| c.kind == kind).collect();
-            }
-            for c in matching {
-                c.status = Some(status);
-                c.message = None;
-                c.provenance = Some(Provenance::Attested);
-                c.evidence = Some(evidence.to_string());
-                c.stamp = stamp.clone();
-            }
-        }
+        ["backup", field] => set_backup_fact(site.backup.get_or_insert_with(Backup::default), field, text, evidence, stamp)?,
+        ["manager", "disk_common_used_percent"] => site.manager.disk_common_used_percent = Some(parse_percent(text)?),
+        ["manager", "provider_managed"] => set_provider_managed(&mut site.manager, parse_bool(text)?)?,
+        ["manager", "provider"] => set_provider(&mut site.manager, text)?,
+        ["connections", kind, "status"] => set_connection_status(site, parse_kind(kind)?, text, evidence, stamp)?,
         ["operations", "extended_networks"] => {
             let n: u64 = text
                 .parse()
@@ -374,6 +296,101 @@ fn set(site: &mut Site, fact: &str, text: &str, evidence: &str, stamp: &Attestat
             site.operations.get_or_insert_with(Operations::default).extended_networks = Some(n);
         }
         _ => return Err(format!("unknown fact `{fact}`; attestable facts: {FACTS}")),
+    }
+    Ok(())
+}
+
+/// The status of the site pair with the peer `remote`. The peer as the collector names it
+/// in `errors`: its `cloudName`, else its `endpointId` (the vendor's reference shows no name).
+fn set_site_pair_status(site: &mut Site, remote: &str, text: &str, evidence: &str, stamp: &AttestationStamp) -> Result<(), String> {
+    let status = parse_status(text)?;
+    let named = |p: &SitePair| {
+        p.remote_name.as_deref() == Some(remote) || (p.remote_name.is_none() && p.endpoint_id.as_deref() == Some(remote))
+    };
+    let pair: &mut SitePair = site
+        .site_pairs
+        .as_mut()
+        .and_then(|p| p.iter_mut().find(|p| named(p)))
+        .ok_or_else(|| format!("the site has no collected site pair named `{remote}`"))?;
+    pair.status = Some(status);
+    pair.message = None;
+    pair.provenance = Some(Provenance::Attested);
+    pair.evidence = Some(evidence.to_string());
+    pair.stamp = stamp.clone();
+    Ok(())
+}
+
+/// `backup.last_success_at` or `backup.supported`.
+fn set_backup_fact(b: &mut Backup, field: &str, text: &str, evidence: &str, stamp: &AttestationStamp) -> Result<(), String> {
+    match field {
+        "last_success_at" => {
+            let at: DateTime<Utc> = DateTime::parse_from_rfc3339(text)
+                .map_err(|e| format!("`{text}` is not an RFC 3339 time: {e}"))?
+                .with_timezone(&Utc);
+            b.last_success_at = Some(at);
+            // A successful backup shows that backup is supported.
+            b.supported.get_or_insert(true);
+        }
+        "supported" => b.supported = Some(parse_bool(text)?),
+        other => return Err(format!("unknown backup fact `{other}`")),
+    }
+    b.provenance = Some(Provenance::Attested);
+    b.evidence = Some(evidence.to_string());
+    b.stamp = stamp.clone();
+    Ok(())
+}
+
+fn parse_percent(text: &str) -> Result<f64, String> {
+    let p: f64 = text.parse().map_err(|_| format!("`{text}` is not a number"))?;
+    if !(0.0..=100.0).contains(&p) {
+        return Err(format!("{p} is not between 0 and 100"));
+    }
+    Ok(p)
+}
+
+/// `manager.provider_managed`: not false when a provider is attested.
+fn set_provider_managed(manager: &mut Manager, managed: bool) -> Result<(), String> {
+    if !managed && manager.provider.is_some() {
+        return Err("a provider is attested for this site".into());
+    }
+    manager.provider_managed = Some(managed);
+    Ok(())
+}
+
+/// `manager.provider`: the manager is then provider-managed (not when attested false).
+fn set_provider(manager: &mut Manager, text: &str) -> Result<(), String> {
+    let p: Provider = serde_json::from_value(serde_json::Value::String(text.to_string()))
+        .map_err(|_| format!("`{text}` is not vmc-aws, avs, gcve, ocvs, ibm or other"))?;
+    if manager.provider_managed == Some(false) {
+        return Err("provider_managed is attested false for this site".into());
+    }
+    manager.provider = Some(p);
+    manager.provider_managed = Some(true);
+    Ok(())
+}
+
+/// `connections.KIND.status`: every connection of that kind, one added when none was collected.
+fn set_connection_status(site: &mut Site, kind: ConnectionKind, text: &str, evidence: &str, stamp: &AttestationStamp) -> Result<(), String> {
+    let status = parse_connection_status(kind, site.role, text)?;
+    let list = site.connections.get_or_insert_with(Vec::new);
+    if !list.iter().any(|c| c.kind == kind) {
+        list.push(Connection {
+            kind,
+            url: None,
+            version: None,
+            status: None,
+            message: None,
+            provenance: None,
+            evidence: None,
+            stamp: AttestationStamp::default(),
+        });
+    }
+    for c in list.iter_mut().filter(|c| c.kind == kind) {
+        c.status = Some(status);
+        c.message = None;
+        c.provenance = Some(Provenance::Attested);
+        c.evidence = Some(evidence.to_string());
+        c.stamp = stamp.clone();
     }
     Ok(())
 }

@@ -157,14 +157,7 @@ pub fn assemble(
     notes: &mut Notes,
 ) -> Option<Vec<Connection>> {
     let configs = configs?;
-    let engine: Result<(), String> = match &configs.appengine {
-        Ok(word) if word.eq_ignore_ascii_case("RUNNING") => Ok(()),
-        Ok(word) => Err(format!("the app engine service is {word}")),
-        Err(e) => Err(format!(
-            "the app engine state could not be read ({}: {e})",
-            label(&Method::GET, ADMIN_APPENGINE)
-        )),
-    };
+    let engine = app_engine_running(configs);
     let mut out = Vec::new();
     let sources = [
         (ConnectionKind::Vcenter, ADMIN_VCENTER, &configs.vcenter),
@@ -172,74 +165,111 @@ pub fn assemble(
         (ConnectionKind::LookupService, ADMIN_LOOKUP_SERVICE, &configs.lookup),
     ];
     for (kind, path, read) in sources {
-        let cfg = match read {
-            Ok(Some(cfg)) => cfg,
-            Ok(None) if kind == ConnectionKind::Vcenter => {
-                // vCenter is mandatory: an empty registration is a problem to look at, not "not in use".
-                let why = format!("appliance management ({}) lists no vCenter Server registration", label(&Method::GET, path));
-                notes.add(facts::connection_status(kind), format!("unknown: {why}; register it, or attest it"));
-                let mut c = connection(kind, None, None);
-                c.message = Some(why);
-                out.push(c);
-                continue;
-            }
-            Ok(None) => continue, // not registered: not in use
-            Err(e) => {
-                // Unknown, not absent: an unreadable registration must not look unused.
-                let mut c = connection(kind, None, None);
-                c.message = Some(format!(
-                    "configuration could not be read: {}: {e}",
-                    label(&Method::GET, path)
-                ));
-                notes.fetch(facts::connection_status(kind), &label(&Method::GET, path), e);
-                out.push(c);
-                continue;
-            }
-        };
-        let (url, version, derivation) = match kind {
-            ConnectionKind::Vcenter => (
-                str_field(cfg, "url"),
-                text_field(cfg, "version"),
-                vcenter_evidence(cfg, inventory),
-            ),
-            ConnectionKind::LookupService => (
-                str_field(cfg, "lookupServiceUrl"),
-                None,
-                Ok(format!(
-                    "the SSO login {} went through this lookup service",
-                    label(&Method::POST, SESSIONS)
-                )),
-            ),
-            _ => (
-                str_field(cfg, "url"),
-                text_field(cfg, "version"),
-                Err("no API reports the health of this connection".to_string()),
-            ),
-        };
-        let mut c = connection(kind, url.map(String::from), version);
-        match derivation.and_then(|evidence| engine.clone().map(|()| evidence)) {
-            Ok(evidence) => {
-                c.status = Some(Status::Healthy);
-                c.provenance = Some(Provenance::Derived);
-                c.evidence = Some(format!("{evidence}; the app engine service is RUNNING"));
-            }
-            Err(why) => {
-                notes.add(facts::connection_status(kind), format!("unknown: {why}"));
-                c.message = Some(why);
-            }
+        match read {
+            Ok(Some(cfg)) => out.push(registered(kind, cfg, inventory, &engine, notes)),
+            // vCenter is mandatory: an empty registration is a problem to look at, not "not in use".
+            Ok(None) if kind == ConnectionKind::Vcenter => out.push(no_vcenter(path, notes)),
+            Ok(None) => {} // not registered: not in use
+            // Unknown, not absent: an unreadable registration must not look unused.
+            Err(e) => out.push(unreadable(kind, path, e, notes)),
         }
-        out.push(c);
     }
     if role == Role::Cloud {
-        for kind in [ConnectionKind::CloudDirector, ConnectionKind::Rmq] {
+        out.extend(cloud_only(notes));
+    }
+    Some(out)
+}
+
+/// `Ok` when the app engine service is RUNNING: no connection is derived healthy otherwise.
+fn app_engine_running(configs: &AdminConfigs) -> Result<(), String> {
+    match &configs.appengine {
+        Ok(word) if word.eq_ignore_ascii_case("RUNNING") => Ok(()),
+        Ok(word) => Err(format!("the app engine service is {word}")),
+        Err(e) => Err(format!(
+            "the app engine state could not be read ({}: {e})",
+            label(&Method::GET, ADMIN_APPENGINE)
+        )),
+    }
+}
+
+/// A registered connection: healthy (derived, with its evidence) when its evidence holds
+/// and the app engine runs; else unknown, with why.
+fn registered(
+    kind: ConnectionKind,
+    cfg: &Value,
+    inventory: &Result<Vec<Value>, (String, FetchError)>,
+    engine: &Result<(), String>,
+    notes: &mut Notes,
+) -> Connection {
+    let (url, version, derivation) = match kind {
+        ConnectionKind::Vcenter => (
+            str_field(cfg, "url"),
+            text_field(cfg, "version"),
+            vcenter_evidence(cfg, inventory),
+        ),
+        ConnectionKind::LookupService => (
+            str_field(cfg, "lookupServiceUrl"),
+            None,
+            Ok(format!(
+                "the SSO login {} went through this lookup service",
+                label(&Method::POST, SESSIONS)
+            )),
+        ),
+        _ => (
+            str_field(cfg, "url"),
+            text_field(cfg, "version"),
+            Err("no API reports the health of this connection".to_string()),
+        ),
+    };
+    let mut c = connection(kind, url.map(String::from), version);
+    match derivation.and_then(|evidence| engine.clone().map(|()| evidence)) {
+        Ok(evidence) => {
+            c.status = Some(Status::Healthy);
+            c.provenance = Some(Provenance::Derived);
+            c.evidence = Some(format!("{evidence}; the app engine service is RUNNING"));
+        }
+        Err(why) => {
+            notes.add(facts::connection_status(kind), format!("unknown: {why}"));
+            c.message = Some(why);
+        }
+    }
+    c
+}
+
+/// vCenter with no registration: unknown, to register or attest.
+fn no_vcenter(path: &str, notes: &mut Notes) -> Connection {
+    let kind = ConnectionKind::Vcenter;
+    let why = format!("appliance management ({}) lists no vCenter Server registration", label(&Method::GET, path));
+    notes.add(facts::connection_status(kind), format!("unknown: {why}; register it, or attest it"));
+    let mut c = connection(kind, None, None);
+    c.message = Some(why);
+    c
+}
+
+/// A registration that could not be read: unknown, with the failed request.
+fn unreadable(kind: ConnectionKind, path: &str, e: &FetchError, notes: &mut Notes) -> Connection {
+    let mut c = connection(kind, None, None);
+    c.message = Some(format!(
+        "configuration could not be read: {}: {e}",
+        label(&Method::GET, path)
+    ));
+    notes.fetch(facts::connection_status(kind), &label(&Method::GET, path), e);
+    c
+}
+
+/// A cloud site's Cloud Director and RMQ connections: no public API says whether they
+/// are used, so they are unknown.
+fn cloud_only(notes: &mut Notes) -> Vec<Connection> {
+    [ConnectionKind::CloudDirector, ConnectionKind::Rmq]
+        .into_iter()
+        .map(|kind| {
             let why = "no public API reports whether it is used, nor its health";
             notes.add(facts::connection_status(kind), format!("unknown: {why} (healthy, or not_in_use)"));
             let mut c = connection(kind, None, None);
             c.message = Some(why.into());
-            out.push(c);
-        }
-    }
-    Some(out)
+            c
+        })
+        .collect()
 }
 
 #[cfg(test)]

@@ -327,10 +327,40 @@ async fn collect_site(
     let mut notes = std::mem::take(&mut h.notes);
     notes.extend(a.notes);
 
+    let role = site_role(spec, &h, &mut notes)?;
+    let fqdn = manager_fqdn(&a.network, h.local.as_ref().ok(), &mut notes);
+    let connections = connections::assemble(role, a.configs.as_ref(), &h.inventory, &mut notes);
+    note_what_no_api_reports(&mut notes);
+    let site = Site {
+        name: spec.name.clone(),
+        role,
+        manager: Manager {
+            fqdn,
+            version: h.release.version,
+            build: h.release.build,
+            provider_managed: None,
+            provider: None,
+            appliance_management_reachable: management_reachable(&a.access),
+            dns: a.network.dns,
+            disk_common_used_percent: None,
+        },
+        backup: None,
+        connections,
+        site_pairs: h.site_pairs,
+        service_meshes: h.meshes,
+        updates: None,
+        operations: Some(h.operations),
+    };
+    Ok((site, notes))
+}
+
+/// The site's role: as `--site` gives it, else as its local endpoint says; a manager that
+/// says nothing but lists site pairs is read as the connector (noted). Unknown otherwise.
+fn site_role(spec: &SiteSpec, h: &Hybridity, notes: &mut Notes) -> Result<Role, CollectError> {
     let local = h.local.as_ref().ok();
     let paired = h.site_pairs.as_ref().is_some_and(|p| !p.is_empty());
-    let role = match (spec.role, local.and_then(|l| l.role)) {
-        (Some(r), _) | (None, Some(r)) => r,
+    match (spec.role, local.and_then(|l| l.role)) {
+        (Some(r), _) | (None, Some(r)) => Ok(r),
         // Site pairs are registered on the source side (inferred): a manager that lists
         // them is the connector. No rule depends on the role; the inference is noted.
         (None, None) if paired => {
@@ -339,7 +369,7 @@ async fn collect_site(
                 "the local endpoint does not say which side this is; read as connector because it lists site pairs \
                  (inferred); give role= in --site to state it",
             );
-            Role::Connector
+            Ok(Role::Connector)
         }
         (None, None) => {
             let detail = match &h.local {
@@ -349,14 +379,18 @@ async fn collect_site(
                 },
                 Err(e) => format!("{}: {e}", label(&Method::POST, paths::CLOUD_LIST)),
             };
-            return Err(CollectError::RoleUnknown {
+            Err(CollectError::RoleUnknown {
                 site: spec.name.clone(),
                 detail,
-            });
+            })
         }
-    };
-    let fqdn = a
-        .network
+    }
+}
+
+/// The manager's host name: from the appliance network settings, else the local
+/// endpoint's URL; noted when neither names it.
+fn manager_fqdn(network: &manager::Network, local: Option<&pairs::LocalEndpoint>, notes: &mut Notes) -> Option<String> {
+    let fqdn = network
         .fqdn
         .clone()
         .or_else(|| local.and_then(|l| l.url.as_deref()).and_then(fqdn_from_url));
@@ -366,13 +400,22 @@ async fn collect_site(
             "neither the appliance network settings nor the local endpoint name the manager's host name",
         );
     }
-    let reachable = match &a.access {
+    fqdn
+}
+
+/// Whether appliance management (9443) answered: any answer but a transport failure
+/// says it is reachable; unknown without a password.
+fn management_reachable(access: &AdminAccess) -> Option<bool> {
+    match access {
         AdminAccess::Ready(_) => Some(true),
         AdminAccess::Unavailable(FetchError::Transport { .. }) => Some(false),
         AdminAccess::Unavailable(_) => Some(true),
         AdminAccess::NoPassword => None,
-    };
-    let connections = connections::assemble(role, a.configs.as_ref(), &h.inventory, &mut notes);
+    }
+}
+
+/// The facts no API reports: left null, each with why.
+fn note_what_no_api_reports(notes: &mut Notes) {
     notes.add(
         "manager.provider_managed",
         "no API says whether a cloud provider manages this HCX (true or false)",
@@ -386,25 +429,4 @@ async fn collect_site(
         "updates",
         "no public API lists the available updates; the offered versions are unknown",
     );
-    let site = Site {
-        name: spec.name.clone(),
-        role,
-        manager: Manager {
-            fqdn,
-            version: h.release.version,
-            build: h.release.build,
-            provider_managed: None,
-            provider: None,
-            appliance_management_reachable: reachable,
-            dns: a.network.dns,
-            disk_common_used_percent: None,
-        },
-        backup: None,
-        connections,
-        site_pairs: h.site_pairs,
-        service_meshes: h.meshes,
-        updates: None,
-        operations: Some(h.operations),
-    };
-    Ok((site, notes))
 }
