@@ -281,73 +281,16 @@ impl Inventory {
             text,
             problems: Vec::new(),
         };
-        let default_target = raw.defaults.target.as_ref().and_then(|t| v.version(t));
-        let default_phase = raw.defaults.phase.as_ref().and_then(|p| v.phase(p));
+        let defaults = Defaults {
+            target: raw.defaults.target.as_ref().and_then(|t| v.version(t)),
+            phase: raw.defaults.phase.as_ref().and_then(|p| v.phase(p)),
+            folder: path.parent().unwrap_or(Path::new("")),
+        };
         if raw.estate.is_empty() {
             v.problems.push("line 1: no [[estate]]: the inventory lists no estate".into());
         }
         let mut names = BTreeSet::new();
-        let mut estates = Vec::new();
-        for e in &raw.estate {
-            let line = v.line(e.span());
-            let e = e.get_ref();
-            let name = e.name.get_ref();
-            if !valid_estate_name(name) {
-                v.at(&e.name, format!("estate name `{name}` must be letters, digits, `.`, `_` or `-` (it names the snapshot file), not starting with `.`"));
-            } else if name == "fleet" {
-                v.at(&e.name, "estate name `fleet` is reserved for the manifest `fleet.json` of a snapshot directory".into());
-            } else if !names.insert(name.clone()) {
-                v.at(&e.name, format!("estate `{name}` is listed twice"));
-            }
-            let mut tags = BTreeMap::new();
-            for (k, val) in &e.tags {
-                if !valid_tag_key(k.get_ref()) {
-                    v.at(k, format!("estate `{name}`: tag key `{}` must be letters, digits, `_` or `-`", k.get_ref()));
-                } else if val.get_ref().trim().is_empty() {
-                    v.at(val, format!("estate `{name}`: tag `{}` is empty", k.get_ref()));
-                } else {
-                    tags.insert(k.get_ref().clone(), val.get_ref().clone());
-                }
-            }
-            let target = e.target.as_ref().and_then(|t| v.version(t)).or_else(|| default_target.clone());
-            let phase = e.phase.as_ref().and_then(|p| v.phase(p)).or(default_phase);
-            let estate_creds = e.credentials.as_ref().map(|c| v.credentials(name, c)).unwrap_or_default();
-            if e.site.is_empty() {
-                v.problems.push(format!("line {line}: estate `{name}` has no [[estate.site]]"));
-            }
-            let mut sites = Vec::new();
-            let mut credentials = BTreeMap::new();
-            let mut site_names = BTreeSet::new();
-            for s in &e.site {
-                let s = s.get_ref();
-                let site_creds = s.credentials.as_ref().map(|c| v.credentials(name, c)).unwrap_or_default();
-                if !site_names.insert(s.name.get_ref().clone()) {
-                    v.at(&s.name, format!("estate `{name}`: site `{}` is listed twice", s.name.get_ref()));
-                    continue;
-                }
-                if let Some(spec) = v.site(name, s) {
-                    credentials.insert(spec.name.clone(), site_creds.or(&estate_creds));
-                    sites.push(spec);
-                }
-            }
-            let attestations = e.attestations.as_ref().and_then(|a| {
-                if a.get_ref().trim().is_empty() {
-                    v.at(a, format!("estate `{name}`: attestations names no file"));
-                    return None;
-                }
-                let dir = path.parent().unwrap_or(Path::new(""));
-                Some(dir.join(a.get_ref()))
-            });
-            estates.push(Estate {
-                name: name.clone(),
-                tags,
-                sites,
-                target,
-                phase,
-                credentials,
-                attestations,
-            });
-        }
+        let estates: Vec<Estate> = raw.estate.iter().map(|e| v.estate(e, &defaults, &mut names)).collect();
         if !v.problems.is_empty() {
             return Err(InventoryError::Invalid {
                 path: path.to_path_buf(),
@@ -492,6 +435,104 @@ impl Validator<'_> {
                 None
             }
         }
+    }
+}
+
+/// What every estate falls back on: the `[defaults]`, and the inventory's folder (relative
+/// attestation paths are resolved against it).
+struct Defaults<'a> {
+    target: Option<HcxVersion>,
+    phase: Option<Phase>,
+    folder: &'a Path,
+}
+
+impl Validator<'_> {
+    /// One `[[estate]]`, its problems collected; `names` are the estate names seen so far.
+    fn estate(&mut self, e: &Spanned<RawEstate>, defaults: &Defaults, names: &mut BTreeSet<String>) -> Estate {
+        let line = self.line(e.span());
+        let e = e.get_ref();
+        let name = e.name.get_ref();
+        self.estate_name(&e.name, names);
+        let tags = self.tags(name, &e.tags);
+        let target = e.target.as_ref().and_then(|t| self.version(t)).or_else(|| defaults.target.clone());
+        let phase = e.phase.as_ref().and_then(|p| self.phase(p)).or(defaults.phase);
+        let estate_creds = e.credentials.as_ref().map(|c| self.credentials(name, c)).unwrap_or_default();
+        if e.site.is_empty() {
+            self.problems.push(format!("line {line}: estate `{name}` has no [[estate.site]]"));
+        }
+        let (sites, credentials) = self.sites(name, &e.site, &estate_creds);
+        let attestations = e.attestations.as_ref().and_then(|a| self.attestations(name, a, defaults.folder));
+        Estate {
+            name: name.clone(),
+            tags,
+            sites,
+            target,
+            phase,
+            credentials,
+            attestations,
+        }
+    }
+
+    /// An estate name names its snapshot file: a safe file name, not `fleet`, not listed twice.
+    fn estate_name(&mut self, name: &Spanned<String>, names: &mut BTreeSet<String>) {
+        let text = name.get_ref();
+        if !valid_estate_name(text) {
+            self.at(name, format!("estate name `{text}` must be letters, digits, `.`, `_` or `-` (it names the snapshot file), not starting with `.`"));
+        } else if text == "fleet" {
+            self.at(name, "estate name `fleet` is reserved for the manifest `fleet.json` of a snapshot directory".into());
+        } else if !names.insert(text.clone()) {
+            self.at(name, format!("estate `{text}` is listed twice"));
+        }
+    }
+
+    /// The estate's tags, each with a valid key and a value.
+    fn tags(&mut self, estate: &str, tags: &BTreeMap<Spanned<String>, Spanned<String>>) -> BTreeMap<String, String> {
+        let mut out = BTreeMap::new();
+        for (k, val) in tags {
+            if !valid_tag_key(k.get_ref()) {
+                self.at(k, format!("estate `{estate}`: tag key `{}` must be letters, digits, `_` or `-`", k.get_ref()));
+            } else if val.get_ref().trim().is_empty() {
+                self.at(val, format!("estate `{estate}`: tag `{}` is empty", k.get_ref()));
+            } else {
+                out.insert(k.get_ref().clone(), val.get_ref().clone());
+            }
+        }
+        out
+    }
+
+    /// The estate's sites, each once, and per site the variables its credentials come
+    /// from (its own, else the estate's).
+    fn sites(
+        &mut self,
+        estate: &str,
+        raw: &[Spanned<RawSite>],
+        estate_creds: &CredentialNames,
+    ) -> (Vec<SiteSpec>, BTreeMap<String, CredentialNames>) {
+        let mut sites = Vec::new();
+        let mut credentials = BTreeMap::new();
+        let mut site_names = BTreeSet::new();
+        for s in raw {
+            let s = s.get_ref();
+            let site_creds = s.credentials.as_ref().map(|c| self.credentials(estate, c)).unwrap_or_default();
+            if !site_names.insert(s.name.get_ref().clone()) {
+                self.at(&s.name, format!("estate `{estate}`: site `{}` is listed twice", s.name.get_ref()));
+                continue;
+            }
+            if let Some(spec) = self.site(estate, s) {
+                credentials.insert(spec.name.clone(), site_creds.or(estate_creds));
+                sites.push(spec);
+            }
+        }
+        (sites, credentials)
+    }
+
+    /// The estate's attestation file, relative to the inventory's `folder`.
+    fn attestations(&mut self, estate: &str, a: &Spanned<String>, folder: &Path) -> Option<PathBuf> {
+        if a.get_ref().trim().is_empty() {
+            self.at(a, format!("estate `{estate}`: attestations names no file"));
+            return None;
+        }
+        Some(folder.join(a.get_ref()))
     }
 }
 
