@@ -132,6 +132,20 @@ fn estate_row_attrs(e: &EstateResult) -> String {
 
 /// Write the page of `r`.
 pub fn render(r: &FleetReport, out: &mut dyn Write) -> io::Result<()> {
+    heading(r, out)?;
+    tag_filter(&r.estates, out)?;
+    summary_table(&r.estates, out)?;
+    readiness_matrix(r, out)?;
+    writeln!(out, r#"<h2 id="estates">Findings per estate</h2>"#)?;
+    for e in &r.estates {
+        estate_section(e, out)?;
+    }
+    writeln!(out, "<script>//<![CDATA[{SCRIPT}//]]></script>")?;
+    writeln!(out, "</body></html>")
+}
+
+/// The document's head, the title and the fleet's counts and run.
+fn heading(r: &FleetReport, out: &mut dyn Write) -> io::Result<()> {
     let h = &r.fleet;
     let s = &h.summary;
     writeln!(out, "<!DOCTYPE html>")?;
@@ -158,30 +172,36 @@ pub fn render(r: &FleetReport, out: &mut dyn Write) -> io::Result<()> {
         esc(&h.tool.name),
         esc(&h.tool.version),
         esc(&h.policy_sha256)
-    )?;
+    )
+}
 
-    // The tag filter: hidden until the script shows it.
+/// The tag filter, one select per tag key: hidden until the script shows it.
+fn tag_filter(estates: &[EstateResult], out: &mut dyn Write) -> io::Result<()> {
     let mut values: BTreeMap<&str, std::collections::BTreeSet<&str>> = BTreeMap::new();
-    for e in &r.estates {
+    for e in estates {
         for (k, v) in &e.tags {
             values.entry(k).or_default().insert(v);
         }
     }
-    if !values.is_empty() {
-        write!(out, r#"<form id="filters" hidden="hidden"><b>Filter by tag:</b> "#)?;
-        for (k, vs) in &values {
-            write!(out, r#"<label>{} <select name="{}"><option value="">any</option>"#, esc(k), esc(k))?;
-            for v in vs {
-                write!(out, r#"<option value="{}">{}</option>"#, esc(v), esc(v))?;
-            }
-            write!(out, "</select></label>")?;
-        }
-        writeln!(out, r#"<span id="shown"></span></form>"#)?;
+    if values.is_empty() {
+        return Ok(());
     }
+    write!(out, r#"<form id="filters" hidden="hidden"><b>Filter by tag:</b> "#)?;
+    for (k, vs) in &values {
+        write!(out, r#"<label>{} <select name="{}"><option value="">any</option>"#, esc(k), esc(k))?;
+        for v in vs {
+            write!(out, r#"<option value="{}">{}</option>"#, esc(v), esc(v))?;
+        }
+        write!(out, "</select></label>")?;
+    }
+    writeln!(out, r#"<span id="shown"></span></form>"#)
+}
 
+/// One row per estate: its decision, counts and first blocker.
+fn summary_table(estates: &[EstateResult], out: &mut dyn Write) -> io::Result<()> {
     writeln!(out, r#"<h2 id="summary">Estates</h2>"#)?;
     writeln!(out, r#"<table class="summary"><thead><tr><th>Estate</th><th>Tags</th><th>Sites</th><th>Target</th><th>Phase</th><th>Decision</th><th>Deny</th><th>Warn</th><th>First blocker</th></tr></thead><tbody>"#)?;
-    for e in &r.estates {
+    for e in estates {
         let (deny, warn) = e.decision.as_ref().map_or(("-".into(), "-".into()), |d| (d.summary.deny.to_string(), d.summary.warn.to_string()));
         writeln!(
             out,
@@ -198,8 +218,11 @@ pub fn render(r: &FleetReport, out: &mut dyn Write) -> io::Result<()> {
             esc(&e.blocker_text())
         )?;
     }
-    writeln!(out, "</tbody></table>")?;
+    writeln!(out, "</tbody></table>")
+}
 
+/// Estates by rules, one cell each, with its legend.
+fn readiness_matrix(r: &FleetReport, out: &mut dyn Write) -> io::Result<()> {
     writeln!(out, r#"<h2 id="matrix">Readiness matrix</h2>"#)?;
     write!(out, r#"<p class="legend">"#)?;
     for c in [Cell::Deny, Cell::Warn, Cell::Info, Cell::Pass, Cell::Waived, Cell::Disabled, Cell::Unknown] {
@@ -226,14 +249,7 @@ pub fn render(r: &FleetReport, out: &mut dyn Write) -> io::Result<()> {
         }
         writeln!(out, "</tr>")?;
     }
-    writeln!(out, "</tbody></table>")?;
-
-    writeln!(out, r#"<h2 id="estates">Findings per estate</h2>"#)?;
-    for e in &r.estates {
-        estate_section(e, out)?;
-    }
-    writeln!(out, "<script>//<![CDATA[{SCRIPT}//]]></script>")?;
-    writeln!(out, "</body></html>")
+    writeln!(out, "</tbody></table>")
 }
 
 fn estate_section(e: &EstateResult, out: &mut dyn Write) -> io::Result<()> {

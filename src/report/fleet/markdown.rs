@@ -16,7 +16,20 @@ fn blockers(e: &EstateResult) -> Vec<&Finding> {
     d.findings.iter().filter(|f| f.blocks(fail_on)).collect()
 }
 
+/// Write the report of `r`.
 pub fn render(r: &FleetReport, out: &mut dyn Write) -> io::Result<()> {
+    plan_and_counts(r, out)?;
+    summary_table(&r.estates, out)?;
+    blocked_estates(&r.estates, out)?;
+    writeln!(out, "## Each estate\n")?;
+    for e in &r.estates {
+        estate_report(e, out)?;
+    }
+    Ok(())
+}
+
+/// The title, and the fleet's counts and run as a table.
+fn plan_and_counts(r: &FleetReport, out: &mut dyn Write) -> io::Result<()> {
     let h = &r.fleet;
     let s = &h.summary;
     writeln!(out, "# HCX fleet upgrade readiness report\n")?;
@@ -31,12 +44,15 @@ pub fn render(r: &FleetReport, out: &mut dyn Write) -> io::Result<()> {
     writeln!(out, "| Evaluated at | {} |", md(&h.evaluated_at))?;
     writeln!(out, "| Fail on | {} |", md(h.fail_on.as_str()))?;
     writeln!(out, "| Tool | {} {} |", md(&h.tool.name), md(&h.tool.version))?;
-    writeln!(out, "| Policy SHA-256 | `{}` |\n", h.policy_sha256)?;
+    writeln!(out, "| Policy SHA-256 | `{}` |\n", h.policy_sha256)
+}
 
+/// One row per estate: its decision, counts and first blocker.
+fn summary_table(estates: &[EstateResult], out: &mut dyn Write) -> io::Result<()> {
     writeln!(out, "## Estates\n")?;
     writeln!(out, "| Estate | Tags | Sites | Target | Phase | Decision | Deny | Warn | First blocker |")?;
     writeln!(out, "| --- | --- | --- | --- | --- | --- | ---: | ---: | --- |")?;
-    for e in &r.estates {
+    for e in estates {
         let (deny, warn) = e.decision.as_ref().map_or(("-".into(), "-".into()), |d| (d.summary.deny.to_string(), d.summary.warn.to_string()));
         writeln!(
             out,
@@ -50,10 +66,13 @@ pub fn render(r: &FleetReport, out: &mut dyn Write) -> io::Result<()> {
             md(&e.blocker_text())
         )?;
     }
-    writeln!(out)?;
+    writeln!(out)
+}
 
+/// The estates not ready, each with every blocker (or the error that left it undecided).
+fn blocked_estates(estates: &[EstateResult], out: &mut dyn Write) -> io::Result<()> {
     writeln!(out, "## Blocked estates\n")?;
-    let blocked: Vec<_> = r.estates.iter().filter(|e| e.outcome != Outcome::Allow).collect();
+    let blocked: Vec<_> = estates.iter().filter(|e| e.outcome != Outcome::Allow).collect();
     if blocked.is_empty() {
         writeln!(out, "None: every estate is ready.\n")?;
     }
@@ -74,28 +93,26 @@ pub fn render(r: &FleetReport, out: &mut dyn Write) -> io::Result<()> {
         }
         writeln!(out)?;
     }
+    Ok(())
+}
 
-    writeln!(out, "## Each estate\n")?;
-    for e in &r.estates {
-        writeln!(out, "### Estate {}\n", md(&e.name))?;
-        match (&e.decision, &e.context) {
-            (Some(d), Some(ctx)) => {
-                let mut buf = Vec::new();
-                crate::report::markdown::render(d, ctx, &mut buf)?;
-                // Nest the estate's report: its headings go two levels down. Every
-                // heading of that report starts a line with `#`; no other line does
-                // (text lines start with `|`, `-` or a word, and `md` escapes nothing else).
-                for line in String::from_utf8_lossy(&buf).lines() {
-                    if line.starts_with('#') {
-                        writeln!(out, "##{line}")?;
-                    } else {
-                        writeln!(out, "{line}")?;
-                    }
-                }
-                writeln!(out)?;
-            }
-            _ => writeln!(out, "Not decided: {}\n", md(&e.blocker_text()))?,
+/// The estate's own compliance report (as `check --format markdown`), or why it has none.
+fn estate_report(e: &EstateResult, out: &mut dyn Write) -> io::Result<()> {
+    writeln!(out, "### Estate {}\n", md(&e.name))?;
+    let (Some(d), Some(ctx)) = (&e.decision, &e.context) else {
+        return writeln!(out, "Not decided: {}\n", md(&e.blocker_text()));
+    };
+    let mut buf = Vec::new();
+    crate::report::markdown::render(d, ctx, &mut buf)?;
+    // Nest the estate's report: its headings go two levels down. Every
+    // heading of that report starts a line with `#`; no other line does
+    // (text lines start with `|`, `-` or a word, and `md` escapes nothing else).
+    for line in String::from_utf8_lossy(&buf).lines() {
+        if line.starts_with('#') {
+            writeln!(out, "##{line}")?;
+        } else {
+            writeln!(out, "{line}")?;
         }
     }
-    Ok(())
+    writeln!(out)
 }
