@@ -1,6 +1,7 @@
 //! The library's shape (issue #10): its top-level modules form layers, with no import cycle
-//! between them, so that the tree reads like the pipeline (see the README's Layout); and
-//! the command line (clap) is the binary's alone.
+//! between them, so that the tree reads like the pipeline (see the README's Layout); the
+//! command line (clap) is the binary's alone; and no function is so long that it cannot be
+//! read as a procedure of named steps.
 //!
 //! The graph is read from the sources as a reader would: `crate::X` anywhere in the files
 //! of module `M` (`src/M.rs`, `src/M/**.rs`), also as an item of a `use crate::{X, Y::Z}`
@@ -8,6 +9,9 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
+
+use proc_macro2::Span;
+use syn::visit::{self, Visit};
 
 use crate::common::{files_under, root};
 
@@ -140,4 +144,123 @@ fn only_the_command_layer_knows_clap() {
         .collect();
     assert!(files.len() > 50, "the walk found the sources");
     assert!(offences.is_empty(), "clap outside the command layer: {}", offences.join(", "));
+}
+
+/// The longest a function in `src/` may be, in lines from `fn` to its closing brace (its doc
+/// comment and attributes not counted): a longer one is split into steps with names.
+const MAX_FUNCTION_LINES: usize = 80;
+
+/// A function longer than [`MAX_FUNCTION_LINES`]: where its `fn` is, and its length.
+#[derive(Debug, PartialEq)]
+struct LongFunction {
+    name: String,
+    line: usize,
+    lines: usize,
+}
+
+/// Whether an item is test code: `#[test]` (or a runner's `#[tokio::test]`), or `#[cfg(test)]`.
+fn is_test(attrs: &[syn::Attribute]) -> bool {
+    attrs.iter().any(|attr| {
+        let path = attr.path();
+        path.segments.last().is_some_and(|last| last.ident == "test")
+            || (path.is_ident("cfg") && attr.parse_args::<syn::Ident>().is_ok_and(|arg| arg == "test"))
+    })
+}
+
+/// Walks a file's items, skipping test code, and keeps the functions over the limit.
+#[derive(Default)]
+struct FunctionLengths {
+    long: Vec<LongFunction>,
+}
+
+impl FunctionLengths {
+    fn measure(&mut self, sig: &syn::Signature, block: &syn::Block) {
+        let (first, last) = (line_of(sig.fn_token.span), line_of(block.brace_token.span.close()));
+        let lines = last - first + 1;
+        if lines > MAX_FUNCTION_LINES {
+            self.long.push(LongFunction { name: sig.ident.to_string(), line: first, lines });
+        }
+    }
+}
+
+fn line_of(span: Span) -> usize {
+    span.start().line
+}
+
+impl<'ast> Visit<'ast> for FunctionLengths {
+    fn visit_item_mod(&mut self, item: &'ast syn::ItemMod) {
+        if !is_test(&item.attrs) {
+            visit::visit_item_mod(self, item);
+        }
+    }
+
+    fn visit_item_impl(&mut self, item: &'ast syn::ItemImpl) {
+        if !is_test(&item.attrs) {
+            visit::visit_item_impl(self, item);
+        }
+    }
+
+    fn visit_item_fn(&mut self, item: &'ast syn::ItemFn) {
+        if !is_test(&item.attrs) {
+            self.measure(&item.sig, &item.block);
+            visit::visit_item_fn(self, item);
+        }
+    }
+
+    fn visit_impl_item_fn(&mut self, item: &'ast syn::ImplItemFn) {
+        if !is_test(&item.attrs) {
+            self.measure(&item.sig, &item.block);
+            visit::visit_impl_item_fn(self, item);
+        }
+    }
+}
+
+/// The functions of a source file over [`MAX_FUNCTION_LINES`], test code left out.
+fn long_functions(source: &str) -> syn::Result<Vec<LongFunction>> {
+    let mut lengths = FunctionLengths::default();
+    lengths.visit_file(&syn::parse_file(source)?);
+    Ok(lengths.long)
+}
+
+#[test]
+fn function_lengths_are_measured_from_fn_to_its_brace_without_test_code() {
+    let body = |n: usize| "    step();\n".repeat(n);
+    let source = format!(
+        "/// doc\n#[inline]\npub fn long() {{\n{}}}\n\nfn fits() {{\n{}}}\n\
+         struct S;\nimpl S {{\n    fn method(&self) {{\n{}    }}\n}}\n\
+         #[test]\nfn a_test() {{\n{}}}\n#[cfg(test)]\nmod tests {{\n    fn helper() {{\n{}    }}\n}}\n",
+        body(80),
+        body(78),
+        body(90),
+        body(100),
+        body(100),
+    );
+    let long = long_functions(&source).expect("parses");
+    assert_eq!(
+        long,
+        vec![
+            LongFunction { name: "long".into(), line: 3, lines: 82 },
+            LongFunction { name: "method".into(), line: 168, lines: 92 },
+        ]
+    );
+}
+
+/// Issue #10: a function over [`MAX_FUNCTION_LINES`] becomes readable steps (helper functions
+/// or small types); each one still too long is named with its file, line and length.
+#[test]
+fn no_function_in_src_is_over_80_lines() {
+    let files = files_under(&root().join("src"), "rs");
+    assert!(files.len() > 50, "the walk found the sources");
+    let mut offences = Vec::new();
+    for file in &files {
+        let source = std::fs::read_to_string(file).expect("read a source file");
+        let relative = file.strip_prefix(root()).expect("under the root").display().to_string();
+        let long = long_functions(&source).unwrap_or_else(|e| panic!("parse {relative}: {e}"));
+        offences.extend(long.into_iter().map(|f| format!("  {relative}:{} {} is {} lines", f.line, f.name, f.lines)));
+    }
+    assert!(
+        offences.is_empty(),
+        "functions over {MAX_FUNCTION_LINES} lines (from `fn` to its closing brace; split them into steps):\n{}",
+        offences.join("\n")
+    );
 }
