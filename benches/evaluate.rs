@@ -112,6 +112,11 @@ fn opa_ms(bundle: &Path, input: &Path, runs: usize) -> Result<f64, String> {
 }
 
 fn main() {
+    // With RUST_BACKTRACE set, anyhow captures a backtrace for every error regorus makes
+    // and discards while it loads and evaluates (a few percent of the time here, more
+    // in a whole process); users do not run with it, so neither do these figures.
+    std::env::remove_var("RUST_BACKTRACE");
+    std::env::remove_var("RUST_LIB_BACKTRACE");
     // `cargo bench` passes --bench; under `cargo test --all-targets` one quick pass.
     let full = std::env::args().any(|a| a == "--bench");
     let budget = |secs: u64| if full { Duration::from_secs(secs) } else { Duration::ZERO };

@@ -27,10 +27,11 @@ use regorus::utils::limits::ExecutionTimerConfig;
 
 /// Whether the differential tests show the RVM agreeing with the interpreter and OPA on
 /// the built-in modules. `tests/differential.rs` fails when this is `true` while they
-/// disagree: on the policies of main at a5c6e74 the RVM drops `backup-missing` findings
-/// (regorus 0.14.1 keeps an undefined element in an array comprehension, then skips the
-/// rule body whose `concat` fails), so `--engine auto` uses the interpreter.
-pub const RVM_VERIFIED: bool = false;
+/// disagree. They agree since the built-in policies guard each possibly undefined
+/// assignment whose body goes on (`lapse := lib.attestation_lapse(..); is_string(lapse)`,
+/// see `policies/hcx/lib/attestations.rego`): regorus 0.14.1's RVM keeps an undefined
+/// element in an array comprehension, which dropped `backup-missing` findings before.
+pub const RVM_VERIFIED: bool = true;
 
 /// Why the built-in modules are not evaluated by the RVM unless asked for.
 pub const RVM_DISAGREES: &str = "the differential tests show regorus 0.14.1's RVM dropping findings that the \

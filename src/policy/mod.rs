@@ -18,6 +18,7 @@ pub mod ast;
 pub mod catalog;
 pub mod engine;
 pub mod entrypoint;
+pub mod imports;
 pub mod init;
 pub mod lint;
 pub mod render;
@@ -198,13 +199,8 @@ impl PolicySet {
         let timeout = opts.timeout.unwrap_or(DEFAULT_TIMEOUT);
         let mut modules = modules;
         let mut engine = new_engine(timeout, false);
-        add_modules(&mut engine, &modules)?;
         let tree = data_tree(&data, &config);
-        let components = engine.get_policy_package_components().map_err(|e| PolicyError::Prepare(format!("{e:#}")))?;
-        let generated = entrypoint::module(&entrypoint::names(&components, &modules, &tree)?);
-        let packages = components.into_iter().map(|p| (p.source_file, p.components.join("."))).collect();
-        add_modules(&mut engine, std::slice::from_ref(&generated))?;
-        modules.push(generated);
+        let packages = parse_with_entrypoint(&mut engine, &mut modules, &tree)?;
         let data_value = regorus::Value::from(tree);
         engine.add_data(data_value.clone()).map_err(|e| PolicyError::Prepare(format!("{e:#}")))?;
         // The differential tests cover the built-in modules (with any data and config).
@@ -224,6 +220,16 @@ impl PolicySet {
             packages,
             policy_dirs: opts.policy_dirs.clone(),
         })
+    }
+
+    /// The digest of the built-in set ([`PolicySet::digest`] of [`PolicySet::builtin`]),
+    /// for `--version`: the modules are parsed (the generated entrypoint needs their
+    /// packages) but not compiled, so that it costs a fraction of a load.
+    pub fn builtin_digest() -> Result<String, PolicyError> {
+        let (mut modules, _, data) = read_files(&[])?;
+        let config = ValidConfig::default();
+        parse_with_entrypoint(&mut new_engine(DEFAULT_TIMEOUT, false), &mut modules, &data_tree(&data, &config))?;
+        Ok(digest(&modules, &data, &config))
     }
 
     /// SHA-256 over every policy source, data document and the config.
@@ -564,9 +570,28 @@ fn new_engine(timeout: Duration, with_coverage: bool) -> regorus::Engine {
     engine
 }
 
+/// Parse the modules into the engine, then generate the entrypoint part for the rule
+/// packages they define ([`entrypoint`]), add it and append it to `modules`. Returns
+/// each module's package (origin, dotted package).
+fn parse_with_entrypoint(
+    engine: &mut regorus::Engine,
+    modules: &mut Vec<PolicyFile>,
+    tree: &serde_json::Value,
+) -> Result<Vec<(String, String)>, PolicyError> {
+    add_modules(engine, modules)?;
+    let components = engine.get_policy_package_components().map_err(|e| PolicyError::Prepare(format!("{e:#}")))?;
+    let generated = entrypoint::module(&entrypoint::names(&components, modules, tree)?);
+    add_modules(engine, std::slice::from_ref(&generated))?;
+    modules.push(generated);
+    Ok(components.into_iter().map(|p| (p.source_file, p.components.join("."))).collect())
+}
+
+/// Add the modules to an engine, with their import references written in full
+/// ([`imports`]; the set keeps the text as written, for export and digests).
 fn add_modules(engine: &mut regorus::Engine, modules: &[PolicyFile]) -> Result<(), PolicyError> {
     for m in modules {
-        engine.add_policy(m.origin.clone(), m.text.clone()).map_err(|e| PolicyError::Compile {
+        let text = imports::inline(&m.origin, &m.text).unwrap_or_else(|| m.text.clone());
+        engine.add_policy(m.origin.clone(), text).map_err(|e| PolicyError::Compile {
             file: m.origin.clone(),
             message: format!("{e:#}"),
         })?;
