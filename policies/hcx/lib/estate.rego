@@ -42,29 +42,15 @@ appliances contains {"site": site.name, "mesh": mesh, "appliance": appliance, "a
 }
 
 # A list that may be null, as a list.
-as_list(x) := x if is_array(x)
-
-as_list(x) := [] if not is_array(x)
+as_list(x) := x if is_array(x) else := []
 
 # A readable name for a manager: its FQDN, else the site name.
-manager_name(site) := site.manager.fqdn if is_string(site.manager.fqdn)
-
-manager_name(site) := site.name if not is_string(object.get(site, ["manager", "fqdn"], null))
+manager_name(site) := site.manager.fqdn if is_string(object.get(site, ["manager", "fqdn"], null)) else := site.name
 
 # A readable name for an appliance: "mesh/appliance".
 appliance_name(mesh, appliance) := sprintf("%s/%s", [either(mesh.name, mesh.id), either(appliance.name, appliance.id)])
 
-either(a, b) := a if a != null
-
-either(a, b) := b if {
-	a == null
-	b != null
-}
-
-either(a, b) := "?" if {
-	a == null
-	b == null
-}
+either(a, b) := a if a != null else := b if b != null else := "?"
 
 # Parsed versions, computed once per evaluation (rules are cached, functions are not).
 target_parts := version_parts(target)
