@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use hcx_preflight::collect::{self, CollectArgs, SiteSpec};
+use hcx_preflight::collect::{self, CollectOptions, SiteSpec};
 use hcx_sim::{scenario::MeshData, SimOptions, Simulator};
 use serde_json::json;
 
@@ -62,7 +62,7 @@ fn main() {
         .iter()
         .map(|s| SiteSpec::parse(&s.site_arg()).expect("site"))
         .collect();
-    let mut args = CollectArgs::new(sites);
+    let mut args = CollectOptions::new(sites);
     args.ca_cert = vec![ca];
     let rt = tokio::runtime::Runtime::new().expect("runtime");
 

@@ -15,9 +15,10 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use hcx_preflight::collect::CollectArgs;
+use hcx_preflight::collect::CollectOptions;
 use hcx_preflight::fleet::collect::{collect_fleet_blocking, FleetCollectOptions, DEFAULT_PER_MANAGER};
-use hcx_preflight::fleet::{judge_fleet, snapshot_dir_inputs, FleetPlan, Outcome, Source};
+use hcx_preflight::fleet::{judge_fleet, snapshot_dir_inputs, FleetPlan, Source};
+use hcx_preflight::report::fleet::Outcome;
 use hcx_preflight::inventory::Inventory;
 use hcx_preflight::plan::{parse_time, FailOn, Phase};
 use hcx_preflight::policy::PolicySet;
@@ -95,7 +96,7 @@ fn judging(full: bool) {
 }
 
 fn collect_options(dir: &Path, jobs: usize) -> FleetCollectOptions {
-    let mut base = CollectArgs::new(Vec::new());
+    let mut base = CollectOptions::new(Vec::new());
     base.ca_cert = vec![dir.join("ca.pem")];
     FleetCollectOptions {
         base,

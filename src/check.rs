@@ -1,8 +1,10 @@
 //! Judging: a snapshot and a plan, evaluated by a policy set, give a decision, with
-//! what it rests on ([`crate::rests_on`]).
+//! what it rests on ([`rests_on`]).
 
-use crate::policy::engine::EnginePath;
+pub mod rests_on;
+
 use crate::findings::Decision;
+use crate::policy::engine::EnginePath;
 use crate::plan::{input_value, Plan};
 use crate::policy::{sha256_hex, PolicyError, PolicySet};
 use crate::snapshot::{Snapshot, SnapshotWarning};
@@ -77,8 +79,8 @@ pub struct EngineUse {
 pub fn judge_traced(loaded: &LoadedSnapshot, plan: &Plan, policies: &PolicySet) -> Result<(Decision, EngineUse), PolicyError> {
     let input = input_value(&loaded.snapshot, plan).map_err(PolicyError::Eval)?;
     let mut evaluation = policies.evaluate_value(input)?;
-    crate::rests_on::mark_overrides(&mut evaluation.findings, policies);
-    let rests_on = crate::rests_on::assemble(loaded, plan, policies, &evaluation.findings)?;
+    rests_on::mark_overrides(&mut evaluation.findings, policies);
+    let rests_on = rests_on::assemble(loaded, plan, policies, &evaluation.findings)?;
     let mut decision = Decision::new(evaluation.findings, plan, loaded.sha256.clone(), policies.digest().to_string());
     decision.facts_sha256 = facts_digests(&loaded.snapshot);
     decision.rests_on = Some(rests_on);

@@ -9,6 +9,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::plan::{FailOn, Phase, Plan};
 
+pub mod rests_on;
+
 /// The address of a KB article without its number: the one place it is written. The Rego
 /// entrypoint reads it from the generated module (`data.hcx.preflight.kb_url_prefix`).
 pub const KB_URL_PREFIX: &str = "https://knowledge.broadcom.com/external/article?legacyId=";
@@ -40,7 +42,7 @@ impl Severity {
     }
 }
 
-/// A waiver of the organisation's config (validated by [`crate::config`]), and the
+/// A waiver of the organisation's config (validated by the `config` module), and the
 /// one that applied to a finding: one type for both.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct Waiver {
@@ -211,7 +213,7 @@ pub struct Decision {
     /// the config as applied, the attestations and the unknown facts. Absent in
     /// records written before it existed (they stay readable for `--decision`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub rests_on: Option<crate::rests_on::RestsOn>,
+    pub rests_on: Option<rests_on::RestsOn>,
 }
 
 impl Decision {

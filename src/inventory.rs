@@ -47,7 +47,7 @@ pub enum InventoryError {
     },
     #[error("inventory {path}: {message}")]
     Syntax { path: PathBuf, message: String },
-    #[error("inventory {path} has {}:\n{}", crate::report::plural(problems.len(), "problem", "problems"), problems.join("\n"))]
+    #[error("inventory {path} has {}:\n{}", crate::text::plural(problems.len(), "problem", "problems"), problems.join("\n"))]
     Invalid { path: PathBuf, problems: Vec<String> },
 }
 
@@ -437,13 +437,10 @@ impl Validator<'_> {
     }
 
     fn phase(&mut self, s: &Spanned<String>) -> Option<Phase> {
-        match <Phase as clap::ValueEnum>::from_str(s.get_ref(), false) {
+        match s.get_ref().parse::<Phase>() {
             Ok(p) => Some(p),
             Err(_) => {
-                let known: Vec<String> = <Phase as clap::ValueEnum>::value_variants()
-                    .iter()
-                    .filter_map(|p| clap::ValueEnum::to_possible_value(p).map(|v| v.get_name().to_string()))
-                    .collect();
+                let known: Vec<&str> = Phase::ALL.iter().map(|p| p.as_str()).collect();
                 self.at(s, format!("phase `{}` is not one of {}", s.get_ref(), known.join(", ")));
                 None
             }

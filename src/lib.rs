@@ -8,6 +8,12 @@
 //! [`api`] is what the collector shares with the simulated HCX Manager (the workspace
 //! crate `hcx-sim`, for tests and demonstrations). [`inventory`] and [`fleet`] run the
 //! same pipeline for every estate of an organisation in one process.
+//!
+//! The modules are layers in that order, each using only those below it (the README's
+//! Layout lists them; `tests/layers.rs` fails on an import cycle): helpers ([`version`],
+//! [`fsutil`], [`text`]) at the bottom; the result model ([`findings`]) below the config, the
+//! policies and the judging ([`check`]); [`report`] above them; fleet mode, the route
+//! planner ([`route`]) and the gate ([`upgrade`]) on top.
 
 pub mod api;
 pub mod approval;
@@ -26,9 +32,9 @@ pub mod meshstep;
 pub mod plan;
 pub mod policy;
 pub mod report;
-pub mod rests_on;
 pub mod route;
 pub mod snapshot;
+pub mod text;
 pub mod upgrade;
 pub mod version;
 

@@ -6,14 +6,14 @@
 //! `--insecure`, the policy options, `--target`), shell-quoted, so that they work when
 //! pasted. Not its job: judging (that is the policy) or starting anything.
 
-use crate::collect::{CollectArgs, SiteSpec};
+use crate::collect::{CollectOptions, SiteSpec};
 use crate::snapshot::{Role, Snapshot};
 use crate::version::HcxVersion;
 
 /// The options of a run that a printed follow-up command must repeat.
 #[derive(Debug, Clone)]
 pub struct CommandBase<'a> {
-    pub collect: &'a CollectArgs,
+    pub collect: &'a CollectOptions,
     pub target: &'a HcxVersion,
     /// `--policy-dir`/`--config` as given (already split into words).
     pub policy_words: &'a [String],
@@ -77,7 +77,7 @@ impl CommandBase<'_> {
 }
 
 /// The source site(s) of a snapshot, as `name (manager)`: where the mesh update starts.
-fn source_sites(snapshot: &Snapshot, collect: &CollectArgs) -> String {
+fn source_sites(snapshot: &Snapshot, collect: &CollectOptions) -> String {
     let names: Vec<String> = snapshot
         .sites
         .iter()
@@ -128,7 +128,7 @@ mod tests {
 
     #[test]
     fn commands_repeat_every_option_quoted() {
-        let mut args = CollectArgs::new(vec![
+        let mut args = CollectOptions::new(vec![
             SiteSpec::parse("source=https://hcx.corp.example").unwrap(),
             SiteSpec::parse("cloud-east=https://hcx.east.example:8443,admin=https://adm.east.example:9443,role=cloud")
                 .unwrap(),

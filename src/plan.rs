@@ -8,7 +8,7 @@ use crate::snapshot::Snapshot;
 use crate::version::HcxVersion;
 
 /// Which part of the upgrade is judged.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Phase {
     /// Before upgrading the HCX Managers.
@@ -23,6 +23,10 @@ pub enum Phase {
 }
 
 impl Phase {
+    /// Every phase, in the order of the upgrade.
+    pub const ALL: [Phase; 4] = [Phase::Managers, Phase::ServiceMesh, Phase::Verify, Phase::VerifyMesh];
+
+    /// The word of the phase (as serialized, and on the command line).
     pub fn as_str(self) -> &'static str {
         match self {
             Phase::Managers => "managers",
@@ -40,8 +44,22 @@ impl std::fmt::Display for Phase {
     }
 }
 
+/// A phase named in an inventory or a snapshot directory's manifest.
+impl std::str::FromStr for Phase {
+    type Err = UnknownPhase;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Phase::ALL.into_iter().find(|p| p.as_str() == s).ok_or_else(|| UnknownPhase(s.to_string()))
+    }
+}
+
+/// A word that names no [`Phase`] (worded as the manifest's error has always said it).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("invalid variant: {0}")]
+pub struct UnknownPhase(pub String);
+
 /// Which severity makes the decision `deny`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum FailOn {
     /// Only unwaived `deny` findings deny.
@@ -52,6 +70,7 @@ pub enum FailOn {
 }
 
 impl FailOn {
+    /// The word of the setting (as serialized, and on the command line).
     pub fn as_str(self) -> &'static str {
         match self {
             FailOn::Deny => "deny",

@@ -16,15 +16,15 @@
 //! marked `projected`. The planner decides nothing the policies decide; it only orders
 //! the steps and says which path the data does not vouch for.
 //!
-//! Rendering is in [`render`]; executing the route (`upgrade --to`) in [`execute`].
+//! Rendering is in [`render`]. Following the route (`upgrade --to`) is the gate's work, in
+//! `upgrade::route`, above this planner.
 
-pub mod execute;
 pub mod render;
 
 use serde::{Deserialize, Serialize};
 
 use crate::check::{judge, LoadedSnapshot};
-use crate::collect::{CollectArgs, SiteSpec};
+use crate::collect::{CollectOptions, SiteSpec};
 use crate::meshstep::CommandBase;
 use crate::findings::{Decision, Finding, Summary, Verdict};
 use crate::plan::{FailOn, Phase, Plan};
@@ -349,7 +349,7 @@ pub struct RouteRequest {
     pub fail_on: FailOn,
     /// The collection options to repeat in the commands (`--site`, `--ca-cert`, ...); with
     /// no `--site`, the commands name each collected site by its FQDN.
-    pub collect: CollectArgs,
+    pub collect: CollectOptions,
     /// `--policy-dir`/`--config` as given, repeated in the commands.
     pub policy_words: Vec<String>,
 }
@@ -500,7 +500,7 @@ pub fn waypoints(table: &PathTable, from: &HcxVersion, target: &HcxVersion) -> R
 
 /// The pasteable commands of the route (quoted; every option the run was given).
 struct Commands {
-    collect: CollectArgs,
+    collect: CollectOptions,
     policy_words: Vec<String>,
 }
 

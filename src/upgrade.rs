@@ -11,6 +11,9 @@
 //! Nothing here prints: what happens is told to a [`Reporter`] (the command layer's
 //! printer) as [`Event`]s, decisions and questions. Failures are `anyhow` errors with
 //! context (the command layer makes them exit code 2); a denial is a [`GateResult`].
+//! `upgrade --to` follows a planned route hop by hop ([`route`]).
+
+pub mod route;
 
 use std::fmt;
 use std::io;
@@ -24,7 +27,7 @@ use crate::audit::{self, AuditLog, AuditResult, Entry};
 use crate::check::{judge, LoadedSnapshot};
 use crate::collect::attest::Attestation;
 use crate::collect::system_upgrade::{self, Poll, Probe, StartOutcome, UpgradeClient, UpgradeState, UpgradeStatus};
-use crate::collect::{self, CollectArgs, CollectError, CredentialSource, Credentials, SiteSpec};
+use crate::collect::{self, CollectOptions, CollectError, CredentialSource, Credentials, SiteSpec};
 use crate::findings::{Decision, Verdict};
 use crate::meshstep::{self, CommandBase};
 use crate::plan::{self, FailOn, Phase, Plan};
@@ -197,7 +200,7 @@ impl fmt::Display for Event {
 
 /// What `upgrade` and `verify` share: where, what to, how to judge, the log.
 pub struct GateOptions {
-    pub collect: CollectArgs,
+    pub collect: CollectOptions,
     pub target: HcxVersion,
     pub fail_on: FailOn,
     pub policies: PolicySet,
@@ -247,14 +250,14 @@ pub struct VerifyOptions {
 /// already read) and the credentials, resolved once for the run's collections and logins.
 pub(crate) struct Session<'a> {
     pub(crate) rt: tokio::runtime::Runtime,
-    pub(crate) args: CollectArgs,
+    pub(crate) args: CollectOptions,
     pub(crate) creds: Credentials,
     pub(crate) reporter: &'a dyn Reporter,
 }
 
 impl<'a> Session<'a> {
     /// Resolve the credentials of `args` from `src` (once) and start the runtime.
-    pub(crate) fn start(args: &CollectArgs, src: &dyn CredentialSource, reporter: &'a dyn Reporter) -> Result<Self> {
+    pub(crate) fn start(args: &CollectOptions, src: &dyn CredentialSource, reporter: &'a dyn Reporter) -> Result<Self> {
         let creds = Credentials::resolve(args, src)?;
         let mut args = args.clone();
         args.password_stdin = false;
@@ -267,14 +270,14 @@ impl<'a> Session<'a> {
     }
 
     /// Collect once with the run's credentials.
-    pub(crate) fn collect(&self, args: &CollectArgs) -> Result<Snapshot, CollectError> {
+    pub(crate) fn collect(&self, args: &CollectOptions) -> Result<Snapshot, CollectError> {
         self.rt.block_on(collect::collect_resolved(args, self.reporter.progress(), &self.creds))
     }
 
     /// Collect, retrying while a manager does not answer (rebooting) until `wait` has passed.
     /// A non-zero `wait` bounds the whole collection, each attempt included (its HTTP timeouts
     /// and retries would otherwise run past it); zero tries once.
-    fn collect_waiting(&self, args: &CollectArgs, wait: Duration, poll: Duration) -> Result<Snapshot> {
+    fn collect_waiting(&self, args: &CollectOptions, wait: Duration, poll: Duration) -> Result<Snapshot> {
         let deadline = Instant::now() + wait;
         let mut said = false;
         loop {
@@ -722,7 +725,7 @@ fn dry_run(session: &Session, todo: &[SiteSpec], audit: &Audit, plan_text: Strin
 
 fn verify_now(
     session: &Session,
-    args: &CollectArgs,
+    args: &CollectOptions,
     pinned: &[Attestation],
     g: &GateOptions,
     wait: Duration,

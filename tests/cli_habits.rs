@@ -1,12 +1,12 @@
 //! The command layer's habits: exit codes, a closed pipe, one printer (nothing prints
 //! outside it), --quiet/--verbose/--color/--ascii, the table width, --output's decision line.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command as StdCommand, Output, Stdio};
 
 use assert_cmd::Command;
 
-use crate::common::{fixture, root};
+use crate::common::{files_under, fixture, root};
 
 const NOW: &str = "2026-11-29T09:05:00Z";
 
@@ -51,26 +51,13 @@ fn a_closed_pipe_ends_quietly() {
     assert_eq!(out.status.code(), Some(0));
 }
 
-/// Every `.rs` file under `dir`.
-fn rust_files(dir: &Path, found: &mut Vec<PathBuf>) {
-    for entry in std::fs::read_dir(dir).expect("read src") {
-        let path = entry.expect("entry").path();
-        if path.is_dir() {
-            rust_files(&path, found);
-        } else if path.extension().is_some_and(|e| e == "rs") {
-            found.push(path);
-        }
-    }
-}
-
 /// The library never prints and never exits: only the command layer (`src/cli/`,
 /// `src/main.rs`) writes to stdout/stderr and decides the exit code. (`src/bin/` holds
 /// other binaries, which print for themselves.)
 #[test]
 fn nothing_prints_outside_the_printer() {
     let src = root().join("src");
-    let mut files = Vec::new();
-    rust_files(&src, &mut files);
+    let files = files_under(&src, "rs");
     let allowed = |p: &Path| p.starts_with(src.join("cli")) || p.starts_with(src.join("bin")) || p == src.join("main.rs");
     let mut offences = Vec::new();
     for file in files.iter().filter(|p| !allowed(p)) {

@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use hcx_preflight::collect::{self, CollectArgs, CollectError, SiteSpec};
+use hcx_preflight::collect::{self, CollectOptions, CollectError, SiteSpec};
 use hcx_sim::{Scenario, Shapes, SimOptions, Simulator};
 use hcx_preflight::snapshot::{Provenance, Snapshot, Status, TunnelStatus};
 use rstest::rstest;
@@ -67,14 +67,14 @@ pub fn start(s: Scenario) -> Run {
 
 impl Run {
     /// Arguments for every site, trusting the simulator's CA, with short timeouts.
-    pub fn args(&self) -> CollectArgs {
+    pub fn args(&self) -> CollectOptions {
         let sites = self
             .sim
             .sites()
             .iter()
             .map(|s| SiteSpec::parse(&s.site_arg()).expect("site arg parses"))
             .collect();
-        let mut args = CollectArgs::new(sites);
+        let mut args = CollectOptions::new(sites);
         args.ca_cert = vec![self.ca.clone()];
         args.timeout = 5;
         args.retries = 2;
@@ -82,13 +82,13 @@ impl Run {
     }
 
     /// Collect with this run's environment.
-    pub fn collect(&self, args: &CollectArgs) -> Result<Snapshot, CollectError> {
+    pub fn collect(&self, args: &CollectOptions) -> Result<Snapshot, CollectError> {
         collect_with_env(args, &self.env)
     }
 }
 
 /// Collect on a runtime of its own with the given environment.
-pub fn collect_with_env(args: &CollectArgs, env: &BTreeMap<String, String>) -> Result<Snapshot, CollectError> {
+pub fn collect_with_env(args: &CollectOptions, env: &BTreeMap<String, String>) -> Result<Snapshot, CollectError> {
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()

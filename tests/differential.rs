@@ -13,7 +13,6 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-use clap::ValueEnum;
 use hcx_preflight::policy::engine::{EngineChoice, EnginePath};
 use hcx_preflight::plan::{input_document, input_value, parse_time, FailOn, Phase, Plan};
 use hcx_preflight::policy::{LoadOptions, PolicySet};
@@ -108,7 +107,7 @@ fn subjects(sets: &mut Vec<(String, PolicySet)>, org_dir: &Path) -> Vec<Subject>
     for path in &fixtures {
         let snapshot = Snapshot::from_slice(&std::fs::read(path).expect("read"), path).expect("fixture parses");
         let name = path.file_name().expect("name").to_string_lossy();
-        for phase in Phase::value_variants() {
+        for phase in &Phase::ALL {
             for (target, set) in [("4.11.0", 0), ("4.4.0", 0), ("4.11.0", org)] {
                 out.push(Subject {
                     label: format!("fixture {name}, {target}, {}, set {}", phase.as_str(), sets[set].0),
@@ -125,7 +124,7 @@ fn subjects(sets: &mut Vec<(String, PolicySet)>, org_dir: &Path) -> Vec<Subject>
     for path in inputs {
         // An input the loader refuses never reaches the engines.
         if let Ok(snapshot) = Snapshot::from_slice(&std::fs::read(&path).expect("read"), &path) {
-            for phase in Phase::value_variants() {
+            for phase in &Phase::ALL {
                 out.push(Subject {
                     label: format!("fuzz input {}, {}", path.display(), phase.as_str()),
                     set: 0,

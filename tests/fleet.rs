@@ -197,6 +197,28 @@ fn render(dir: &Path, format: &str, extra: &[&str]) -> (Option<i32>, String) {
     (o.status.code(), out(&o))
 }
 
+/// `check --snapshot-dir` says which keys of a snapshot it ignored, as `check --snapshot`
+/// does, for each snapshot that has one; the estate is judged all the same.
+#[test]
+fn fleet_snapshot_dir_shows_the_unknown_keys_of_each_snapshot() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string(root().join("fixtures/snapshots/two-site-healthy.json")).unwrap();
+    std::fs::write(dir.path().join("alpha.json"), &text).unwrap();
+    std::fs::write(dir.path().join("beta.json"), text.replacen("\"fqdn\"", "\"fqdnn\"", 1)).unwrap();
+    let o = bin(dir.path()).args(["check", "--snapshot-dir", ".", "--target", "4.11.0", "--now", NOW, "--format", "json"]).output().unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", err(&o));
+    assert_eq!(
+        err(&o),
+        format!(
+            "warning: snapshot {}: unknown key `sites[0].manager.fqdnn` ignored (not in the snapshot format: a typo, or a newer collector?)\n",
+            Path::new(".").join("beta.json").display()
+        )
+    );
+    let fleet: Value = serde_json::from_str(&out(&o)).unwrap();
+    let outcomes: Vec<&Value> = fleet["estates"].as_array().unwrap().iter().map(|e| &e["outcome"]).collect();
+    assert_eq!(outcomes, ["allow", "allow"]);
+}
+
 #[test]
 fn fleet_junit_has_one_suite_per_estate_and_errors_for_undecided_ones() {
     let dir = fixture_dir();
@@ -337,7 +359,7 @@ fn requests_per_manager_are_bounded() {
     .unwrap();
     let dir = tempfile::tempdir().unwrap();
     let inventory = Inventory::load(&fleet.write(dir.path()).unwrap()).unwrap();
-    let mut base = hcx_preflight::collect::CollectArgs::new(Vec::new());
+    let mut base = hcx_preflight::collect::CollectOptions::new(Vec::new());
     base.ca_cert = vec![dir.path().join("ca.pem")];
     base.max_requests_per_manager = Some(1);
     let opts = FleetCollectOptions {

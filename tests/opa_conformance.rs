@@ -15,7 +15,6 @@ use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-use clap::ValueEnum;
 use hcx_preflight::findings::Finding;
 use hcx_preflight::plan::{input_document, parse_time, FailOn, Phase, Plan};
 use hcx_preflight::policy::{LoadOptions, PolicySet, ENTRYPOINT};
@@ -180,7 +179,7 @@ pub(crate) fn fixture_inputs() -> Vec<(String, Value)> {
     let mut out = Vec::new();
     for path in files {
         let snapshot = Snapshot::from_slice(&std::fs::read(&path).expect("read fixture"), &path).expect("fixture parses");
-        for phase in Phase::value_variants() {
+        for phase in &Phase::ALL {
             for target in ["4.4.2", "4.11.0", "9.0.0.0"] {
                 let name = format!("{} --target {target} --phase {}", path.file_name().unwrap().to_string_lossy(), phase.as_str());
                 out.push((name, input_document(&snapshot, &plan(target, *phase))));

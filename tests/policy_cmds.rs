@@ -1,12 +1,12 @@
 //! `policy test`, `policy init` and `policy check`, run through the real binary:
 //! whole outputs (temporary paths redacted as `<DIR>`) and exit codes.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use assert_cmd::Command;
 
 use super::reports::assert_expected;
-use crate::common::root;
+use crate::common::{files_under, root};
 
 struct Run {
     code: i32,
@@ -25,18 +25,7 @@ fn builtin_tests() -> usize {
 /// The built-in set as `policy check` counts it: rule modules, test modules, catalog ids
 /// (derived from the files, so that a new rule or test does not need an edit here).
 fn builtin_counts() -> (usize, usize, usize) {
-    fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
-        for e in std::fs::read_dir(dir).expect("policies dir") {
-            let p = e.expect("entry").path();
-            if p.is_dir() {
-                walk(&p, out);
-            } else if p.extension().is_some_and(|x| x == "rego") {
-                out.push(p);
-            }
-        }
-    }
-    let mut files = Vec::new();
-    walk(&root().join("policies"), &mut files);
+    let files = files_under(&root().join("policies"), "rego");
     let tests = files.iter().filter(|p| p.to_string_lossy().ends_with("_test.rego")).count();
     let catalog: serde_json::Value =
         serde_json::from_slice(&std::fs::read(root().join("policies/hcx/catalog/data.json")).expect("catalog")).expect("json");

@@ -7,7 +7,8 @@
 use assert_cmd::Command;
 use hcx_preflight::findings::{Waiver, Decision, Evidence, Finding, Severity};
 use hcx_preflight::plan::{FailOn, Phase, Plan};
-use hcx_preflight::report::{render, Format, RenderOptions, ReportContext, RuleInfo};
+use hcx_preflight::report::{render, Format, ReportContext, RuleInfo};
+use hcx_preflight::text::RenderOptions;
 
 use crate::common::root;
 

@@ -254,7 +254,7 @@ fn route_cases() {
                 target: case.to.parse().map_err(|e| format!("{e}"))?,
                 evaluated_at: parse_time("2026-11-29T09:05:00Z")?,
                 fail_on: FailOn::Deny,
-                collect: hcx_preflight::collect::CollectArgs::new(Vec::new()),
+                collect: hcx_preflight::collect::CollectOptions::new(Vec::new()),
                 policy_words: Vec::new(),
             };
             match (plan_route(&snapshot_of(case)?, &req, policies), &case.error) {

@@ -8,6 +8,7 @@ mod differential;
 mod evidence;
 mod fleet;
 mod fuzz_regressions;
+mod layers;
 mod mesh_phase;
 mod opa_conformance;
 mod policy_cases;

@@ -7,14 +7,15 @@ use anyhow::{bail, Context, Result};
 use clap::Args;
 
 use hcx_preflight::check::{judge_traced, EngineUse, LoadedSnapshot};
-use hcx_preflight::collect::{self, CollectArgs};
+use hcx_preflight::collect::{self, DEFAULT_RETRIES, DEFAULT_TIMEOUT_SECS};
 use hcx_preflight::plan;
 use hcx_preflight::policy::PolicySet;
 use hcx_preflight::report::{self, Format, ReportContext};
 use hcx_preflight::snapshot::Snapshot;
 
-use super::args::{FleetArgs, PlanArgs, PolicyArgs};
+use super::args::{CollectArgs, FleetArgs, PlanArgs, PolicyArgs};
 use super::collect::collect_now;
+use super::values::{parser, FormatArg};
 use super::{ExitStatus, Printer};
 
 #[derive(Debug, Args)]
@@ -44,7 +45,7 @@ pub struct CheckArgs {
     pub save_snapshot: Option<PathBuf>,
     /// Output format [default: from the --output file's extension (.json, .sarif, .xml,
     /// .md, .html, .txt), else table].
-    #[arg(long, value_enum)]
+    #[arg(long, value_parser = parser::<FormatArg, Format>())]
     pub format: Option<Format>,
     /// Write the report to FILE (atomically) instead of stdout; the decision line still
     /// goes to stderr.
@@ -74,7 +75,7 @@ impl CheckArgs {
         match (self.format, fits.first()) {
             (Some(given), Some(_)) if !fits.contains(&given) => bail!(
                 "--format {} does not fit --output {}: name a file ending in {}, or leave out --format",
-                clap::ValueEnum::to_possible_value(&given).map(|v| v.get_name().to_string()).unwrap_or_default(),
+                given.as_str(),
                 self.output.as_deref().map(|p| p.display().to_string()).unwrap_or_default(),
                 extension_of(given)
             ),
@@ -100,7 +101,6 @@ fn extension_of(format: Format) -> &'static str {
 /// The collector's options that mean nothing for a snapshot read from a file: refused,
 /// never ignored.
 fn collector_only_flags(c: &CollectArgs) -> Vec<&'static str> {
-    let defaults = CollectArgs::new(Vec::new());
     let mut given = Vec::new();
     if c.insecure {
         given.push("--insecure");
@@ -111,10 +111,10 @@ fn collector_only_flags(c: &CollectArgs) -> Vec<&'static str> {
     if c.password_stdin {
         given.push("--password-stdin");
     }
-    if c.timeout != defaults.timeout {
+    if c.timeout != DEFAULT_TIMEOUT_SECS {
         given.push("--timeout");
     }
-    if c.retries != defaults.retries {
+    if c.retries != DEFAULT_RETRIES {
         given.push("--retries");
     }
     if c.unknown_out.is_some() {
@@ -136,6 +136,7 @@ pub fn check(args: CheckArgs, printer: &Printer) -> Result<ExitStatus> {
     if args.inventory.is_some() || args.snapshot_dir.is_some() {
         return super::fleet::check(&args, format, printer);
     }
+    let collect = args.collect.options();
     let (loaded, snapshot_path) = match &args.snapshot {
         Some(path) => {
             let flags = collector_only_flags(&args.collect);
@@ -150,7 +151,7 @@ pub fn check(args: CheckArgs, printer: &Printer) -> Result<ExitStatus> {
             for w in &loaded.warnings {
                 printer.warn(format!("warning: {w}"));
             }
-            let attestations = collect::read_attestations(&args.collect)?;
+            let attestations = collect::read_attestations(&collect)?;
             if attestations.is_empty() && args.save_snapshot.is_none() {
                 (loaded, Some(path.as_path()))
             } else {
@@ -163,10 +164,10 @@ pub fn check(args: CheckArgs, printer: &Printer) -> Result<ExitStatus> {
             }
         }
         None => {
-            let snapshot = collect_now(&args.collect, printer)?;
+            let snapshot = collect_now(&collect, printer)?;
             save_snapshot(args.save_snapshot.as_deref(), &snapshot)?;
-            collect::write_unknown_form(&args.collect, &snapshot)?;
-            super::collect::unknown_summary(&args.collect, &snapshot, printer)?;
+            collect::write_unknown_form(&collect, &snapshot)?;
+            super::collect::unknown_summary(&collect, &snapshot, printer)?;
             let saved = args.save_snapshot.as_deref();
             (LoadedSnapshot::from_snapshot(snapshot).with_path(saved), saved)
         }

@@ -6,10 +6,10 @@ use anyhow::{bail, Result};
 use clap::Args;
 
 use hcx_preflight::collect::unknown::UnknownFacts;
-use hcx_preflight::collect::{self, CollectArgs};
+use hcx_preflight::collect::{self, CollectOptions};
 use hcx_preflight::snapshot::Snapshot;
 
-use super::args::FleetArgs;
+use super::args::{CollectArgs, FleetArgs};
 use super::{ExitStatus, Printer};
 
 #[derive(Debug, Args)]
@@ -29,37 +29,38 @@ pub struct CollectCmd {
     pub fleet: FleetArgs,
 }
 
-/// Collect from the sites of `args` (the printer shows the warnings and the progress, and
+/// Collect from the sites of `opts` (the printer shows the warnings and the progress, and
 /// asks for what the environment does not give).
-pub fn collect_now(args: &CollectArgs, printer: &Printer) -> Result<Snapshot> {
-    printer.collect_warnings(args);
-    Ok(collect::collect_blocking(args, printer.progress(), &printer.credentials())?)
+pub fn collect_now(opts: &CollectOptions, printer: &Printer) -> Result<Snapshot> {
+    printer.collect_warnings(opts);
+    Ok(collect::collect_blocking(opts, printer.progress(), &printer.credentials())?)
 }
 
 pub fn collect(cmd: CollectCmd, printer: &Printer) -> Result<ExitStatus> {
+    let opts = cmd.collect.options();
     if let (Some(inventory), Some(dir)) = (&cmd.inventory, &cmd.out_dir) {
-        return super::fleet::collect(inventory, dir, &cmd.collect, &cmd.fleet, printer);
+        return super::fleet::collect(inventory, dir, &opts, &cmd.fleet, printer);
     }
     let Some(out) = &cmd.out else {
         bail!("name the snapshot file with --out FILE");
     };
-    printer.collect_warnings(&cmd.collect);
-    let snapshot = collect::run_collect_with(&cmd.collect, out, printer.progress(), &printer.credentials())?;
+    printer.collect_warnings(&opts);
+    let snapshot = collect::run_collect_with(&opts, out, printer.progress(), &printer.credentials())?;
     printer.status(format_args!("wrote {}", out.display()));
-    unknown_summary(&cmd.collect, &snapshot, printer)?;
+    unknown_summary(&opts, &snapshot, printer)?;
     Ok(ExitStatus::Allowed)
 }
 
 /// The summary of what could not be read, per site with its `--attest` lines (shown even
 /// with --quiet: each one denies until it is settled), and where --unknown-out wrote its form.
-pub fn unknown_summary(args: &CollectArgs, snapshot: &Snapshot, printer: &Printer) -> Result<()> {
+pub fn unknown_summary(opts: &CollectOptions, snapshot: &Snapshot, printer: &Printer) -> Result<()> {
     let unknown = UnknownFacts::from_snapshot(snapshot);
     if !unknown.is_empty() {
         let mut text = Vec::new();
         unknown.render(&mut text)?;
         printer.warn(String::from_utf8_lossy(&text).trim_end());
     }
-    if let Some(path) = &args.unknown_out {
+    if let Some(path) = &opts.unknown_out {
         printer.status(format_args!(
             "wrote the form of unknown facts to {}: fill in value and evidence, then pass it to --attestations",
             path.display()

@@ -3,7 +3,7 @@
 use std::process::ExitCode;
 
 use hcx_preflight::findings::Verdict;
-use hcx_preflight::fleet::Outcome as EstateOutcome;
+use hcx_preflight::report::fleet::Outcome as EstateOutcome;
 use hcx_preflight::upgrade::GateResult;
 
 /// How a command ended.

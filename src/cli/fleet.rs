@@ -5,12 +5,13 @@ use std::path::Path;
 
 use anyhow::{bail, Result};
 
-use hcx_preflight::collect::{CollectArgs, ProcessEnv};
+use hcx_preflight::collect::{CollectOptions, ProcessEnv};
 use hcx_preflight::fleet::collect::{collect_fleet_blocking, FleetCollectOptions};
-use hcx_preflight::fleet::{self, inventory_dir_inputs, judge_fleet, snapshot_dir_inputs, FleetPlan, Outcome};
+use hcx_preflight::fleet::{self, inventory_dir_inputs, judge_fleet, snapshot_dir_inputs, EstateInput, FleetPlan};
 use hcx_preflight::inventory::Inventory;
-use hcx_preflight::fleet::EstateInput;
-use hcx_preflight::report::{self, plural, Format};
+use hcx_preflight::report::fleet::{Outcome, Stage};
+use hcx_preflight::report::{self, Format};
+use hcx_preflight::text::plural;
 
 use super::args::FleetArgs;
 use super::check::CheckArgs;
@@ -25,7 +26,7 @@ fn load_selected(file: &Path, fleet: &FleetArgs) -> Result<Inventory> {
     Ok(inv)
 }
 
-fn options(inventory: &Path, base: &CollectArgs, fleet: &FleetArgs, out_dir: Option<&Path>, printer: &Printer) -> FleetCollectOptions {
+fn options(inventory: &Path, base: &CollectOptions, fleet: &FleetArgs, out_dir: Option<&Path>, printer: &Printer) -> FleetCollectOptions {
     FleetCollectOptions {
         base: base.clone(),
         jobs: usize::from(fleet.jobs),
@@ -37,7 +38,7 @@ fn options(inventory: &Path, base: &CollectArgs, fleet: &FleetArgs, out_dir: Opt
 
 /// `collect --inventory FILE --out-dir DIR`: 0 when every estate was collected, 2 when
 /// any failed (each failure is on stderr and in the manifest; the others are written).
-pub fn collect(inventory: &Path, dir: &Path, base: &CollectArgs, fleet: &FleetArgs, printer: &Printer) -> Result<ExitStatus> {
+pub fn collect(inventory: &Path, dir: &Path, base: &CollectOptions, fleet: &FleetArgs, printer: &Printer) -> Result<ExitStatus> {
     let inv = load_selected(inventory, fleet)?;
     let selected: Vec<_> = inv.estates.iter().collect();
     printer.collect_warnings(base);
@@ -66,8 +67,9 @@ pub fn check(args: &CheckArgs, format: Format, printer: &Printer) -> Result<Exit
         (Some(file), None) => {
             let inv = load_selected(file, &args.fleet)?;
             let selected: Vec<_> = inv.estates.iter().collect();
-            printer.collect_warnings(&args.collect);
-            let opts = options(file, &args.collect, &args.fleet, args.out_dir.as_deref(), printer);
+            let base = args.collect.options();
+            printer.collect_warnings(&base);
+            let opts = options(file, &base, &args.fleet, args.out_dir.as_deref(), printer);
             let inputs = collect_fleet_blocking(&selected, &opts, &ProcessEnv)?;
             report_failed_collections(&inputs, printer);
             inputs
@@ -94,8 +96,13 @@ pub fn check(args: &CheckArgs, format: Format, printer: &Printer) -> Result<Exit
         },
         &policies,
     );
-    for e in report.estates.iter().filter(|e| e.outcome == Outcome::Undecided) {
-        printer.warn(format_args!("estate {}: not decided: {}", e.name, e.blocker_text()));
+    for e in &report.estates {
+        for w in &e.warnings {
+            printer.warn(format!("warning: {w}"));
+        }
+        if e.outcome == Outcome::Undecided {
+            printer.warn(format_args!("estate {}: not decided: {}", e.name, e.blocker_text()));
+        }
     }
     let mut buf = Vec::new();
     report::fleet::render(&report, format, printer.render_options(args.output.is_some()), &mut buf)?;
@@ -107,7 +114,7 @@ pub fn check(args: &CheckArgs, format: Format, printer: &Printer) -> Result<Exit
 fn report_failed_collections(inputs: &[EstateInput], printer: &Printer) -> usize {
     let mut failed = 0;
     for input in inputs {
-        if let fleet::Source::Failed { stage: fleet::Stage::Collect, message } = &input.source {
+        if let fleet::Source::Failed { stage: Stage::Collect, message } = &input.source {
             printer.warn(format_args!("estate {}: collection failed: {message}", input.name));
             failed += 1;
         }

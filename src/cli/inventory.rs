@@ -38,7 +38,7 @@ fn inventory_check(file: &Path, printer: &Printer) -> Result<ExitStatus> {
             for p in &problems {
                 text.push_str(&format!("{}: {p}\n", file.display()));
             }
-            text.push_str(&format!("{}\n", hcx_preflight::report::plural(problems.len(), "problem", "problems")));
+            text.push_str(&format!("{}\n", hcx_preflight::text::plural(problems.len(), "problem", "problems")));
             printer.stdout(text.as_bytes())?;
             return Ok(ExitStatus::Denied);
         }

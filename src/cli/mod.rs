@@ -15,6 +15,7 @@ mod policy;
 mod printer;
 mod schema;
 mod upgrade;
+mod values;
 mod verify;
 
 use anyhow::Result;

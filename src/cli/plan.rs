@@ -6,11 +6,12 @@ use anyhow::Result;
 use clap::Args;
 
 use hcx_preflight::check::LoadedSnapshot;
-use hcx_preflight::collect::CollectArgs;
 use hcx_preflight::plan::{self, FailOn};
+use hcx_preflight::route::render::RouteFormat;
 use hcx_preflight::version::HcxVersion;
 
-use super::args::{parse_version, PolicyArgs};
+use super::args::{parse_version, CollectArgs, PolicyArgs};
+use super::values::{parser, FailOnArg, RouteFormatArg};
 use super::collect::collect_now;
 use super::{ExitStatus, Printer};
 
@@ -26,14 +27,14 @@ pub struct PlanCmd {
     #[arg(long, value_name = "RFC3339", value_parser = plan::parse_time)]
     pub now: Option<chrono::DateTime<chrono::Utc>>,
     /// Which findings deny: `deny` only, or `warn` too.
-    #[arg(long, value_enum, default_value_t)]
+    #[arg(long, value_parser = parser::<FailOnArg, FailOn>(), default_value_t)]
     pub fail_on: FailOn,
     /// Collect from the HCX Managers (instead of --snapshot).
     #[command(flatten)]
     pub collect: CollectArgs,
     /// Output format.
-    #[arg(long, value_enum, default_value = "table")]
-    pub format: hcx_preflight::route::render::RouteFormat,
+    #[arg(long, value_parser = parser::<RouteFormatArg, RouteFormat>(), default_value = "table")]
+    pub format: RouteFormat,
     /// Write the route atomically to FILE instead of stdout.
     #[arg(long, value_name = "FILE")]
     pub output: Option<PathBuf>,
@@ -42,6 +43,7 @@ pub struct PlanCmd {
 }
 
 pub fn plan_cmd(cmd: PlanCmd, printer: &Printer) -> Result<ExitStatus> {
+    let collect = cmd.collect.options();
     let loaded = match &cmd.snapshot {
         Some(path) => {
             let loaded = LoadedSnapshot::from_path_or_stdin(path)?;
@@ -50,14 +52,14 @@ pub fn plan_cmd(cmd: PlanCmd, printer: &Printer) -> Result<ExitStatus> {
             }
             loaded
         }
-        None => LoadedSnapshot::from_snapshot(collect_now(&cmd.collect, printer)?),
+        None => LoadedSnapshot::from_snapshot(collect_now(&collect, printer)?),
     };
     let policies = cmd.policy.load()?;
     let req = hcx_preflight::route::RouteRequest {
         target: cmd.to,
         evaluated_at: cmd.now.unwrap_or_else(plan::now),
         fail_on: cmd.fail_on,
-        collect: cmd.collect.clone(),
+        collect,
         policy_words: cmd.policy.words(),
     };
     let route = hcx_preflight::route::plan_route(&loaded, &req, &policies)?;

@@ -12,13 +12,14 @@ use std::path::Path;
 use anyhow::{Context, Result};
 use clap::ValueEnum;
 
-use hcx_preflight::collect::{CredentialSource, ProcessEnv};
+use hcx_preflight::collect::{CollectOptions, CredentialSource, ProcessEnv};
 use hcx_preflight::findings::Decision;
 use hcx_preflight::policy::PolicySet;
-use hcx_preflight::report::{self, Format, RenderOptions, ReportContext};
+use hcx_preflight::report::{self, Format, ReportContext};
 use hcx_preflight::route::render::RouteFormat;
 use hcx_preflight::route::Route;
 use hcx_preflight::snapshot::Snapshot;
+use hcx_preflight::text::RenderOptions;
 use hcx_preflight::upgrade::{self, Event};
 
 use super::GlobalArgs;
@@ -91,11 +92,6 @@ impl Printer {
     /// Write the command's output to stdout. A closed pipe is an `Err`; `main` ends
     /// quietly on it.
     pub fn stdout(&self, bytes: &[u8]) -> Result<()> {
-        Self::write_stdout(bytes)
-    }
-
-    /// [`Printer::stdout`] for the commands that do not take a printer yet.
-    pub fn write_stdout(bytes: &[u8]) -> Result<()> {
         Ok(write_stdout(bytes)?)
     }
 
@@ -149,8 +145,8 @@ impl Printer {
     }
 
     /// What the collector says before it starts (`--insecure`).
-    pub fn collect_warnings(&self, args: &hcx_preflight::collect::CollectArgs) {
-        for w in hcx_preflight::collect::warnings(args) {
+    pub fn collect_warnings(&self, opts: &CollectOptions) {
+        for w in hcx_preflight::collect::warnings(opts) {
             self.warn(w);
         }
     }

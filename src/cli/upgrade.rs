@@ -79,10 +79,10 @@ pub fn upgrade(cmd: UpgradeCmd, printer: &Printer) -> Result<ExitStatus> {
         return_timeout: cmd.return_timeout,
         upgrade_timeout: cmd.upgrade_timeout,
     };
-    printer.collect_warnings(&cmd.gate.collect);
+    printer.collect_warnings(&opts.gate.collect);
     let (creds, reporter) = (printer.credentials(), printer.gate_reporter(cmd.gate.format));
     let result = if route {
-        hcx_preflight::route::execute::run_route(&opts, &creds, &reporter)?
+        hcx_preflight::upgrade::route::run_route(&opts, &creds, &reporter)?
     } else {
         hcx_preflight::upgrade::run_upgrade(&opts, &creds, &reporter)?
     };

@@ -41,7 +41,7 @@ pub fn verify(cmd: VerifyCmd, printer: &Printer) -> Result<ExitStatus> {
         },
         wait: cmd.wait,
     };
-    printer.collect_warnings(&cmd.gate.collect);
+    printer.collect_warnings(&opts.gate.collect);
     let (creds, reporter) = (printer.credentials(), printer.gate_reporter(cmd.gate.format));
     Ok(hcx_preflight::upgrade::run_verify(&opts, &creds, &reporter)?.into())
 }

@@ -15,7 +15,7 @@
 //! everything, the interconnect `cmpId` before the vCenter inventory, the mesh list
 //! before the per-mesh appliance queries.
 
-mod args;
+mod options;
 pub mod attest;
 pub(crate) mod connections;
 pub(crate) mod envelope;
@@ -39,7 +39,7 @@ use chrono::{DateTime, Utc};
 use futures::future::join_all;
 use reqwest::Method;
 
-pub use args::{CollectArgs, SiteSpec};
+pub use options::{CollectOptions, SiteSpec, DEFAULT_RETRIES, DEFAULT_TIMEOUT_SECS};
 pub use attest::Attestation;
 pub use error::CollectError;
 pub use http::MAX_BODY_BYTES;
@@ -58,13 +58,13 @@ use crate::snapshot::{Collector, Manager, Role, Site, Snapshot, SCHEMA_VERSION};
 /// Collect with credentials from `creds`, on a runtime of its own (`progress`: show a
 /// spinner on stderr; the caller decides whether stderr is a terminal). Must not be called
 /// from inside an async runtime; use [`collect_with`] there.
-pub fn collect_blocking(args: &CollectArgs, progress: bool, creds: &dyn CredentialSource) -> Result<Snapshot, CollectError> {
+pub fn collect_blocking(args: &CollectOptions, progress: bool, creds: &dyn CredentialSource) -> Result<Snapshot, CollectError> {
     runtime().map_err(CollectError::Runtime)?.block_on(collect_with(args, progress, creds))
 }
 
 /// Collect and write the snapshot atomically to `out` (and the form of what could not be
 /// read to `--unknown-out`); returns the snapshot. On any error nothing is written.
-pub fn run_collect_with(args: &CollectArgs, out: &Path, progress: bool, creds: &dyn CredentialSource) -> Result<Snapshot, CollectError> {
+pub fn run_collect_with(args: &CollectOptions, out: &Path, progress: bool, creds: &dyn CredentialSource) -> Result<Snapshot, CollectError> {
     let snapshot = collect_blocking(args, progress, creds)?;
     crate::fsutil::write_atomic(out, snapshot.to_json_pretty().as_bytes()).map_err(|source| CollectError::Write {
         path: out.to_path_buf(),
@@ -75,7 +75,7 @@ pub fn run_collect_with(args: &CollectArgs, out: &Path, progress: bool, creds: &
 }
 
 /// Write the form of what `snapshot` could not read to `--unknown-out`, when given.
-pub fn write_unknown_form(args: &CollectArgs, snapshot: &Snapshot) -> Result<(), CollectError> {
+pub fn write_unknown_form(args: &CollectOptions, snapshot: &Snapshot) -> Result<(), CollectError> {
     match &args.unknown_out {
         Some(path) => unknown::UnknownFacts::from_snapshot(snapshot)
             .write_form(path)
@@ -89,7 +89,7 @@ pub fn write_unknown_form(args: &CollectArgs, snapshot: &Snapshot) -> Result<(),
 
 /// What the operator must be told before a collection with `args` (the command layer
 /// prints it): `--insecure`.
-pub fn warnings(args: &CollectArgs) -> Vec<&'static str> {
+pub fn warnings(args: &CollectOptions) -> Vec<&'static str> {
     let mut out = Vec::new();
     if args.insecure {
         out.push(
@@ -106,7 +106,7 @@ pub fn runtime() -> std::io::Result<tokio::runtime::Runtime> {
 }
 
 /// Everything checked before the first request: site names, attestations, CA files.
-pub(crate) fn prepare(args: &CollectArgs) -> Result<(Vec<Attestation>, HttpOptions), CollectError> {
+pub(crate) fn prepare(args: &CollectOptions) -> Result<(Vec<Attestation>, HttpOptions), CollectError> {
     if args.sites.is_empty() {
         return Err(CollectError::Site("name at least one HCX Manager with --site NAME=URL".into()));
     }
@@ -136,7 +136,7 @@ pub(crate) fn prepare(args: &CollectArgs) -> Result<(Vec<Attestation>, HttpOptio
 }
 
 /// The attestations of `--attest` and `--attestations`, parsed (not yet applied).
-pub fn read_attestations(args: &CollectArgs) -> Result<Vec<attest::Attestation>, CollectError> {
+pub fn read_attestations(args: &CollectOptions) -> Result<Vec<attest::Attestation>, CollectError> {
     let mut attestations = args
         .attest
         .iter()
@@ -163,7 +163,7 @@ fn progress_bar(wanted: bool) -> indicatif::ProgressBar {
 
 /// Collect with credentials from `creds` (resolved now, `--password-stdin` read now).
 pub async fn collect_with(
-    args: &CollectArgs,
+    args: &CollectOptions,
     progress: bool,
     creds: &dyn CredentialSource,
 ) -> Result<Snapshot, CollectError> {
@@ -174,7 +174,7 @@ pub async fn collect_with(
 
 /// Collect with credentials resolved before. The core of every other entry point.
 pub async fn collect_resolved(
-    args: &CollectArgs,
+    args: &CollectOptions,
     progress: bool,
     credentials: &Credentials,
 ) -> Result<Snapshot, CollectError> {

@@ -130,7 +130,7 @@ pub struct Credentials {
 
 impl Credentials {
     /// Resolve the credentials of every `--site` (the `--password-stdin` line read here).
-    pub fn resolve(args: &super::CollectArgs, src: &dyn CredentialSource) -> Result<Self, CollectError> {
+    pub fn resolve(args: &super::CollectOptions, src: &dyn CredentialSource) -> Result<Self, CollectError> {
         let stdin_password = if args.password_stdin { Some(read_stdin_line()?) } else { None };
         let sites = args
             .sites

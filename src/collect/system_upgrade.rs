@@ -16,7 +16,7 @@ use super::http::{self, Api, FetchError};
 use super::inferred::upgrade_api;
 use super::secret::SiteCredentials;
 use super::session::{self, AdminAccess};
-use super::{prepare, CollectArgs, Credentials, SiteSpec};
+use super::{prepare, CollectOptions, Credentials, SiteSpec};
 
 /// The state word of an upgrade, as the API spells it (upper case).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -155,7 +155,7 @@ pub struct UpgradeClient {
 }
 
 /// Log in to appliance management of every site (with the run's resolved credentials).
-pub async fn connect(args: &CollectArgs, creds: &Credentials) -> Result<Vec<UpgradeClient>, UpgradeError> {
+pub async fn connect(args: &CollectOptions, creds: &Credentials) -> Result<Vec<UpgradeClient>, UpgradeError> {
     let (_, opts) = prepare(args)?;
     let client = http::build_client(&opts).map_err(CollectError::Client)?;
     let mut out = Vec::new();

@@ -14,6 +14,7 @@ use serde::{Deserialize, Serialize};
 
 use super::facts::{self, Attestable};
 use crate::snapshot::Snapshot;
+use crate::text::plural;
 
 /// One fact that could not be read.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -139,10 +140,6 @@ impl UnknownFacts {
         };
         crate::fsutil::write_atomic(path, text.as_bytes())
     }
-}
-
-fn plural(n: usize, one: &str, many: &str) -> String {
-    format!("{n} {}", if n == 1 { one } else { many })
 }
 
 /// The fill-in form (`{"unknown_facts": [...]}` / `[[unknown_facts]]`), which

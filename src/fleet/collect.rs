@@ -15,7 +15,7 @@ use futures::stream::{self, StreamExt};
 
 use super::{EstateInput, Manifest, ManifestEstate, Source, Stage};
 use crate::check::LoadedSnapshot;
-use crate::collect::{collect_with, CollectArgs, CollectError, CredentialSource};
+use crate::collect::{collect_with, CollectOptions, CollectError, CredentialSource};
 use crate::inventory::Estate;
 
 /// Default bound on requests in flight per manager in fleet mode.
@@ -25,7 +25,7 @@ pub const DEFAULT_PER_MANAGER: u16 = 4;
 #[derive(Debug, Clone)]
 pub struct FleetCollectOptions {
     /// TLS, timeouts, retries, the bound per manager (the sites come from the inventory).
-    pub base: CollectArgs,
+    pub base: CollectOptions,
     /// At most this many estates at a time.
     pub jobs: usize,
     /// Write `<estate>.json` and the manifest here (else keep the snapshots in memory).

@@ -8,7 +8,7 @@
 //! never hides the results of the others; the fleet's exit code is 2 when any estate is
 //! undecided, else 1 when any is denied, else 0.
 //!
-//! What this module is not: a printer (the fleet formats are in `report::fleet`).
+//! What this module is not: the fleet report and its formats (in [`crate::report::fleet`]).
 
 pub mod collect;
 
@@ -19,11 +19,12 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::check::{judge, LoadedSnapshot};
-use crate::findings::{Decision, ToolRecord, Verdict};
+use crate::findings::{ToolRecord, Verdict};
 use crate::inventory::Estate;
 use crate::plan::{FailOn, Phase, Plan};
 use crate::policy::PolicySet;
-use crate::report::{ReportContext, RuleInfo};
+use crate::report::fleet::{EstateError, EstateResult, FleetHeader, FleetReport, FleetSummary, Outcome, SiteVersion, Stage};
+use crate::report::ReportContext;
 use crate::version::HcxVersion;
 
 /// The file in a snapshot directory that lists the estates of the collection.
@@ -42,28 +43,6 @@ pub enum FleetError {
     Manifest { path: PathBuf, message: String },
     #[error("snapshot directory {0} holds no snapshot (*.json)")]
     Empty(PathBuf),
-}
-
-/// The pipeline stage at which an estate failed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Stage {
-    /// Its managers could not be read (unreachable, 401, TLS, missing credentials).
-    Collect,
-    /// Its snapshot file could not be read or is not valid.
-    Read,
-    /// The policies could not evaluate it.
-    Evaluate,
-}
-
-impl Stage {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Stage::Collect => "collect",
-            Stage::Read => "read",
-            Stage::Evaluate => "evaluate",
-        }
-    }
 }
 
 /// Where an estate's facts come from.
@@ -108,178 +87,6 @@ pub struct FleetPlan {
     pub phase: Phase,
     pub evaluated_at: chrono::DateTime<chrono::Utc>,
     pub fail_on: FailOn,
-}
-
-/// A site of an estate as the summary shows it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct SiteVersion {
-    pub name: String,
-    /// The manager's current version (`null`: unknown).
-    pub version: Option<String>,
-}
-
-/// An estate's outcome.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Outcome {
-    Allow,
-    Deny,
-    /// No decision could be made (see the estate's `error`).
-    Undecided,
-}
-
-impl Outcome {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Outcome::Allow => "allow",
-            Outcome::Deny => "deny",
-            Outcome::Undecided => "undecided",
-        }
-    }
-}
-
-/// Why an estate is undecided.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct EstateError {
-    pub stage: Stage,
-    pub message: String,
-}
-
-/// One estate's result.
-#[derive(Debug, Clone, Serialize)]
-pub struct EstateResult {
-    pub name: String,
-    pub tags: BTreeMap<String, String>,
-    pub sites: Vec<SiteVersion>,
-    /// The snapshot judged (a path), when it is a file.
-    pub snapshot: Option<String>,
-    pub target_version: String,
-    pub phase: Phase,
-    pub outcome: Outcome,
-    /// The decision record, exactly as `check --format json` writes it.
-    pub decision: Option<Decision>,
-    pub error: Option<EstateError>,
-    /// What the single-estate reports need besides the decision.
-    #[serde(skip)]
-    pub context: Option<ReportContext>,
-}
-
-impl EstateResult {
-    /// The first finding that blocks the gate (findings are in report order).
-    pub fn first_blocker(&self) -> Option<&crate::findings::Finding> {
-        let d = self.decision.as_ref()?;
-        d.findings.iter().find(|f| f.blocks(crate::report::junit::fail_on(d)))
-    }
-
-    /// `id (site)` of the first blocker, or the error of an undecided estate.
-    pub fn blocker_text(&self) -> String {
-        match (&self.error, self.first_blocker()) {
-            (Some(e), _) => format!("{} failed: {}", e.stage.as_str(), e.message.lines().next().unwrap_or_default()),
-            (None, Some(f)) => match &f.site {
-                Some(s) => format!("{} ({s})", f.id),
-                None => f.id.clone(),
-            },
-            (None, None) => String::new(),
-        }
-    }
-}
-
-
-/// Counts over the fleet.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
-pub struct FleetSummary {
-    pub estates: usize,
-    pub allow: usize,
-    pub deny: usize,
-    pub undecided: usize,
-    /// Unwaived deny / warn findings over every decided estate.
-    pub deny_findings: usize,
-    pub warn_findings: usize,
-}
-
-/// The fleet's header: how it was judged.
-#[derive(Debug, Clone, Serialize)]
-pub struct FleetHeader {
-    pub tool: ToolRecord,
-    /// The default target and phase (an estate may have its own).
-    pub target_version: String,
-    pub phase: Phase,
-    pub evaluated_at: String,
-    pub fail_on: FailOn,
-    pub policy_sha256: String,
-    pub summary: FleetSummary,
-}
-
-/// Every estate's result and the summary: `check --inventory/--snapshot-dir --format json`.
-#[derive(Debug, Clone, Serialize)]
-pub struct FleetReport {
-    pub fleet: FleetHeader,
-    pub estates: Vec<EstateResult>,
-    /// The catalog's rules (the readiness matrix's columns).
-    #[serde(skip)]
-    pub rules: Vec<RuleInfo>,
-}
-
-impl FleetReport {
-    /// The fleet's outcome is its worst estate's: undecided when any estate is, else
-    /// denied when any is, else allowed.
-    pub fn outcome(&self) -> Outcome {
-        let s = &self.fleet.summary;
-        if s.undecided > 0 {
-            Outcome::Undecided
-        } else if s.deny > 0 {
-            Outcome::Deny
-        } else {
-            Outcome::Allow
-        }
-    }
-
-    /// A fleet of one estate (the page of `check --format html`). The context does not
-    /// carry the managers' versions, so the sites are listed without them.
-    pub fn single(name: String, decision: Decision, ctx: ReportContext) -> Self {
-        let outcome = match decision.decision {
-            Verdict::Allow => Outcome::Allow,
-            Verdict::Deny => Outcome::Deny,
-        };
-        let summary = FleetSummary {
-            estates: 1,
-            allow: usize::from(outcome == Outcome::Allow),
-            deny: usize::from(outcome == Outcome::Deny),
-            undecided: 0,
-            deny_findings: decision.summary.deny,
-            warn_findings: decision.summary.warn,
-        };
-        FleetReport {
-            fleet: FleetHeader {
-                tool: decision.tool.clone(),
-                target_version: decision.plan.target_version.clone(),
-                phase: decision.plan.phase,
-                evaluated_at: decision.plan.evaluated_at.clone(),
-                fail_on: decision.plan.fail_on,
-                policy_sha256: decision.policy_sha256.clone(),
-                summary,
-            },
-            rules: ctx.rules.clone(),
-            estates: vec![EstateResult {
-                name,
-                tags: BTreeMap::new(),
-                sites: ctx.sites.iter().map(|s| SiteVersion { name: s.clone(), version: None }).collect(),
-                snapshot: ctx.snapshot_path.clone(),
-                target_version: decision.plan.target_version.clone(),
-                phase: decision.plan.phase,
-                outcome,
-                decision: Some(decision),
-                error: None,
-                context: Some(ctx),
-            }],
-        }
-    }
-
-    /// Every tag key of the fleet, sorted.
-    pub fn tag_keys(&self) -> Vec<String> {
-        let keys: std::collections::BTreeSet<&String> = self.estates.iter().flat_map(|e| e.tags.keys()).collect();
-        keys.into_iter().cloned().collect()
-    }
 }
 
 /// Judge every estate in parallel with one compiled policy set; results in input order.
@@ -339,6 +146,7 @@ fn judge_estate(e: EstateInput, fleet: &FleetPlan, policies: &PolicySet) -> Esta
         decision: None,
         error: None,
         context: None,
+        warnings: Vec::new(),
     };
     let fail = |r: &mut EstateResult, stage: Stage, message: String| r.error = Some(EstateError { stage, message });
     let (loaded, path) = match e.source {
@@ -357,6 +165,7 @@ fn judge_estate(e: EstateInput, fleet: &FleetPlan, policies: &PolicySet) -> Esta
         },
     };
     result.snapshot = path.as_ref().map(|p| p.display().to_string());
+    result.warnings = loaded.warnings.clone();
     result.sites = loaded
         .snapshot
         .sites
@@ -451,7 +260,7 @@ impl Manifest {
                     phase: e
                         .phase
                         .as_deref()
-                        .map(|p| <Phase as clap::ValueEnum>::from_str(p, false))
+                        .map(str::parse::<Phase>)
                         .transpose()
                         .map_err(|err| bad(format!("estate {}: {err}", e.name)))?,
                     source,

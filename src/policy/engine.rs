@@ -64,7 +64,7 @@ impl EnginePath {
 }
 
 /// Which engine path the user asks for (`--engine`).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub enum EngineChoice {
     /// The RVM for the built-in modules (with any data and config) once the differential
     /// tests show it agreeing ([`RVM_VERIFIED`]); the interpreter otherwise.

@@ -12,7 +12,7 @@ use super::lint::CheckReport;
 use super::test::TestRun;
 use super::PolicySet;
 use crate::findings::Severity;
-use crate::report::{plural, RenderOptions};
+use crate::text::{plural, RenderOptions};
 
 /// The widest line of the source column that `policy list` keeps whole.
 const MAX_SOURCE_WIDTH: usize = 24;

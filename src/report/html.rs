@@ -14,9 +14,8 @@
 use std::collections::BTreeMap;
 use std::io::{self, Write};
 
-use super::fleet::{sites_text, tag_text};
+use super::fleet::{sites_text, tag_text, EstateResult, FleetReport};
 use crate::findings::{Finding, Severity};
-use crate::fleet::{EstateResult, FleetReport};
 
 /// The outcome of one matrix cell.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -138,7 +137,7 @@ pub fn render(r: &FleetReport, out: &mut dyn Write) -> io::Result<()> {
     writeln!(out, "<!DOCTYPE html>")?;
     writeln!(out, r#"<html lang="en"><head><meta charset="utf-8"/>"#)?;
     writeln!(out, r#"<meta name="viewport" content="width=device-width, initial-scale=1"/>"#)?;
-    let estates = super::plural(s.estates, "estate", "estates");
+    let estates = crate::text::plural(s.estates, "estate", "estates");
     writeln!(out, "<title>HCX upgrade readiness: {estates}</title>")?;
     writeln!(out, "<style>{STYLE}</style></head><body>")?;
     writeln!(out, "<h1>HCX upgrade readiness: {estates}</h1>")?;

@@ -15,9 +15,10 @@ use std::io::{self, Write};
 
 use chrono::DateTime;
 
-use super::{plural, ReportContext};
+use super::ReportContext;
+use crate::text::plural;
 use crate::findings::{Waiver, Decision, Finding, Severity, Verdict};
-use crate::rests_on::{AttestationStatus, RestsOn};
+use crate::findings::rests_on::{AttestationStatus, RestsOn};
 
 /// Escape Markdown punctuation that would change the meaning of plain text.
 pub(crate) fn md(s: &str) -> String {

@@ -12,6 +12,7 @@ use std::io::{self, Write};
 use crate::findings::{Waiver, Decision, Severity};
 use crate::policy::PolicySet;
 use crate::snapshot::Snapshot;
+use crate::text::RenderOptions;
 
 pub mod evidence;
 pub mod fleet;
@@ -22,40 +23,34 @@ pub mod markdown;
 pub mod sarif;
 pub mod table;
 
-/// The output formats of `check`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+/// The output formats of `check` (and of a fleet, [`fleet::render`]); the command line
+/// describes each to the user.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
-    /// Human-readable tables grouped by severity (80 columns).
+    /// [`table`].
     Table,
-    /// The decision record (contract section 4).
+    /// [`json`]: the decision record.
     Json,
-    /// JUnit XML: one test case per rule id and site, for CI test reports.
+    /// [`junit`].
     Junit,
-    /// SARIF 2.1.0, for code-scanning dashboards.
+    /// [`sarif`].
     Sarif,
-    /// A Markdown compliance report for the change record.
+    /// [`markdown`]: the compliance report.
     Markdown,
-    /// One self-contained HTML page: readiness matrix and findings (made for fleets).
+    /// [`html`]: the page of a fleet, or of one estate.
     Html,
 }
 
-/// Options that affect rendering only (the command layer's printer decides them).
-#[derive(Debug, Clone, Copy)]
-pub struct RenderOptions {
-    /// ANSI colour (only on a terminal, never with NO_COLOR).
-    pub color: bool,
-    /// The width of the table format (80 unless stdout is a wider terminal or `COLUMNS` says).
-    pub width: u16,
-    /// Tables drawn with ASCII characters only.
-    pub ascii: bool,
-}
-
-impl Default for RenderOptions {
-    fn default() -> Self {
-        RenderOptions {
-            color: false,
-            width: 80,
-            ascii: false,
+impl Format {
+    /// The name of the format (on the command line).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Format::Table => "table",
+            Format::Json => "json",
+            Format::Junit => "junit",
+            Format::Sarif => "sarif",
+            Format::Markdown => "markdown",
+            Format::Html => "html",
         }
     }
 }
@@ -154,9 +149,4 @@ pub fn render(decision: &Decision, format: Format, opts: RenderOptions, ctx: &Re
         Format::Markdown => markdown::render(decision, ctx, out),
         Format::Html => html::render_single(decision, ctx, out),
     }
-}
-
-/// `1 finding`, `2 findings`: a count with its noun in the right number.
-pub fn plural(n: usize, one: &str, many: &str) -> String {
-    format!("{n} {}", if n == 1 { one } else { many })
 }

@@ -10,8 +10,8 @@ use anstyle::{AnsiColor, Style};
 use comfy_table::presets::{ASCII_FULL_CONDENSED, UTF8_FULL_CONDENSED};
 use comfy_table::{Cell, ColumnConstraint, ContentArrangement, Table, Width};
 
-use super::RenderOptions;
 use crate::findings::{Decision, Finding, Severity, Verdict};
+use crate::text::RenderOptions;
 
 fn paint(text: &str, color: AnsiColor, opts: RenderOptions) -> String {
     if opts.color {

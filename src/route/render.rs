@@ -10,7 +10,7 @@ use crate::plan::Phase;
 use super::{Gate, Hop, ManagerMove, Route, Step};
 
 /// The output formats of `plan`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RouteFormat {
     /// The route, hop by hop, with each step's judgement.
     Table,

@@ -4,7 +4,7 @@
 
 use std::io::{self, Write};
 
-use crate::fleet::FleetReport;
+use super::FleetReport;
 use crate::report::junit::{open_suite, write_estate_suite, xml_escape, Counts};
 
 pub fn render(r: &FleetReport, out: &mut dyn Write) -> io::Result<()> {

@@ -6,11 +6,11 @@
 use std::io::{self, Write};
 
 use super::{sites_text, tag_text};
-use crate::fleet::{FleetReport, Outcome};
+use super::{EstateResult, FleetReport, Outcome};
 use crate::findings::Finding;
 use crate::report::markdown::md;
 
-fn blockers(e: &crate::fleet::EstateResult) -> Vec<&Finding> {
+fn blockers(e: &EstateResult) -> Vec<&Finding> {
     let Some(d) = &e.decision else { return Vec::new() };
     let fail_on = crate::report::junit::fail_on(d);
     d.findings.iter().filter(|f| f.blocks(fail_on)).collect()

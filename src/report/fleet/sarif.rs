@@ -7,7 +7,7 @@ use std::io::{self, Write};
 
 use serde_json::{json, Value};
 
-use crate::fleet::FleetReport;
+use super::FleetReport;
 use crate::report::sarif::{to_value, SCHEMA};
 
 pub fn to_fleet_value(r: &FleetReport) -> Value {

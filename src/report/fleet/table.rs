@@ -5,8 +5,8 @@ use std::io::{self, Write};
 
 
 use super::{sites_text, tag_text};
-use crate::fleet::{FleetReport, Outcome};
-use crate::report::RenderOptions;
+use super::{FleetReport, Outcome};
+use crate::text::RenderOptions;
 
 /// The summary table has seven columns: wider than one estate's table.
 const WIDTH: u16 = 120;

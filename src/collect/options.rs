@@ -1,6 +1,7 @@
-//! The options of `collect` (and of `check` when it collects): [`CollectArgs`], flattened
-//! into the CLI's subcommands, and the `--site NAME=URL[,admin=URL][,role=...]` syntax.
+//! What a collection reads and how ([`CollectOptions`]: the options of `collect`, and of
+//! the commands that collect), and the `--site NAME=URL[,admin=URL][,role=...]` syntax.
 //! No option carries a secret: credentials come from the environment (see `secret`).
+//! The command line's `CollectOptions` (binary only) fills them in.
 
 use std::path::PathBuf;
 
@@ -8,50 +9,39 @@ use reqwest::Url;
 
 use crate::snapshot::Role;
 
+/// The timeout of one HTTP request, in seconds, unless the user says otherwise.
+pub const DEFAULT_TIMEOUT_SECS: u64 = 15;
+
+/// How often a failed request is retried, unless the user says otherwise.
+pub const DEFAULT_RETRIES: u32 = 3;
+
 /// Where to collect from and how.
-#[derive(Debug, Clone, clap::Args)]
-pub struct CollectArgs {
-    /// An HCX Manager. URL is https://host or https://host:port (API on 443 by default);
-    /// admin= is its appliance management interface (default: same host, port 9443); role=
-    /// says which side it is when the API does not. Repeat for each site; at least one.
-    #[arg(long = "site", value_name = "NAME=URL[,admin=URL][,role=connector|cloud]", value_parser = SiteSpec::parse)]
+#[derive(Debug, Clone)]
+pub struct CollectOptions {
+    /// The HCX Managers (`--site`), one per site; at least one.
     pub sites: Vec<SiteSpec>,
-    /// Trust the CA certificate(s) in this PEM file too (repeatable). TLS is always verified
-    /// unless --insecure is given.
-    #[arg(long = "ca-cert", value_name = "PEM")]
+    /// CA certificates (PEM files) to trust besides the system's (`--ca-cert`).
     pub ca_cert: Vec<PathBuf>,
-    /// Do not verify TLS certificates. Dangerous; recorded in the snapshot.
-    #[arg(long)]
+    /// Do not verify TLS certificates (`--insecure`); recorded in the snapshot.
     pub insecure: bool,
-    /// Read the HCX Manager password from stdin (one line) instead of HCX_PASSWORD.
-    #[arg(long)]
+    /// Read the HCX Manager password from stdin (one line) instead of `HCX_PASSWORD`.
     pub password_stdin: bool,
-    /// State a fact that no API reports, with ;evidence=TEXT (required) and optionally ;by=WHO,
-    /// e.g. source.backup.last_success_at=2026-11-29T02:00:00Z;evidence=backup job 4711. Repeatable.
-    #[arg(long = "attest", value_name = "SITE.FACT=VALUE;evidence=TEXT")]
+    /// Facts that no API reports, stated by the operator (`--attest`, `SITE.FACT=VALUE;evidence=TEXT`).
     pub attest: Vec<String>,
-    /// Attestations from a JSON or TOML file: a list `attestations` of {site, fact, value, by,
-    /// evidence}, or the form that --unknown-out wrote, filled in (value and evidence per fact).
-    #[arg(long, value_name = "FILE")]
+    /// A file of attestations (`--attestations`: JSON or TOML).
     pub attestations: Option<PathBuf>,
-    /// Also write what could not be read, as a form to fill in (value and evidence per fact)
-    /// for --attestations: JSON, or TOML when FILE ends in .toml (atomically).
-    #[arg(long, value_name = "FILE")]
+    /// Where to write the form of what could not be read (`--unknown-out`).
     pub unknown_out: Option<PathBuf>,
-    /// Timeout of one HTTP request, in seconds.
-    #[arg(long, value_name = "SECS", default_value_t = 15)]
+    /// The timeout of one HTTP request, in seconds.
     pub timeout: u64,
-    /// How often a failed request is retried (connection errors, 5xx, SSO not ready).
-    #[arg(long, value_name = "N", default_value_t = 3)]
+    /// How often a failed request is retried.
     pub retries: u32,
-    /// At most N requests in flight per HCX Manager (both its APIs); default: no bound
-    /// (with --inventory: 4, so that a fleet run does not flood one manager).
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    /// At most this many requests in flight per HCX Manager; `None`: no bound.
     pub max_requests_per_manager: Option<u16>,
 }
 
-impl CollectArgs {
-    /// Arguments for the given sites with every other option at its default.
+impl CollectOptions {
+    /// Options for the given sites with every other option at its default.
     pub fn new(sites: Vec<SiteSpec>) -> Self {
         Self {
             sites,
@@ -61,8 +51,8 @@ impl CollectArgs {
             attest: Vec::new(),
             attestations: None,
             unknown_out: None,
-            timeout: 15,
-            retries: 3,
+            timeout: DEFAULT_TIMEOUT_SECS,
+            retries: DEFAULT_RETRIES,
             max_requests_per_manager: None,
         }
     }
@@ -154,36 +144,6 @@ impl SiteSpec {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use clap::{CommandFactory, Parser};
-
-    #[derive(Parser)]
-    struct Cli {
-        #[command(flatten)]
-        collect: CollectArgs,
-    }
-
-    #[test]
-    fn flattens_into_a_command() {
-        Cli::command().debug_assert();
-        let cli = Cli::try_parse_from([
-            "x",
-            "--site",
-            "source=https://hcx.corp.example",
-            "--site",
-            "cloud=https://c.example,role=cloud",
-            "--ca-cert",
-            "ca.pem",
-            "--attest",
-            "source.backup.supported=false;evidence=provider",
-            "--timeout",
-            "5",
-        ])
-        .unwrap();
-        assert_eq!(cli.collect.sites.len(), 2);
-        assert_eq!((cli.collect.timeout, cli.collect.retries, cli.collect.insecure), (5, 3, false));
-        let err = Cli::try_parse_from(["x", "--site", "s=http://h"]).err().unwrap().to_string();
-        assert!(err.contains("https://"), "{err}");
-    }
 
     #[test]
     fn defaults_to_port_9443_for_admin() {

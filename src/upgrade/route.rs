@@ -15,14 +15,13 @@
 
 use anyhow::Result;
 
+use super::{run_upgrade_with, Audit, Event, GateOptions, GateResult, Reporter, Session, UpgradeOptions};
 use crate::audit::AuditResult;
 use crate::check::LoadedSnapshot;
 use crate::collect::CredentialSource;
 use crate::findings::Verdict;
 use crate::plan;
-use crate::upgrade::{self, Audit, Event, GateOptions, GateResult, Reporter, Session, UpgradeOptions};
-
-use super::{plan_route, Route, RouteRequest};
+use crate::route::{plan_route, Route, RouteRequest, Step};
 
 /// `hcx-preflight upgrade --to VERSION` (`o.gate.target` is the final version).
 pub fn run_route(o: &UpgradeOptions, src: &dyn CredentialSource, reporter: &dyn Reporter) -> Result<GateResult> {
@@ -130,7 +129,7 @@ pub fn run_route(o: &UpgradeOptions, src: &dyn CredentialSource, reporter: &dyn 
         return_timeout: o.return_timeout,
         upgrade_timeout: o.upgrade_timeout,
     };
-    let outcome = upgrade::run_upgrade_with(&hop_opts, &session)?;
+    let outcome = run_upgrade_with(&hop_opts, &session)?;
     let result = match outcome {
         GateResult::Allowed => AuditResult::HopManagersDone,
         GateResult::Denied => AuditResult::HopDenied,
@@ -138,7 +137,7 @@ pub fn run_route(o: &UpgradeOptions, src: &dyn CredentialSource, reporter: &dyn 
     };
     audit("managers", hop.to.clone(), result, format!("hop {} to {}", hop.index, hop.to))?;
     if outcome == GateResult::Allowed {
-        let mesh: Vec<&super::Step> = hop.steps.iter().filter(|s| matches!(s.phase, plan::Phase::ServiceMesh | plan::Phase::VerifyMesh)).collect();
+        let mesh: Vec<&Step> = hop.steps.iter().filter(|s| matches!(s.phase, plan::Phase::ServiceMesh | plan::Phase::VerifyMesh)).collect();
         let todo: Vec<String> = mesh.iter().map(|s| format!("{}: {}\n  {}", s.phase, s.action, s.commands.join("\n  "))).collect();
         reporter.event(Event::HopDone {
             index: hop.index,
