@@ -8,7 +8,7 @@
 package hcx.lib
 
 # The RFC 6901 pointer of a path (strings and array indices): "~" -> "~0", "/" -> "~1".
-pointer(path) := concat("", [sprintf("/%s", [_token(p)]) | some p in path])
+pointer(path) := concat("/", array.concat([""], [_token(p) | some p in path]))
 
 _token(p) := replace(replace(p, "~", "~0"), "/", "~1") if is_string(p) else := sprintf("%d", [p]) if is_number(p)
 
@@ -62,6 +62,7 @@ _attestation_part(at, obj, field) := {"attestation": {
 	"attested_at": object.get(r, "attested_at", null),
 	"evidence": r.evidence,
 }} if {
+	_records_of[at[1]]
 	r := _record(array.concat(at, [field]))
 	is_object(r) # no undefined past here under the RVM (see attestation_lapse)
 } else := {"attestation": {
