@@ -17,7 +17,7 @@
 //! and reads the findings out of the value evaluated here.
 
 use std::num::NonZeroU32;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 use std::time::Duration;
 
 use regorus::languages::rego::compiler::Compiler;
@@ -119,30 +119,47 @@ pub struct Evaluated {
     pub fallback: Option<String>,
 }
 
+/// Builds the interpreter of a set on demand (with modules and data, prepared).
+pub type InterpreterBuilder = Arc<dyn Fn() -> Result<regorus::Engine, String> + Send + Sync>;
+
 /// The engines of one policy set, ready to evaluate one rule (the entrypoint).
 pub struct Engines {
     rule: String,
     /// The interpreter, with modules and data; kept (not cloned) between evaluations,
-    /// so that its preparation is paid once per process.
-    interpreter: Mutex<regorus::Engine>,
+    /// so that its preparation is paid once per process, and built only when an
+    /// evaluation needs it where the set runs a program compiled at build time.
+    interpreter: OnceLock<Result<Mutex<regorus::Engine>, String>>,
+    build_interpreter: InterpreterBuilder,
     /// The RVM program, or why there is none.
     rvm: Result<Arc<Program>, String>,
     /// The RVM program compiled on demand for [`Engines::evaluate_by`] where the set's
     /// path is the interpreter (differential tests, benchmarks).
-    on_demand: std::sync::OnceLock<Result<Arc<Program>, String>>,
+    on_demand: OnceLock<Result<Arc<Program>, String>>,
     data: regorus::Value,
     timer: ExecutionTimerConfig,
+    /// The program was compiled at build time ([`Engines::precompiled`]).
+    at_build_time: bool,
 }
 
 impl Clone for Engines {
     fn clone(&self) -> Self {
+        let interpreter = OnceLock::new();
+        if let Some(built) = self.interpreter.get() {
+            let copy = match built {
+                Ok(engine) => Ok(Mutex::new(lock(engine).clone())),
+                Err(e) => Err(e.clone()),
+            };
+            let _ = interpreter.set(copy);
+        }
         Engines {
             rule: self.rule.clone(),
-            interpreter: Mutex::new(self.lock().clone()),
+            interpreter,
+            build_interpreter: self.build_interpreter.clone(),
             rvm: self.rvm.clone(),
             on_demand: self.on_demand.clone(),
             data: self.data.clone(),
             timer: self.timer,
+            at_build_time: self.at_build_time,
         }
     }
 }
@@ -180,14 +197,46 @@ impl Engines {
             (Err(_), _) => prepare(&mut interpreter)?,
             _ => {}
         }
-        Ok(Engines {
+        let ready = interpreter.clone();
+        let engines = Engines {
             rule: rule.to_string(),
-            interpreter: Mutex::new(interpreter),
+            interpreter: OnceLock::new(),
+            build_interpreter: Arc::new(move || Ok(ready.clone())),
             rvm,
-            on_demand: std::sync::OnceLock::new(),
+            on_demand: OnceLock::new(),
             data,
             timer: timer(timeout),
-        })
+            at_build_time: false,
+        };
+        let _ = engines.interpreter.set(Ok(Mutex::new(interpreter)));
+        Ok(engines)
+    }
+
+    /// The engine paths of a set whose RVM program was compiled at build time (the
+    /// built-in modules, [`RVM_VERIFIED`]): nothing is parsed or compiled here, and the
+    /// interpreter is built by `build_interpreter` only if an evaluation needs it.
+    pub fn precompiled(
+        program: Program,
+        build_interpreter: InterpreterBuilder,
+        data: regorus::Value,
+        rule: &str,
+        timeout: Duration,
+    ) -> Self {
+        Engines {
+            rule: rule.to_string(),
+            interpreter: OnceLock::new(),
+            build_interpreter,
+            rvm: Ok(Arc::new(program)),
+            on_demand: OnceLock::new(),
+            data,
+            timer: timer(timeout),
+            at_build_time: true,
+        }
+    }
+
+    /// Whether the RVM program was compiled at build time.
+    pub fn compiled_at_build_time(&self) -> bool {
+        self.at_build_time
     }
 
     /// The path an evaluation takes unless the RVM fails at run time.
@@ -235,7 +284,10 @@ impl Engines {
             (EnginePath::Interpreter, _) => self.interpret(input),
             (EnginePath::Rvm, Ok(program)) => self.run_vm(program, input),
             (EnginePath::Rvm, Err(_)) => {
-                let program = self.on_demand.get_or_init(|| compile(&mut self.lock(), &self.rule));
+                let program = self.on_demand.get_or_init(|| match self.lock() {
+                    Ok(mut engine) => compile(&mut engine, &self.rule),
+                    Err(e) => Err(e.message),
+                });
                 match program {
                     Ok(program) => self.run_vm(program, input),
                     Err(reason) => Err(EvalFailure {
@@ -249,7 +301,7 @@ impl Engines {
 
     /// Evaluate another rule with the interpreter (e.g. to find which package is slow).
     pub fn interpret_rule(&self, rule: &str, input: regorus::Value) -> Result<regorus::Value, EvalFailure> {
-        let mut engine = self.lock();
+        let mut engine = self.lock()?;
         engine.set_input(input);
         engine.eval_rule(rule.to_string()).map_err(EvalFailure::interpreter)
     }
@@ -271,11 +323,28 @@ impl Engines {
         vm.execute_entry_point_by_name(&self.rule).map_err(EvalFailure::vm)
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, regorus::Engine> {
-        // A panic during an evaluation leaves nothing half-written that matters: the
-        // next evaluation sets its own input.
-        self.interpreter.lock().unwrap_or_else(|p| p.into_inner())
+    /// The interpreter, built on first use where it was not built with the set.
+    fn lock(&self) -> Result<MutexGuard<'_, regorus::Engine>, EvalFailure> {
+        let built = self.interpreter.get_or_init(|| {
+            (self.build_interpreter)().and_then(|mut engine| {
+                prepare(&mut engine)?;
+                Ok(Mutex::new(engine))
+            })
+        });
+        match built {
+            Ok(engine) => Ok(lock(engine)),
+            Err(message) => Err(EvalFailure {
+                message: format!("the interpreter cannot be set up: {message}"),
+                timed_out: false,
+            }),
+        }
     }
+}
+
+fn lock(engine: &Mutex<regorus::Engine>) -> MutexGuard<'_, regorus::Engine> {
+    // A panic during an evaluation leaves nothing half-written that matters: the next
+    // evaluation sets its own input.
+    engine.lock().unwrap_or_else(|p| p.into_inner())
 }
 
 /// Compile `rule` to an RVM program.

@@ -26,6 +26,7 @@ pub mod test;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Duration;
 
 use sha2::{Digest, Sha256};
@@ -33,15 +34,28 @@ use sha2::{Digest, Sha256};
 use crate::config::{ConfigError, ConfigFile, ValidConfig};
 use catalog::build_catalog;
 pub use catalog::CatalogEntry;
-use engine::{EngineChoice, EnginePath, EvalFailure, Engines, Evaluated};
+use engine::{EngineChoice, EnginePath, EvalFailure, Engines, Evaluated, InterpreterBuilder};
 use crate::findings::Finding;
+
+/// The built-in set as `build.rs` compiled it: the RVM program of the report rule, the
+/// generated entrypoint part and each module's package. A set without organisation
+/// directories (any config) runs it instead of parsing and compiling at start-up.
+#[derive(Debug, Clone, Copy)]
+pub struct Precompiled {
+    /// `Program::serialize_binary` of the report rule's program.
+    pub program: &'static [u8],
+    /// The text of the generated entrypoint part ([`entrypoint`]).
+    pub generated: &'static str,
+    /// (origin, dotted package) of each built-in module, as regorus parsed it.
+    pub packages: &'static [(&'static str, &'static str)],
+}
 
 include!(concat!(env!("OUT_DIR"), "/builtin_policies.rs"));
 
 /// The query whose result is the set of findings (documented in the README).
 pub const ENTRYPOINT: &str = "data.hcx.preflight.findings";
 /// What hcx-preflight evaluates: the findings and the checks that make it refuse to decide.
-const REPORT_RULE: &str = "data.hcx.preflight.report";
+const REPORT_RULE: &str = entrypoint::text::REPORT_RULE;
 
 /// Default wall-clock limit of one evaluation.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
@@ -198,15 +212,32 @@ impl PolicySet {
 
         let timeout = opts.timeout.unwrap_or(DEFAULT_TIMEOUT);
         let mut modules = modules;
-        let mut engine = new_engine(timeout, false);
         let tree = data_tree(&data, &config);
-        let packages = parse_with_entrypoint(&mut engine, &mut modules, &tree)?;
-        let data_value = regorus::Value::from(tree);
-        engine.add_data(data_value.clone()).map_err(|e| PolicyError::Prepare(format!("{e:#}")))?;
-        // The differential tests cover the built-in modules (with any data and config).
-        let verified = modules.iter().all(|m| !m.bundle_path.starts_with("org-"));
-        let engines =
-            Engines::new(engine, data_value, REPORT_RULE, timeout, opts.engine, verified).map_err(PolicyError::Prepare)?;
+        let data_value = regorus::Value::from(tree.clone());
+        let (engines, packages) = match precompiled(opts) {
+            Some((program, compiled)) => {
+                modules.push(entrypoint::module_with_text(compiled.generated));
+                let packages = compiled.packages.iter().map(|&(o, p)| (o.to_string(), p.to_string())).collect();
+                let (for_interpreter, data_for_interpreter) = (modules.clone(), data_value.clone());
+                let build: InterpreterBuilder = Arc::new(move || {
+                    let mut engine = new_engine(timeout, false);
+                    add_modules(&mut engine, &for_interpreter).map_err(|e| e.to_string())?;
+                    engine.add_data(data_for_interpreter.clone()).map_err(|e| format!("{e:#}"))?;
+                    Ok(engine)
+                });
+                (Engines::precompiled(program, build, data_value, REPORT_RULE, timeout), packages)
+            }
+            None => {
+                let mut engine = new_engine(timeout, false);
+                let packages = parse_with_entrypoint(&mut engine, &mut modules, &tree)?;
+                engine.add_data(data_value.clone()).map_err(|e| PolicyError::Prepare(format!("{e:#}")))?;
+                // The differential tests cover the built-in modules (with any data and config).
+                let verified = modules.iter().all(|m| !m.bundle_path.starts_with("org-"));
+                let engines = Engines::new(engine, data_value, REPORT_RULE, timeout, opts.engine, verified)
+                    .map_err(PolicyError::Prepare)?;
+                (engines, packages)
+            }
+        };
         let digest = digest(&modules, &data, &config);
         Ok(PolicySet {
             modules,
@@ -228,7 +259,12 @@ impl PolicySet {
     pub fn builtin_digest() -> Result<String, PolicyError> {
         let (mut modules, _, data) = read_files(&[])?;
         let config = ValidConfig::default();
-        parse_with_entrypoint(&mut new_engine(DEFAULT_TIMEOUT, false), &mut modules, &data_tree(&data, &config))?;
+        match BUILTIN_COMPILED {
+            Some(compiled) => modules.push(entrypoint::module_with_text(compiled.generated)),
+            None => {
+                parse_with_entrypoint(&mut new_engine(DEFAULT_TIMEOUT, false), &mut modules, &data_tree(&data, &config))?;
+            }
+        }
         Ok(digest(&modules, &data, &config))
     }
 
@@ -267,6 +303,11 @@ impl PolicySet {
     /// The engine path that evaluates the set (unless the RVM fails on an input).
     pub fn engine_path(&self) -> EnginePath {
         self.engines.path()
+    }
+
+    /// Whether the set runs the RVM program `build.rs` compiled (built-in modules only).
+    pub fn compiled_at_build_time(&self) -> bool {
+        self.engines.compiled_at_build_time()
     }
 
     /// Why the RVM does not evaluate this set, when it does not.
@@ -568,6 +609,20 @@ fn new_engine(timeout: Duration, with_coverage: bool) -> regorus::Engine {
         engine.set_enable_coverage(true);
     }
     engine
+}
+
+/// The program compiled at build time, where this load can run it: the built-in modules
+/// only (any data and config), an engine path that may be the RVM, and a program this
+/// regorus reads whole ([`RVM_VERIFIED`](engine::RVM_VERIFIED) holds for them).
+fn precompiled(opts: &LoadOptions) -> Option<(regorus::rvm::Program, Precompiled)> {
+    let compiled = BUILTIN_COMPILED?;
+    if !opts.policy_dirs.is_empty() || opts.engine == EngineChoice::Interpreter || !engine::RVM_VERIFIED {
+        return None;
+    }
+    match regorus::rvm::Program::deserialize_binary(compiled.program) {
+        Ok(regorus::rvm::program::DeserializationResult::Complete(program)) => Some((program, compiled)),
+        _ => None,
+    }
 }
 
 /// Parse the modules into the engine, then generate the entrypoint part for the rule
