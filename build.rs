@@ -1,6 +1,6 @@
 //! Embeds every file under `policies/` (Rego, tests and data documents) into the
 //! binary, so the tool runs from any directory with its built-in policy set; compiles
-//! the built-in set's report rule to a regorus RVM program (`BUILTIN_COMPILED`), so
+//! the built-in set's rules (the report, the attested facts) to a regorus RVM program (`BUILTIN_COMPILED`), so
 //! that a check without organisation policies neither parses nor compiles Rego at
 //! start-up; and records the regorus version that `Cargo.lock` resolved
 //! (`HCX_REGORUS_VERSION`), which decision records name.
@@ -58,9 +58,9 @@ fn compile(modules: &[(String, String)], data_files: &[String]) -> Result<Compil
     engine
         .add_policy(entrypoint_text::ORIGIN.to_string(), generated.clone())
         .map_err(|e| format!("{e:#}"))?;
-    let rule = entrypoint_text::REPORT_RULE;
-    let compiled = engine.compile_with_entrypoint(&rule.into()).map_err(|e| format!("{e:#}"))?;
-    let program = Compiler::compile_from_policy(&compiled, &[rule]).map_err(|e| format!("{e}"))?;
+    let rules = entrypoint_text::PROGRAM_RULES;
+    let compiled = engine.compile_with_entrypoint(&rules[0].into()).map_err(|e| format!("{e:#}"))?;
+    let program = Compiler::compile_from_policy(&compiled, &rules).map_err(|e| format!("{e}"))?;
     Ok(Compiled {
         program: program.serialize_binary()?,
         generated,

@@ -124,7 +124,8 @@ pub type InterpreterBuilder = Arc<dyn Fn() -> Result<regorus::Engine, String> + 
 
 /// The engines of one policy set, ready to evaluate one rule (the entrypoint).
 pub struct Engines {
-    rule: String,
+    /// The rules the RVM program evaluates, the main one (the report) first.
+    rules: Vec<String>,
     /// The interpreter, with modules and data; kept (not cloned) between evaluations,
     /// so that its preparation is paid once per process, and built only when an
     /// evaluation needs it where the set runs a program compiled at build time.
@@ -152,7 +153,7 @@ impl Clone for Engines {
             let _ = interpreter.set(copy);
         }
         Engines {
-            rule: self.rule.clone(),
+            rules: self.rules.clone(),
             interpreter,
             build_interpreter: self.build_interpreter.clone(),
             rvm: self.rvm.clone(),
@@ -181,7 +182,7 @@ impl Engines {
     pub fn new(
         mut interpreter: regorus::Engine,
         data: regorus::Value,
-        rule: &str,
+        rules: &[&str],
         timeout: Duration,
         choice: EngineChoice,
         verified: bool,
@@ -190,7 +191,7 @@ impl Engines {
             EngineChoice::Interpreter => Err("the interpreter was asked for (--engine interpreter)".to_string()),
             EngineChoice::Auto if !verified => Err(UNVERIFIED.to_string()),
             EngineChoice::Auto if !RVM_VERIFIED => Err(RVM_DISAGREES.to_string()),
-            EngineChoice::Auto | EngineChoice::Rvm => compile(&mut interpreter, rule),
+            EngineChoice::Auto | EngineChoice::Rvm => compile(&mut interpreter, rules),
         };
         match (&rvm, choice) {
             (Err(reason), EngineChoice::Rvm) => return Err(format!("the RVM cannot compile the policy set: {reason}")),
@@ -199,7 +200,7 @@ impl Engines {
         }
         let ready = interpreter.clone();
         let engines = Engines {
-            rule: rule.to_string(),
+            rules: rules.iter().map(|r| r.to_string()).collect(),
             interpreter: OnceLock::new(),
             build_interpreter: Arc::new(move || Ok(ready.clone())),
             rvm,
@@ -219,11 +220,11 @@ impl Engines {
         program: Program,
         build_interpreter: InterpreterBuilder,
         data: regorus::Value,
-        rule: &str,
+        rules: &[&str],
         timeout: Duration,
     ) -> Self {
         Engines {
-            rule: rule.to_string(),
+            rules: rules.iter().map(|r| r.to_string()).collect(),
             interpreter: OnceLock::new(),
             build_interpreter,
             rvm: Ok(Arc::new(program)),
@@ -253,17 +254,34 @@ impl Engines {
         self.rvm.as_ref().err().map(String::as_str)
     }
 
-    /// Evaluate the rule on `input` by the set's path. An RVM failure other than the
-    /// time limit is evaluated again by the interpreter, which decides.
+    /// Evaluate the main rule on `input` by the set's path. An RVM failure other than
+    /// the time limit is evaluated again by the interpreter, which decides.
     pub fn evaluate(&self, input: regorus::Value) -> Result<Evaluated, EvalFailure> {
-        let Ok(program) = &self.rvm else {
-            return Ok(Evaluated {
-                value: self.interpret(input)?,
-                path: EnginePath::Interpreter,
-                fallback: self.rvm.as_ref().err().cloned(),
-            });
+        self.evaluate_rule(&self.rules[0], input)
+    }
+
+    /// Evaluate `rule` by the set's path: the RVM where its program has the rule, else
+    /// the interpreter. An RVM failure other than the time limit is evaluated again by
+    /// the interpreter, which decides.
+    pub fn evaluate_rule(&self, rule: &str, input: regorus::Value) -> Result<Evaluated, EvalFailure> {
+        let program = match &self.rvm {
+            Ok(program) if self.rules.iter().any(|r| r == rule) => program,
+            Ok(_) => {
+                return Ok(Evaluated {
+                    value: self.interpret_rule(rule, input)?,
+                    path: EnginePath::Interpreter,
+                    fallback: Some(format!("{rule} is not in the RVM program")),
+                })
+            }
+            Err(reason) => {
+                return Ok(Evaluated {
+                    value: self.interpret_rule(rule, input)?,
+                    path: EnginePath::Interpreter,
+                    fallback: Some(reason.clone()),
+                })
+            }
         };
-        match self.run_vm(program, input.clone()) {
+        match self.run_vm(program, rule, input.clone()) {
             Ok(value) => Ok(Evaluated {
                 value,
                 path: EnginePath::Rvm,
@@ -271,25 +289,30 @@ impl Engines {
             }),
             Err(e) if e.is_timeout() => Err(e),
             Err(e) => Ok(Evaluated {
-                value: self.interpret(input)?,
+                value: self.interpret_rule(rule, input)?,
                 path: EnginePath::Interpreter,
                 fallback: Some(format!("the RVM failed on this input, the interpreter decided: {}", e.message)),
             }),
         }
     }
 
-    /// Evaluate by one given path (differential tests, benchmarks).
+    /// Evaluate the main rule by one given path (differential tests, benchmarks).
     pub fn evaluate_by(&self, path: EnginePath, input: regorus::Value) -> Result<regorus::Value, EvalFailure> {
+        self.evaluate_rule_by(path, &self.rules[0], input)
+    }
+
+    /// Evaluate one of the program's rules by one given path (differential tests).
+    pub fn evaluate_rule_by(&self, path: EnginePath, rule: &str, input: regorus::Value) -> Result<regorus::Value, EvalFailure> {
         match (path, &self.rvm) {
-            (EnginePath::Interpreter, _) => self.interpret(input),
-            (EnginePath::Rvm, Ok(program)) => self.run_vm(program, input),
+            (EnginePath::Interpreter, _) => self.interpret_rule(rule, input),
+            (EnginePath::Rvm, Ok(program)) => self.run_vm(program, rule, input),
             (EnginePath::Rvm, Err(_)) => {
                 let program = self.on_demand.get_or_init(|| match self.lock() {
-                    Ok(mut engine) => compile(&mut engine, &self.rule),
+                    Ok(mut engine) => compile(&mut engine, &self.rules.iter().map(String::as_str).collect::<Vec<_>>()),
                     Err(e) => Err(e.message),
                 });
                 match program {
-                    Ok(program) => self.run_vm(program, input),
+                    Ok(program) => self.run_vm(program, rule, input),
                     Err(reason) => Err(EvalFailure {
                         message: format!("the RVM cannot compile the set: {reason}"),
                         timed_out: false,
@@ -306,11 +329,7 @@ impl Engines {
         engine.eval_rule(rule.to_string()).map_err(EvalFailure::interpreter)
     }
 
-    fn interpret(&self, input: regorus::Value) -> Result<regorus::Value, EvalFailure> {
-        self.interpret_rule(&self.rule, input)
-    }
-
-    fn run_vm(&self, program: &Arc<Program>, input: regorus::Value) -> Result<regorus::Value, EvalFailure> {
+    fn run_vm(&self, program: &Arc<Program>, rule: &str, input: regorus::Value) -> Result<regorus::Value, EvalFailure> {
         let mut vm = RegoVM::new();
         vm.load_program(program.clone());
         vm.set_data(self.data.clone()).map_err(EvalFailure::vm)?;
@@ -320,7 +339,7 @@ impl Engines {
         // The time limit bounds the work; the RVM's default instruction budget
         // (25,000) would refuse a large estate.
         vm.set_max_instructions(usize::MAX);
-        vm.execute_entry_point_by_name(&self.rule).map_err(EvalFailure::vm)
+        vm.execute_entry_point_by_name(rule).map_err(EvalFailure::vm)
     }
 
     /// The interpreter, built on first use where it was not built with the set.
@@ -347,12 +366,12 @@ fn lock(engine: &Mutex<regorus::Engine>) -> MutexGuard<'_, regorus::Engine> {
     engine.lock().unwrap_or_else(|p| p.into_inner())
 }
 
-/// Compile `rule` to an RVM program.
-fn compile(interpreter: &mut regorus::Engine, rule: &str) -> Result<Arc<Program>, String> {
+/// Compile `rules` (the main one first) to one RVM program.
+fn compile(interpreter: &mut regorus::Engine, rules: &[&str]) -> Result<Arc<Program>, String> {
     let compiled = interpreter
-        .compile_with_entrypoint(&rule.into())
+        .compile_with_entrypoint(&rules[0].into())
         .map_err(|e| format!("{e:#}"))?;
-    Compiler::compile_from_policy(&compiled, &[rule]).map_err(|e| format!("{e}"))
+    Compiler::compile_from_policy(&compiled, rules).map_err(|e| format!("{e}"))
 }
 
 /// Prepare the interpreter (analysis, scheduling) once, so that evaluations do not

@@ -225,7 +225,7 @@ impl PolicySet {
                     engine.add_data(data_for_interpreter.clone()).map_err(|e| format!("{e:#}"))?;
                     Ok(engine)
                 });
-                (Engines::precompiled(program, build, data_value, REPORT_RULE, timeout), packages)
+                (Engines::precompiled(program, build, data_value, &entrypoint::text::PROGRAM_RULES, timeout), packages)
             }
             None => {
                 let mut engine = new_engine(timeout, false);
@@ -233,7 +233,7 @@ impl PolicySet {
                 engine.add_data(data_value.clone()).map_err(|e| PolicyError::Prepare(format!("{e:#}")))?;
                 // The differential tests cover the built-in modules (with any data and config).
                 let verified = modules.iter().all(|m| !m.bundle_path.starts_with("org-"));
-                let engines = Engines::new(engine, data_value, REPORT_RULE, timeout, opts.engine, verified)
+                let engines = Engines::new(engine, data_value, &entrypoint::text::PROGRAM_RULES, timeout, opts.engine, verified)
                     .map_err(PolicyError::Prepare)?;
                 (engines, packages)
             }
@@ -283,11 +283,20 @@ impl PolicySet {
         &self.data
     }
 
-    /// Evaluate another rule of the set with the interpreter (the decision record reads
-    /// `data.hcx.lib.attested_facts`), as JSON.
-    pub fn interpret_rule(&self, rule: &str, input: regorus::Value) -> Result<serde_json::Value, PolicyError> {
-        let value = self.engines.interpret_rule(rule, input).map_err(|e| PolicyError::Eval(e.message))?;
+    /// Evaluate another rule of the set (the decision record reads
+    /// `data.hcx.lib.attested_facts`), as JSON: by the RVM where its program has the
+    /// rule ([`entrypoint::text::PROGRAM_RULES`]), else by the interpreter.
+    pub fn evaluate_rule(&self, rule: &str, input: regorus::Value) -> Result<serde_json::Value, PolicyError> {
+        let value = match self.engines.evaluate_rule(rule, input) {
+            Ok(evaluated) => evaluated.value,
+            Err(e) => return Err(PolicyError::Eval(e.message)),
+        };
         serde_json::to_value(&value).map_err(|e| PolicyError::Eval(e.to_string()))
+    }
+
+    /// [`PolicySet::evaluate_raw`] of another rule of the program.
+    pub fn evaluate_rule_raw(&self, path: EnginePath, rule: &str, input: regorus::Value) -> Result<regorus::Value, PolicyError> {
+        self.engines.evaluate_rule_by(path, rule, input).map_err(|e| PolicyError::Eval(e.message))
     }
 
     /// Rule metadata by id (built-in and organisation).

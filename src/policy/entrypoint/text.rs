@@ -8,6 +8,12 @@ use std::collections::BTreeSet;
 /// decide (`policies/hcx/preflight.rego`).
 pub const REPORT_RULE: &str = "data.hcx.preflight.report";
 
+/// What the decision record lists of the attested facts (`policies/hcx/lib/record.rego`).
+pub const ATTESTED_FACTS_RULE: &str = "data.hcx.lib.attested_facts";
+
+/// The rules of the RVM program, the report first.
+pub const PROGRAM_RULES: [&str; 2] = [REPORT_RULE, ATTESTED_FACTS_RULE];
+
 /// Where the generated module sits in the bundle (`policy export`).
 pub const BUNDLE_PATH: &str = "hcx/preflight_raw.rego";
 /// How it is named in messages, coverage and decision records.
