@@ -1,10 +1,72 @@
 //! Embeds every file under `policies/` (Rego, tests and data documents) into the
-//! binary, so the tool runs from any directory with its built-in policy set, and
-//! records the regorus version that `Cargo.lock` resolved (`HCX_REGORUS_VERSION`),
-//! which decision records name.
+//! binary, so the tool runs from any directory with its built-in policy set; compiles
+//! the built-in set's rules (the report, the attested facts) to a regorus RVM program (`BUILTIN_COMPILED`), so
+//! that a check without organisation policies neither parses nor compiles Rego at
+//! start-up; and records the regorus version that `Cargo.lock` resolved
+//! (`HCX_REGORUS_VERSION`), which decision records name.
+//!
+//! The program is compiled from the same text the library compiles at run time: the
+//! import references written in full and the generated entrypoint part come from the
+//! library's own files (included below). Where the set does not compile here, the
+//! build goes on without a program (with a warning) and the run time compiles it and
+//! reports why. `tests/precompiled.rs` checks that both give the same program results.
 
+// The library uses all of it; build.rs only what writes the module.
+#[allow(dead_code)]
+#[path = "src/policy/entrypoint/text.rs"]
+mod entrypoint_text;
+#[path = "src/policy/imports.rs"]
+mod imports;
+#[path = "src/findings/kb.rs"]
+mod kb;
+
+use std::collections::BTreeSet;
 use std::fmt::Write;
 use std::path::{Path, PathBuf};
+
+use regorus::languages::rego::compiler::Compiler;
+
+/// The compiled built-in set: the serialized program, the generated entrypoint text and
+/// (origin, dotted package) of each module.
+struct Compiled {
+    program: Vec<u8>,
+    generated: String,
+    packages: Vec<(String, String)>,
+}
+
+/// Compile the built-in modules (bundle path, text) as `policy::PolicySet::load` does.
+fn compile(modules: &[(String, String)], data_files: &[String]) -> Result<Compiled, String> {
+    let mut engine = regorus::Engine::new();
+    engine.set_rego_v0(false);
+    for (bundle_path, text) in modules {
+        let origin = format!("policies/{bundle_path}");
+        let text = imports::inline(&origin, text).unwrap_or_else(|| text.clone());
+        engine.add_policy(origin, text).map_err(|e| format!("{e:#}"))?;
+    }
+    let components = engine.get_policy_package_components().map_err(|e| format!("{e:#}"))?;
+    let mut names = BTreeSet::new();
+    for p in &components {
+        if entrypoint_text::needs_rule_names(&p.components) {
+            return Err(format!("{} defines rule packages through its rule heads (read at run time)", p.source_file));
+        }
+        entrypoint_text::names_of_module(&p.components, &[], &mut names);
+    }
+    if let Some(d) = data_files.iter().find(|d| d.starts_with("hcx/rules/")) {
+        return Err(format!("the data document {d} sits under hcx.rules (read at run time)"));
+    }
+    let generated = entrypoint_text::text(&names, kb::KB_URL_PREFIX);
+    engine
+        .add_policy(entrypoint_text::ORIGIN.to_string(), generated.clone())
+        .map_err(|e| format!("{e:#}"))?;
+    let rules = entrypoint_text::PROGRAM_RULES;
+    let compiled = engine.compile_with_entrypoint(&rules[0].into()).map_err(|e| format!("{e:#}"))?;
+    let program = Compiler::compile_from_policy(&compiled, &rules).map_err(|e| format!("{e}"))?;
+    Ok(Compiled {
+        program: program.serialize_binary()?,
+        generated,
+        packages: components.into_iter().map(|p| (p.source_file, p.components.join("."))).collect(),
+    })
+}
 
 fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
     let mut entries: Vec<_> = std::fs::read_dir(dir)
@@ -51,6 +113,34 @@ fn main() {
         writeln!(code, "    ({rel:?}, include_str!({:?})),", f.display().to_string()).expect("write to string");
     }
     code.push_str("];\n");
-    let out = PathBuf::from(std::env::var("OUT_DIR").expect("OUT_DIR")).join("builtin_policies.rs");
-    std::fs::write(out, code).expect("write builtin_policies.rs");
+    let out_dir = PathBuf::from(std::env::var("OUT_DIR").expect("OUT_DIR"));
+    let rel = |f: &Path| f.strip_prefix(&root).expect("under policies/").to_string_lossy().replace('\\', "/");
+    let modules: Vec<(String, String)> = files
+        .iter()
+        .filter(|f| f.extension().is_some_and(|e| e == "rego") && !f.to_string_lossy().ends_with("_test.rego"))
+        .map(|f| (rel(f), std::fs::read_to_string(f).expect("read policy")))
+        .collect();
+    let data_files: Vec<String> = files.iter().filter(|f| f.extension().is_some_and(|e| e != "rego")).map(|f| rel(f)).collect();
+    code.push_str("\n/// The built-in set compiled by build.rs, or `None` where it did not compile there.\npub const BUILTIN_COMPILED: Option<Precompiled> = ");
+    match compile(&modules, &data_files) {
+        Ok(c) => {
+            let program = out_dir.join("builtin.rvm");
+            let generated = out_dir.join("builtin_generated.rego");
+            std::fs::write(&program, &c.program).expect("write builtin.rvm");
+            std::fs::write(&generated, &c.generated).expect("write builtin_generated.rego");
+            writeln!(
+                code,
+                "Some(Precompiled {{\n    program: include_bytes!({:?}),\n    generated: include_str!({:?}),\n    packages: &{:?},\n}});",
+                program.display().to_string(),
+                generated.display().to_string(),
+                c.packages
+            )
+            .expect("write to string");
+        }
+        Err(why) => {
+            println!("cargo:warning=the built-in policies are compiled at run time: {}", why.lines().next().unwrap_or(""));
+            code.push_str("None;\n");
+        }
+    }
+    std::fs::write(out_dir.join("builtin_policies.rs"), code).expect("write builtin_policies.rs");
 }

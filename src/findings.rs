@@ -11,9 +11,9 @@ use crate::plan::{FailOn, Phase, Plan};
 
 pub mod rests_on;
 
-/// The address of a KB article without its number: the one place it is written. The Rego
-/// entrypoint reads it from the generated module (`data.hcx.preflight.kb_url_prefix`).
-pub const KB_URL_PREFIX: &str = "https://knowledge.broadcom.com/external/article?legacyId=";
+mod kb;
+
+pub use kb::KB_URL_PREFIX;
 
 /// The link to KB article `kb`, as findings carry it in `kb_url`.
 pub fn kb_url(kb: &str) -> String {

@@ -13,6 +13,7 @@ mod mesh_phase;
 mod opa_conformance;
 mod policy_cases;
 mod policy_cmds;
+mod precompiled;
 mod plan_cli;
 mod properties;
 mod record;

@@ -32,17 +32,9 @@ uncatalogued contains v.id if {
 	not data.hcx.catalog[v.id]
 }
 
-_severity(v) := _overrides[v.id] if not object.get(v, "id", null) in _meta_ids
-
-_severity(v) := v.severity if {
-	not _has_override(v)
-	is_string(v.severity)
-}
-
-_severity(v) := data.hcx.catalog[v.id].severity if {
-	not _has_override(v)
-	not is_string(object.get(v, "severity", null))
-}
+_severity(v) := _overrides[v.id] if _has_override(v)
+else := v.severity if is_string(object.get(v, "severity", null))
+else := data.hcx.catalog[v.id].severity
 
 _has_override(v) if {
 	not object.get(v, "id", null) in _meta_ids
@@ -50,9 +42,7 @@ _has_override(v) if {
 }
 
 # kb_url_prefix: in the generated part of this package (hcx/preflight_raw.rego).
-_kb_url(kb) := concat("", [kb_url_prefix, kb]) if is_string(kb)
-
-_kb_url(kb) := null if not is_string(kb)
+_kb_url(kb) := concat("", [kb_url_prefix, kb]) if is_string(kb) else := null
 
 _enrich(v) := {
 	"id": v.id,
@@ -72,9 +62,7 @@ _enrich(v) := {
 
 # Findings of the rules, with their metadata, before waivers.
 # A finding about an unknown fact gets the catalog's steps for an unknown fact, where it has them.
-_remediation(v, meta) := meta.remediation_unknown if _unknown_remedy(v, meta)
-
-_remediation(v, meta) := meta.remediation if not _unknown_remedy(v, meta)
+_remediation(v, meta) := meta.remediation_unknown if _unknown_remedy(v, meta) else := meta.remediation
 
 _unknown_remedy(v, meta) if {
 	object.get(v, "unknown", false) == true

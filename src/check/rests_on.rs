@@ -17,10 +17,8 @@ use crate::findings::rests_on::{
 };
 use crate::findings::Finding;
 use crate::plan::{format_time, Plan};
+use crate::policy::entrypoint::text::ATTESTED_FACTS_RULE;
 use crate::policy::{hex, sha256_hex, PolicyError, PolicySet};
-
-/// The rule that lists the snapshot's attested facts with their lapse (see `policies/hcx/lib/record.rego`).
-const ATTESTED_FACTS_RULE: &str = "data.hcx.lib.attested_facts";
 
 /// Assemble what a decision on `loaded` under `plan` and `policies`, with `findings`, rests on.
 pub fn assemble(loaded: &LoadedSnapshot, plan: &Plan, policies: &PolicySet, findings: &[Finding]) -> Result<RestsOn, PolicyError> {
@@ -229,7 +227,7 @@ fn attested_facts(doc: &serde_json::Value, plan: &Plan, policies: &PolicySet) ->
         .iter()
         .map(|(site, pointer, fact)| serde_json::json!({ "site": site, "pointer": pointer, "fact": fact }))
         .collect();
-    let value = policies.interpret_rule(ATTESTED_FACTS_RULE, regorus::Value::from(input))?;
+    let value = policies.evaluate_rule(ATTESTED_FACTS_RULE, regorus::Value::from(input))?;
     let lapses: BTreeMap<String, Option<String>> = value
         .as_array()
         .into_iter()

@@ -199,6 +199,9 @@ pub fn check(args: CheckArgs, printer: &Printer) -> Result<ExitStatus> {
 fn engine_line(policies: &PolicySet, used: &EngineUse) -> String {
     let modules = policies.modules().len();
     match &used.fallback {
+        None if policies.compiled_at_build_time() => {
+            format!("engine: {} ({modules} built-in modules compiled to one RVM program at build time)", used.path.as_str())
+        }
         None => format!("engine: {} ({modules} modules compiled to one RVM program)", used.path.as_str()),
         Some(reason) => format!("engine: {} (fallback from the RVM: {reason})", used.path.as_str()),
     }

@@ -106,8 +106,7 @@ pub fn command() -> clap::Command {
 }
 
 fn version_text() -> String {
-    let digest = hcx_preflight::policy::PolicySet::builtin()
-        .map(|set| set.digest().to_string())
+    let digest = hcx_preflight::policy::PolicySet::builtin_digest()
         .unwrap_or_else(|e| format!("unavailable: {e}"));
     format!(
         "{} (regorus {}; built-in policy set sha256 {digest})",

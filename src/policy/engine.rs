@@ -17,7 +17,7 @@
 //! and reads the findings out of the value evaluated here.
 
 use std::num::NonZeroU32;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 use std::time::Duration;
 
 use regorus::languages::rego::compiler::Compiler;
@@ -27,10 +27,11 @@ use regorus::utils::limits::ExecutionTimerConfig;
 
 /// Whether the differential tests show the RVM agreeing with the interpreter and OPA on
 /// the built-in modules. `tests/differential.rs` fails when this is `true` while they
-/// disagree: on the policies of main at a5c6e74 the RVM drops `backup-missing` findings
-/// (regorus 0.14.1 keeps an undefined element in an array comprehension, then skips the
-/// rule body whose `concat` fails), so `--engine auto` uses the interpreter.
-pub const RVM_VERIFIED: bool = false;
+/// disagree. They agree since the built-in policies guard each possibly undefined
+/// assignment whose body goes on (`lapse := lib.attestation_lapse(..); is_string(lapse)`,
+/// see `policies/hcx/lib/attestations.rego`): regorus 0.14.1's RVM keeps an undefined
+/// element in an array comprehension, which dropped `backup-missing` findings before.
+pub const RVM_VERIFIED: bool = true;
 
 /// Why the built-in modules are not evaluated by the RVM unless asked for.
 pub const RVM_DISAGREES: &str = "the differential tests show regorus 0.14.1's RVM dropping findings that the \
@@ -118,30 +119,48 @@ pub struct Evaluated {
     pub fallback: Option<String>,
 }
 
+/// Builds the interpreter of a set on demand (with modules and data, prepared).
+pub type InterpreterBuilder = Arc<dyn Fn() -> Result<regorus::Engine, String> + Send + Sync>;
+
 /// The engines of one policy set, ready to evaluate one rule (the entrypoint).
 pub struct Engines {
-    rule: String,
+    /// The rules the RVM program evaluates, the main one (the report) first.
+    rules: Vec<String>,
     /// The interpreter, with modules and data; kept (not cloned) between evaluations,
-    /// so that its preparation is paid once per process.
-    interpreter: Mutex<regorus::Engine>,
+    /// so that its preparation is paid once per process, and built only when an
+    /// evaluation needs it where the set runs a program compiled at build time.
+    interpreter: OnceLock<Result<Mutex<regorus::Engine>, String>>,
+    build_interpreter: InterpreterBuilder,
     /// The RVM program, or why there is none.
     rvm: Result<Arc<Program>, String>,
     /// The RVM program compiled on demand for [`Engines::evaluate_by`] where the set's
     /// path is the interpreter (differential tests, benchmarks).
-    on_demand: std::sync::OnceLock<Result<Arc<Program>, String>>,
+    on_demand: OnceLock<Result<Arc<Program>, String>>,
     data: regorus::Value,
     timer: ExecutionTimerConfig,
+    /// The program was compiled at build time ([`Engines::precompiled`]).
+    at_build_time: bool,
 }
 
 impl Clone for Engines {
     fn clone(&self) -> Self {
+        let interpreter = OnceLock::new();
+        if let Some(built) = self.interpreter.get() {
+            let copy = match built {
+                Ok(engine) => Ok(Mutex::new(lock(engine).clone())),
+                Err(e) => Err(e.clone()),
+            };
+            let _ = interpreter.set(copy);
+        }
         Engines {
-            rule: self.rule.clone(),
-            interpreter: Mutex::new(self.lock().clone()),
+            rules: self.rules.clone(),
+            interpreter,
+            build_interpreter: self.build_interpreter.clone(),
             rvm: self.rvm.clone(),
             on_demand: self.on_demand.clone(),
             data: self.data.clone(),
             timer: self.timer,
+            at_build_time: self.at_build_time,
         }
     }
 }
@@ -163,7 +182,7 @@ impl Engines {
     pub fn new(
         mut interpreter: regorus::Engine,
         data: regorus::Value,
-        rule: &str,
+        rules: &[&str],
         timeout: Duration,
         choice: EngineChoice,
         verified: bool,
@@ -172,21 +191,53 @@ impl Engines {
             EngineChoice::Interpreter => Err("the interpreter was asked for (--engine interpreter)".to_string()),
             EngineChoice::Auto if !verified => Err(UNVERIFIED.to_string()),
             EngineChoice::Auto if !RVM_VERIFIED => Err(RVM_DISAGREES.to_string()),
-            EngineChoice::Auto | EngineChoice::Rvm => compile(&mut interpreter, rule),
+            EngineChoice::Auto | EngineChoice::Rvm => compile(&mut interpreter, rules),
         };
         match (&rvm, choice) {
             (Err(reason), EngineChoice::Rvm) => return Err(format!("the RVM cannot compile the policy set: {reason}")),
             (Err(_), _) => prepare(&mut interpreter)?,
             _ => {}
         }
-        Ok(Engines {
-            rule: rule.to_string(),
-            interpreter: Mutex::new(interpreter),
+        let ready = interpreter.clone();
+        let engines = Engines {
+            rules: rules.iter().map(|r| r.to_string()).collect(),
+            interpreter: OnceLock::new(),
+            build_interpreter: Arc::new(move || Ok(ready.clone())),
             rvm,
-            on_demand: std::sync::OnceLock::new(),
+            on_demand: OnceLock::new(),
             data,
             timer: timer(timeout),
-        })
+            at_build_time: false,
+        };
+        let _ = engines.interpreter.set(Ok(Mutex::new(interpreter)));
+        Ok(engines)
+    }
+
+    /// The engine paths of a set whose RVM program was compiled at build time (the
+    /// built-in modules, [`RVM_VERIFIED`]): nothing is parsed or compiled here, and the
+    /// interpreter is built by `build_interpreter` only if an evaluation needs it.
+    pub fn precompiled(
+        program: Program,
+        build_interpreter: InterpreterBuilder,
+        data: regorus::Value,
+        rules: &[&str],
+        timeout: Duration,
+    ) -> Self {
+        Engines {
+            rules: rules.iter().map(|r| r.to_string()).collect(),
+            interpreter: OnceLock::new(),
+            build_interpreter,
+            rvm: Ok(Arc::new(program)),
+            on_demand: OnceLock::new(),
+            data,
+            timer: timer(timeout),
+            at_build_time: true,
+        }
+    }
+
+    /// Whether the RVM program was compiled at build time.
+    pub fn compiled_at_build_time(&self) -> bool {
+        self.at_build_time
     }
 
     /// The path an evaluation takes unless the RVM fails at run time.
@@ -203,17 +254,34 @@ impl Engines {
         self.rvm.as_ref().err().map(String::as_str)
     }
 
-    /// Evaluate the rule on `input` by the set's path. An RVM failure other than the
-    /// time limit is evaluated again by the interpreter, which decides.
+    /// Evaluate the main rule on `input` by the set's path. An RVM failure other than
+    /// the time limit is evaluated again by the interpreter, which decides.
     pub fn evaluate(&self, input: regorus::Value) -> Result<Evaluated, EvalFailure> {
-        let Ok(program) = &self.rvm else {
-            return Ok(Evaluated {
-                value: self.interpret(input)?,
-                path: EnginePath::Interpreter,
-                fallback: self.rvm.as_ref().err().cloned(),
-            });
+        self.evaluate_rule(&self.rules[0], input)
+    }
+
+    /// Evaluate `rule` by the set's path: the RVM where its program has the rule, else
+    /// the interpreter. An RVM failure other than the time limit is evaluated again by
+    /// the interpreter, which decides.
+    pub fn evaluate_rule(&self, rule: &str, input: regorus::Value) -> Result<Evaluated, EvalFailure> {
+        let program = match &self.rvm {
+            Ok(program) if self.rules.iter().any(|r| r == rule) => program,
+            Ok(_) => {
+                return Ok(Evaluated {
+                    value: self.interpret_rule(rule, input)?,
+                    path: EnginePath::Interpreter,
+                    fallback: Some(format!("{rule} is not in the RVM program")),
+                })
+            }
+            Err(reason) => {
+                return Ok(Evaluated {
+                    value: self.interpret_rule(rule, input)?,
+                    path: EnginePath::Interpreter,
+                    fallback: Some(reason.clone()),
+                })
+            }
         };
-        match self.run_vm(program, input.clone()) {
+        match self.run_vm(program, rule, input.clone()) {
             Ok(value) => Ok(Evaluated {
                 value,
                 path: EnginePath::Rvm,
@@ -221,22 +289,30 @@ impl Engines {
             }),
             Err(e) if e.is_timeout() => Err(e),
             Err(e) => Ok(Evaluated {
-                value: self.interpret(input)?,
+                value: self.interpret_rule(rule, input)?,
                 path: EnginePath::Interpreter,
                 fallback: Some(format!("the RVM failed on this input, the interpreter decided: {}", e.message)),
             }),
         }
     }
 
-    /// Evaluate by one given path (differential tests, benchmarks).
+    /// Evaluate the main rule by one given path (differential tests, benchmarks).
     pub fn evaluate_by(&self, path: EnginePath, input: regorus::Value) -> Result<regorus::Value, EvalFailure> {
+        self.evaluate_rule_by(path, &self.rules[0], input)
+    }
+
+    /// Evaluate one of the program's rules by one given path (differential tests).
+    pub fn evaluate_rule_by(&self, path: EnginePath, rule: &str, input: regorus::Value) -> Result<regorus::Value, EvalFailure> {
         match (path, &self.rvm) {
-            (EnginePath::Interpreter, _) => self.interpret(input),
-            (EnginePath::Rvm, Ok(program)) => self.run_vm(program, input),
+            (EnginePath::Interpreter, _) => self.interpret_rule(rule, input),
+            (EnginePath::Rvm, Ok(program)) => self.run_vm(program, rule, input),
             (EnginePath::Rvm, Err(_)) => {
-                let program = self.on_demand.get_or_init(|| compile(&mut self.lock(), &self.rule));
+                let program = self.on_demand.get_or_init(|| match self.lock() {
+                    Ok(mut engine) => compile(&mut engine, &self.rules.iter().map(String::as_str).collect::<Vec<_>>()),
+                    Err(e) => Err(e.message),
+                });
                 match program {
-                    Ok(program) => self.run_vm(program, input),
+                    Ok(program) => self.run_vm(program, rule, input),
                     Err(reason) => Err(EvalFailure {
                         message: format!("the RVM cannot compile the set: {reason}"),
                         timed_out: false,
@@ -248,16 +324,12 @@ impl Engines {
 
     /// Evaluate another rule with the interpreter (e.g. to find which package is slow).
     pub fn interpret_rule(&self, rule: &str, input: regorus::Value) -> Result<regorus::Value, EvalFailure> {
-        let mut engine = self.lock();
+        let mut engine = self.lock()?;
         engine.set_input(input);
         engine.eval_rule(rule.to_string()).map_err(EvalFailure::interpreter)
     }
 
-    fn interpret(&self, input: regorus::Value) -> Result<regorus::Value, EvalFailure> {
-        self.interpret_rule(&self.rule, input)
-    }
-
-    fn run_vm(&self, program: &Arc<Program>, input: regorus::Value) -> Result<regorus::Value, EvalFailure> {
+    fn run_vm(&self, program: &Arc<Program>, rule: &str, input: regorus::Value) -> Result<regorus::Value, EvalFailure> {
         let mut vm = RegoVM::new();
         vm.load_program(program.clone());
         vm.set_data(self.data.clone()).map_err(EvalFailure::vm)?;
@@ -267,22 +339,39 @@ impl Engines {
         // The time limit bounds the work; the RVM's default instruction budget
         // (25,000) would refuse a large estate.
         vm.set_max_instructions(usize::MAX);
-        vm.execute_entry_point_by_name(&self.rule).map_err(EvalFailure::vm)
+        vm.execute_entry_point_by_name(rule).map_err(EvalFailure::vm)
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, regorus::Engine> {
-        // A panic during an evaluation leaves nothing half-written that matters: the
-        // next evaluation sets its own input.
-        self.interpreter.lock().unwrap_or_else(|p| p.into_inner())
+    /// The interpreter, built on first use where it was not built with the set.
+    fn lock(&self) -> Result<MutexGuard<'_, regorus::Engine>, EvalFailure> {
+        let built = self.interpreter.get_or_init(|| {
+            (self.build_interpreter)().and_then(|mut engine| {
+                prepare(&mut engine)?;
+                Ok(Mutex::new(engine))
+            })
+        });
+        match built {
+            Ok(engine) => Ok(lock(engine)),
+            Err(message) => Err(EvalFailure {
+                message: format!("the interpreter cannot be set up: {message}"),
+                timed_out: false,
+            }),
+        }
     }
 }
 
-/// Compile `rule` to an RVM program.
-fn compile(interpreter: &mut regorus::Engine, rule: &str) -> Result<Arc<Program>, String> {
+fn lock(engine: &Mutex<regorus::Engine>) -> MutexGuard<'_, regorus::Engine> {
+    // A panic during an evaluation leaves nothing half-written that matters: the next
+    // evaluation sets its own input.
+    engine.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// Compile `rules` (the main one first) to one RVM program.
+fn compile(interpreter: &mut regorus::Engine, rules: &[&str]) -> Result<Arc<Program>, String> {
     let compiled = interpreter
-        .compile_with_entrypoint(&rule.into())
+        .compile_with_entrypoint(&rules[0].into())
         .map_err(|e| format!("{e:#}"))?;
-    Compiler::compile_from_policy(&compiled, &[rule]).map_err(|e| format!("{e}"))
+    Compiler::compile_from_policy(&compiled, rules).map_err(|e| format!("{e}"))
 }
 
 /// Prepare the interpreter (analysis, scheduling) once, so that evaluations do not

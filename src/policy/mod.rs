@@ -18,6 +18,7 @@ pub mod ast;
 pub mod catalog;
 pub mod engine;
 pub mod entrypoint;
+pub mod imports;
 pub mod init;
 pub mod lint;
 pub mod render;
@@ -25,6 +26,7 @@ pub mod test;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Duration;
 
 use sha2::{Digest, Sha256};
@@ -32,15 +34,28 @@ use sha2::{Digest, Sha256};
 use crate::config::{ConfigError, ConfigFile, ValidConfig};
 use catalog::build_catalog;
 pub use catalog::CatalogEntry;
-use engine::{EngineChoice, EnginePath, EvalFailure, Engines, Evaluated};
+use engine::{EngineChoice, EnginePath, EvalFailure, Engines, Evaluated, InterpreterBuilder};
 use crate::findings::Finding;
+
+/// The built-in set as `build.rs` compiled it: the RVM program of the report rule, the
+/// generated entrypoint part and each module's package. A set without organisation
+/// directories (any config) runs it instead of parsing and compiling at start-up.
+#[derive(Debug, Clone, Copy)]
+pub struct Precompiled {
+    /// `Program::serialize_binary` of the report rule's program.
+    pub program: &'static [u8],
+    /// The text of the generated entrypoint part ([`entrypoint`]).
+    pub generated: &'static str,
+    /// (origin, dotted package) of each built-in module, as regorus parsed it.
+    pub packages: &'static [(&'static str, &'static str)],
+}
 
 include!(concat!(env!("OUT_DIR"), "/builtin_policies.rs"));
 
 /// The query whose result is the set of findings (documented in the README).
 pub const ENTRYPOINT: &str = "data.hcx.preflight.findings";
 /// What hcx-preflight evaluates: the findings and the checks that make it refuse to decide.
-const REPORT_RULE: &str = "data.hcx.preflight.report";
+const REPORT_RULE: &str = entrypoint::text::REPORT_RULE;
 
 /// Default wall-clock limit of one evaluation.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
@@ -197,20 +212,32 @@ impl PolicySet {
 
         let timeout = opts.timeout.unwrap_or(DEFAULT_TIMEOUT);
         let mut modules = modules;
-        let mut engine = new_engine(timeout, false);
-        add_modules(&mut engine, &modules)?;
         let tree = data_tree(&data, &config);
-        let components = engine.get_policy_package_components().map_err(|e| PolicyError::Prepare(format!("{e:#}")))?;
-        let generated = entrypoint::module(&entrypoint::names(&components, &modules, &tree)?);
-        let packages = components.into_iter().map(|p| (p.source_file, p.components.join("."))).collect();
-        add_modules(&mut engine, std::slice::from_ref(&generated))?;
-        modules.push(generated);
-        let data_value = regorus::Value::from(tree);
-        engine.add_data(data_value.clone()).map_err(|e| PolicyError::Prepare(format!("{e:#}")))?;
-        // The differential tests cover the built-in modules (with any data and config).
-        let verified = modules.iter().all(|m| !m.bundle_path.starts_with("org-"));
-        let engines =
-            Engines::new(engine, data_value, REPORT_RULE, timeout, opts.engine, verified).map_err(PolicyError::Prepare)?;
+        let data_value = regorus::Value::from(tree.clone());
+        let (engines, packages) = match precompiled(opts) {
+            Some((program, compiled)) => {
+                modules.push(entrypoint::module_with_text(compiled.generated));
+                let packages = compiled.packages.iter().map(|&(o, p)| (o.to_string(), p.to_string())).collect();
+                let (for_interpreter, data_for_interpreter) = (modules.clone(), data_value.clone());
+                let build: InterpreterBuilder = Arc::new(move || {
+                    let mut engine = new_engine(timeout, false);
+                    add_modules(&mut engine, &for_interpreter).map_err(|e| e.to_string())?;
+                    engine.add_data(data_for_interpreter.clone()).map_err(|e| format!("{e:#}"))?;
+                    Ok(engine)
+                });
+                (Engines::precompiled(program, build, data_value, &entrypoint::text::PROGRAM_RULES, timeout), packages)
+            }
+            None => {
+                let mut engine = new_engine(timeout, false);
+                let packages = parse_with_entrypoint(&mut engine, &mut modules, &tree)?;
+                engine.add_data(data_value.clone()).map_err(|e| PolicyError::Prepare(format!("{e:#}")))?;
+                // The differential tests cover the built-in modules (with any data and config).
+                let verified = modules.iter().all(|m| !m.bundle_path.starts_with("org-"));
+                let engines = Engines::new(engine, data_value, &entrypoint::text::PROGRAM_RULES, timeout, opts.engine, verified)
+                    .map_err(PolicyError::Prepare)?;
+                (engines, packages)
+            }
+        };
         let digest = digest(&modules, &data, &config);
         Ok(PolicySet {
             modules,
@@ -224,6 +251,21 @@ impl PolicySet {
             packages,
             policy_dirs: opts.policy_dirs.clone(),
         })
+    }
+
+    /// The digest of the built-in set ([`PolicySet::digest`] of [`PolicySet::builtin`]),
+    /// for `--version`: the modules are parsed (the generated entrypoint needs their
+    /// packages) but not compiled, so that it costs a fraction of a load.
+    pub fn builtin_digest() -> Result<String, PolicyError> {
+        let (mut modules, _, data) = read_files(&[])?;
+        let config = ValidConfig::default();
+        match BUILTIN_COMPILED {
+            Some(compiled) => modules.push(entrypoint::module_with_text(compiled.generated)),
+            None => {
+                parse_with_entrypoint(&mut new_engine(DEFAULT_TIMEOUT, false), &mut modules, &data_tree(&data, &config))?;
+            }
+        }
+        Ok(digest(&modules, &data, &config))
     }
 
     /// SHA-256 over every policy source, data document and the config.
@@ -241,11 +283,20 @@ impl PolicySet {
         &self.data
     }
 
-    /// Evaluate another rule of the set with the interpreter (the decision record reads
-    /// `data.hcx.lib.attested_facts`), as JSON.
-    pub fn interpret_rule(&self, rule: &str, input: regorus::Value) -> Result<serde_json::Value, PolicyError> {
-        let value = self.engines.interpret_rule(rule, input).map_err(|e| PolicyError::Eval(e.message))?;
+    /// Evaluate another rule of the set (the decision record reads
+    /// `data.hcx.lib.attested_facts`), as JSON: by the RVM where its program has the
+    /// rule ([`entrypoint::text::PROGRAM_RULES`]), else by the interpreter.
+    pub fn evaluate_rule(&self, rule: &str, input: regorus::Value) -> Result<serde_json::Value, PolicyError> {
+        let value = match self.engines.evaluate_rule(rule, input) {
+            Ok(evaluated) => evaluated.value,
+            Err(e) => return Err(PolicyError::Eval(e.message)),
+        };
         serde_json::to_value(&value).map_err(|e| PolicyError::Eval(e.to_string()))
+    }
+
+    /// [`PolicySet::evaluate_raw`] of another rule of the program.
+    pub fn evaluate_rule_raw(&self, path: EnginePath, rule: &str, input: regorus::Value) -> Result<regorus::Value, PolicyError> {
+        self.engines.evaluate_rule_by(path, rule, input).map_err(|e| PolicyError::Eval(e.message))
     }
 
     /// Rule metadata by id (built-in and organisation).
@@ -261,6 +312,11 @@ impl PolicySet {
     /// The engine path that evaluates the set (unless the RVM fails on an input).
     pub fn engine_path(&self) -> EnginePath {
         self.engines.path()
+    }
+
+    /// Whether the set runs the RVM program `build.rs` compiled (built-in modules only).
+    pub fn compiled_at_build_time(&self) -> bool {
+        self.engines.compiled_at_build_time()
     }
 
     /// Why the RVM does not evaluate this set, when it does not.
@@ -564,9 +620,42 @@ fn new_engine(timeout: Duration, with_coverage: bool) -> regorus::Engine {
     engine
 }
 
+/// The program compiled at build time, where this load can run it: the built-in modules
+/// only (any data and config), an engine path that may be the RVM, and a program this
+/// regorus reads whole ([`RVM_VERIFIED`](engine::RVM_VERIFIED) holds for them).
+fn precompiled(opts: &LoadOptions) -> Option<(regorus::rvm::Program, Precompiled)> {
+    let compiled = BUILTIN_COMPILED?;
+    if !opts.policy_dirs.is_empty() || opts.engine == EngineChoice::Interpreter || !engine::RVM_VERIFIED {
+        return None;
+    }
+    match regorus::rvm::Program::deserialize_binary(compiled.program) {
+        Ok(regorus::rvm::program::DeserializationResult::Complete(program)) => Some((program, compiled)),
+        _ => None,
+    }
+}
+
+/// Parse the modules into the engine, then generate the entrypoint part for the rule
+/// packages they define ([`entrypoint`]), add it and append it to `modules`. Returns
+/// each module's package (origin, dotted package).
+fn parse_with_entrypoint(
+    engine: &mut regorus::Engine,
+    modules: &mut Vec<PolicyFile>,
+    tree: &serde_json::Value,
+) -> Result<Vec<(String, String)>, PolicyError> {
+    add_modules(engine, modules)?;
+    let components = engine.get_policy_package_components().map_err(|e| PolicyError::Prepare(format!("{e:#}")))?;
+    let generated = entrypoint::module(&entrypoint::names(&components, modules, tree)?);
+    add_modules(engine, std::slice::from_ref(&generated))?;
+    modules.push(generated);
+    Ok(components.into_iter().map(|p| (p.source_file, p.components.join("."))).collect())
+}
+
+/// Add the modules to an engine, with their import references written in full
+/// ([`imports`]; the set keeps the text as written, for export and digests).
 fn add_modules(engine: &mut regorus::Engine, modules: &[PolicyFile]) -> Result<(), PolicyError> {
     for m in modules {
-        engine.add_policy(m.origin.clone(), m.text.clone()).map_err(|e| PolicyError::Compile {
+        let text = imports::inline(&m.origin, &m.text).unwrap_or_else(|| m.text.clone());
+        engine.add_policy(m.origin.clone(), text).map_err(|e| PolicyError::Compile {
             file: m.origin.clone(),
             message: format!("{e:#}"),
         })?;

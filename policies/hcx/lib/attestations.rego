@@ -9,11 +9,18 @@ package hcx.lib
 _ns_per_hour := 3600000000000
 
 # Why an attested fact no longer holds, or undefined while it holds (or is not attested).
+#
+# Callers write `lapse := attestation_lapse(site, x); is_string(lapse)`. In Rego the
+# second line changes nothing (an undefined call already ends the body), but regorus
+# 0.14.1's compiled VM goes on past an undefined assignment: it keeps an undefined
+# element in an array comprehension (and so dropped findings) and computes the rest of
+# the body, messages and evidence included, before it fails. The guard stops it there.
 attestation_lapse(site, x) := concat("; ", reasons) if {
 	object.get(x, "provenance", null) == "attested"
 	reasons := [r |
 		some check in ["unstamped", "future", "age", "upgraded"]
 		r := _lapse(check, site, x)
+		is_string(r) # see above: no undefined element under the RVM
 	]
 	count(reasons) > 0
 }
@@ -75,6 +82,7 @@ lapsed_mesh_facts contains {"site": site.name, "resource": name, "fact": fact, "
 	some m, mesh in as_list(site.service_meshes)
 	some field, a in object.get(mesh, "attested", {})
 	lapse := attestation_lapse(site, a)
+	is_string(lapse)
 	value := object.get(mesh, field, null)
 	name := either(object.get(mesh, "name", null), object.get(mesh, "id", null))
 	fact := mesh_fact(mesh, field)
@@ -86,6 +94,7 @@ lapsed_mesh_facts contains {"site": site.name, "resource": name, "fact": fact, "
 	some k, appliance in as_list(mesh.appliances)
 	some field, a in object.get(appliance, "attested", {})
 	lapse := attestation_lapse(site, a)
+	is_string(lapse)
 	value := object.get(appliance, field, null)
 	name := appliance_name(mesh, appliance)
 	fact := appliance_fact(mesh, appliance, field)

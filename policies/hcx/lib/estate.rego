@@ -34,37 +34,26 @@ plural(n, noun) := sprintf("%d %s", [n, noun]) if n == 1
 
 plural(n, noun) := sprintf("%d %ss", [n, noun]) if n != 1
 
-# Every Service Mesh appliance with the names of its site and mesh.
-appliances contains {"site": site.name, "mesh": mesh, "appliance": appliance, "at": ["sites", i, "service_meshes", m, "appliances", a]} if {
+# Every Service Mesh appliance with the names of its site and mesh, and its path (`at`).
+# An array, not a set: each element is distinct by its path anyway, and regorus's
+# compiled VM iterates an array by index but a set by a search per step (six times
+# slower per rule over 4,000 appliances).
+appliances := [{"site": site.name, "mesh": mesh, "appliance": appliance, "at": ["sites", i, "service_meshes", m, "appliances", a]} |
 	some i, site in sites
 	some m, mesh in as_list(site.service_meshes)
 	some a, appliance in as_list(mesh.appliances)
-}
+]
 
 # A list that may be null, as a list.
-as_list(x) := x if is_array(x)
-
-as_list(x) := [] if not is_array(x)
+as_list(x) := x if is_array(x) else := []
 
 # A readable name for a manager: its FQDN, else the site name.
-manager_name(site) := site.manager.fqdn if is_string(site.manager.fqdn)
-
-manager_name(site) := site.name if not is_string(object.get(site, ["manager", "fqdn"], null))
+manager_name(site) := site.manager.fqdn if is_string(object.get(site, ["manager", "fqdn"], null)) else := site.name
 
 # A readable name for an appliance: "mesh/appliance".
 appliance_name(mesh, appliance) := sprintf("%s/%s", [either(mesh.name, mesh.id), either(appliance.name, appliance.id)])
 
-either(a, b) := a if a != null
-
-either(a, b) := b if {
-	a == null
-	b != null
-}
-
-either(a, b) := "?" if {
-	a == null
-	b == null
-}
+either(a, b) := a if a != null else := b if b != null else := "?"
 
 # Parsed versions, computed once per evaluation (rules are cached, functions are not).
 target_parts := version_parts(target)

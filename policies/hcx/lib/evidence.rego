@@ -8,11 +8,9 @@
 package hcx.lib
 
 # The RFC 6901 pointer of a path (strings and array indices): "~" -> "~0", "/" -> "~1".
-pointer(path) := concat("", [sprintf("/%s", [_token(p)]) | some p in path])
+pointer(path) := concat("/", array.concat([""], [_token(p) | some p in path]))
 
-_token(p) := replace(replace(p, "~", "~0"), "/", "~1") if is_string(p)
-
-_token(p) := sprintf("%d", [p]) if is_number(p)
+_token(p) := replace(replace(p, "~", "~0"), "/", "~1") if is_string(p) else := sprintf("%d", [p]) if is_number(p)
 
 # One evidence item: the value at `path` in the snapshot, with its attestation if attested.
 evidence_at(path) := {"pointer": "", "value": input.snapshot} if count(path) == 0
@@ -45,90 +43,35 @@ threshold_evidence(name) := param_evidence(sprintf("thresholds.%s", [name]), thr
 
 plan_evidence(name) := param_evidence(sprintf("plan.%s", [name]), input.plan[name])
 
-# The value at `path` in the snapshot (null where it is absent), up to 8 levels deep
-# (Rego has no recursion: one function per depth).
-value_at(path) := input.snapshot if count(path) == 0
+# The value at `path` in the snapshot (null where it is absent). object.get walks
+# objects and arrays alike (an index out of range, or a step through a scalar or null,
+# gives the default), in OPA and in regorus: one builtin call instead of one function
+# per level.
+value_at(path) := object.get(input.snapshot, path, null)
 
-value_at(path) := _v1(path) if count(path) == 1
-
-value_at(path) := _v2(path) if count(path) == 2
-
-value_at(path) := _v3(path) if count(path) == 3
-
-value_at(path) := _v4(path) if count(path) == 4
-
-value_at(path) := _v5(path) if count(path) == 5
-
-value_at(path) := _v6(path) if count(path) == 6
-
-value_at(path) := _v7(path) if count(path) == 7
-
-value_at(path) := _v8(path) if count(path) == 8
-
-_v1(p) := _get(input.snapshot, p[0])
-
-_v2(p) := _get(_v1(p), p[1])
-
-_v3(p) := _get(_v2(p), p[2])
-
-_v4(p) := _get(_v3(p), p[3])
-
-_v5(p) := _get(_v4(p), p[4])
-
-_v6(p) := _get(_v5(p), p[5])
-
-_v7(p) := _get(_v6(p), p[6])
-
-_v8(p) := _get(_v7(p), p[7])
-
-_get(x, k) := x[k] if {
-	is_array(x)
-	is_number(k)
-	k < count(x)
-}
-
-_get(x, k) := null if {
-	is_array(x)
-	not _index_in(x, k)
-}
-
-_get(x, k) := object.get(x, k, null) if is_object(x)
-
-_get(x, _) := null if {
-	not is_array(x)
-	not is_object(x)
-}
-
-_index_in(x, k) if {
-	is_number(k)
-	k < count(x)
-}
+# `k` of `x`, null where it is absent; `x` may be any value (wrapped so that object.get
+# accepts it).
+_get(x, k) := object.get({"x": x}, ["x", k], null)
 
 # The attestation of `field` of the object at `at` (["sites", i, ...]): the snapshot's
 # record for that site and fact name (the dotted name --attest takes: list items by their
 # name), the latest if several; without one (snapshots written before records were kept),
 # the stamp on the object, for the fields an attestation states.
-_attestation_part(at, _, field) := {"attestation": {
+_attestation_part(at, obj, field) := {"attestation": {
 	"attested_by": r.by,
 	"attested_at": object.get(r, "attested_at", null),
 	"evidence": r.evidence,
 }} if {
+	_records_of[at[1]]
 	r := _record(array.concat(at, [field]))
-}
-
-_attestation_part(at, obj, field) := {"attestation": {
+	is_object(r) # no undefined past here under the RVM (see attestation_lapse)
+} else := {"attestation": {
 	"attested_by": object.get(obj, "attested_by", null),
 	"attested_at": object.get(obj, "attested_at", null),
 	"evidence": object.get(obj, "evidence", null),
 }} if {
-	not _record(array.concat(at, [field]))
 	_stamped(obj, field)
-}
-
-_attestation_part(at, obj, field) := {} if {
-	not _record(array.concat(at, [field]))
-	not _stamped(obj, field)
-}
+} else := {}
 
 _attestable := {"status", "tunnel_status", "ha_group", "last_success_at", "supported"}
 

@@ -91,6 +91,7 @@ violation contains lib.with_evidence(lib.finding("backup-missing", site.name, li
 	site.backup.supported == true
 	is_string(site.backup.last_success_at)
 	lapse := lib.attestation_lapse(site, site.backup)
+	is_string(lapse)
 	msg := sprintf("the last backup of %s (%s) was %s, which no longer holds: %s; attest it again: %s", [
 		lib.manager_name(site), site.backup.last_success_at, lib.attested_by(site.backup), lapse,
 		lib.attest_hint(site, "backup.last_success_at", "TIME"),

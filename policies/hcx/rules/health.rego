@@ -96,6 +96,7 @@ violation contains lib.with_evidence(lib.finding_with_severity("connection-unkno
 	some j, c in lib.as_list(site.connections)
 	_settled(c)
 	lapse := lib.attestation_lapse(site, c)
+	is_string(lapse)
 	msg := sprintf("the status %s of %s's connection to %s was %s, which no longer holds: %s; verify it again and attest it: %s", [
 		c.status, lib.manager_name(site), _conn_name(c), lib.attested_by(c), lapse, _hint(site, c),
 	])
@@ -206,6 +207,7 @@ violation contains lib.with_evidence(lib.finding("site-pair-unhealthy", site.nam
 	some j, pair in lib.as_list(site.site_pairs)
 	lib.healthy(object.get(pair, "status", null))
 	lapse := lib.attestation_lapse(site, pair)
+	is_string(lapse)
 	name := lib.either(pair.remote_name, pair.remote_url)
 	msg := sprintf("the site pair from %s to %s was %s as healthy, which no longer holds: %s; verify it again and attest it: %s", [
 		lib.manager_name(site), name, lib.attested_by(pair), lapse,
