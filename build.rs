@@ -25,6 +25,7 @@ use std::fmt::Write;
 use std::path::{Path, PathBuf};
 
 use regorus::languages::rego::compiler::Compiler;
+use sha2::{Digest, Sha256};
 
 /// The compiled built-in set: the serialized program, the generated entrypoint text and
 /// (origin, dotted package) of each module.
@@ -61,6 +62,10 @@ fn compile(modules: &[(String, String)], data_files: &[String]) -> Result<Compil
     let rules = entrypoint_text::PROGRAM_RULES;
     let compiled = engine.compile_with_entrypoint(&rules[0].into()).map_err(|e| format!("{e:#}"))?;
     let program = Compiler::compile_from_policy(&compiled, &rules).map_err(|e| format!("{e}"))?;
+    // The Rego texts the program carries for error messages are left out: an evaluation
+    // the RVM fails is evaluated again by the interpreter, which has them (and reports).
+    let mut program = (*program).clone();
+    program.sources.clear();
     Ok(Compiled {
         program: program.serialize_binary()?,
         generated,
@@ -113,6 +118,17 @@ fn main() {
         writeln!(code, "    ({rel:?}, include_str!({:?})),", f.display().to_string()).expect("write to string");
     }
     code.push_str("];\n");
+    // The digest of those files as `check::rests_on` frames them (path NUL text NUL), written
+    // once here instead of hashing 140 KB in every decision; a test compares the two.
+    let mut h = Sha256::new();
+    for f in &files {
+        h.update(f.strip_prefix(&root).expect("under policies/").to_string_lossy().replace('\\', "/").as_bytes());
+        h.update(b"\0");
+        h.update(&std::fs::read(f).expect("read policy file"));
+        h.update(b"\0");
+    }
+    let hex: String = h.finalize().iter().map(|b| format!("{b:02x}")).collect();
+    writeln!(code, "\n/// SHA-256 of BUILTIN_FILES, each (path, contents) framed by NULs.\npub const BUILTIN_SHA256: &str = {hex:?};").expect("write to string");
     let out_dir = PathBuf::from(std::env::var("OUT_DIR").expect("OUT_DIR"));
     let rel = |f: &Path| f.strip_prefix(&root).expect("under policies/").to_string_lossy().replace('\\', "/");
     let modules: Vec<(String, String)> = files
