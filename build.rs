@@ -101,42 +101,61 @@ fn locked_version(lock: &str, name: &str) -> Option<String> {
     None
 }
 
-fn main() {
-    let lock_path = Path::new(env!("CARGO_MANIFEST_DIR")).join("Cargo.lock");
-    println!("cargo:rerun-if-changed={}", lock_path.display());
-    let lock = std::fs::read_to_string(&lock_path).unwrap_or_default();
-    let regorus = locked_version(&lock, "regorus").unwrap_or_else(|| "unknown".to_string());
-    println!("cargo:rustc-env=HCX_REGORUS_VERSION={regorus}");
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("policies");
-    println!("cargo:rerun-if-changed=policies");
-    let mut files = Vec::new();
-    walk(&root, &mut files);
-    let mut code = String::from("/// Every built-in policy file: (path inside the bundle, contents).\npub const BUILTIN_FILES: &[(&str, &str)] = &[\n");
-    for f in &files {
-        println!("cargo:rerun-if-changed={}", f.display());
-        let rel = f.strip_prefix(&root).expect("under policies/").to_string_lossy().replace('\\', "/");
-        writeln!(code, "    ({rel:?}, include_str!({:?})),", f.display().to_string()).expect("write to string");
+/// One built-in policy file: its path inside the bundle, where it is, its contents.
+struct PolicyFile {
+    rel: String,
+    path: PathBuf,
+    text: String,
+}
+
+/// Every file under `policies/`, read once.
+fn policy_files(root: &Path) -> Vec<PolicyFile> {
+    let mut paths = Vec::new();
+    walk(root, &mut paths);
+    paths
+        .into_iter()
+        .map(|path| PolicyFile {
+            rel: path.strip_prefix(root).expect("under policies/").to_string_lossy().replace('\\', "/"),
+            text: std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display())),
+            path,
+        })
+        .collect()
+}
+
+/// `BUILTIN_FILES`, every file embedded with its bundle path.
+fn embed(files: &[PolicyFile], code: &mut String) {
+    code.push_str("/// Every built-in policy file: (path inside the bundle, contents).\npub const BUILTIN_FILES: &[(&str, &str)] = &[\n");
+    for f in files {
+        println!("cargo:rerun-if-changed={}", f.path.display());
+        writeln!(code, "    ({:?}, include_str!({:?})),", f.rel, f.path.display().to_string()).expect("write to string");
     }
     code.push_str("];\n");
-    // The digest of those files as `check::rests_on` frames them (path NUL text NUL), written
-    // once here instead of hashing 140 KB in every decision; a test compares the two.
+}
+
+/// `BUILTIN_SHA256`: the digest of those files as `check::rests_on` frames them (path NUL
+/// text NUL), written once here instead of hashing 140 KB in every decision; a test
+/// compares the two.
+fn digest(files: &[PolicyFile], code: &mut String) {
     let mut h = Sha256::new();
-    for f in &files {
-        h.update(f.strip_prefix(&root).expect("under policies/").to_string_lossy().replace('\\', "/").as_bytes());
+    for f in files {
+        h.update(f.rel.as_bytes());
         h.update(b"\0");
-        h.update(&std::fs::read(f).expect("read policy file"));
+        h.update(f.text.as_bytes());
         h.update(b"\0");
     }
     let hex: String = h.finalize().iter().map(|b| format!("{b:02x}")).collect();
     writeln!(code, "\n/// SHA-256 of BUILTIN_FILES, each (path, contents) framed by NULs.\npub const BUILTIN_SHA256: &str = {hex:?};").expect("write to string");
-    let out_dir = PathBuf::from(std::env::var("OUT_DIR").expect("OUT_DIR"));
-    let rel = |f: &Path| f.strip_prefix(&root).expect("under policies/").to_string_lossy().replace('\\', "/");
+}
+
+/// `BUILTIN_COMPILED`: the program, its generated entrypoint text (both written to
+/// `out_dir`) and the packages, or `None` with a build warning.
+fn precompile(files: &[PolicyFile], out_dir: &Path, code: &mut String) {
     let modules: Vec<(String, String)> = files
         .iter()
-        .filter(|f| f.extension().is_some_and(|e| e == "rego") && !f.to_string_lossy().ends_with("_test.rego"))
-        .map(|f| (rel(f), std::fs::read_to_string(f).expect("read policy")))
+        .filter(|f| f.rel.ends_with(".rego") && !f.rel.ends_with("_test.rego"))
+        .map(|f| (f.rel.clone(), f.text.clone()))
         .collect();
-    let data_files: Vec<String> = files.iter().filter(|f| f.extension().is_some_and(|e| e != "rego")).map(|f| rel(f)).collect();
+    let data_files: Vec<String> = files.iter().filter(|f| !f.rel.ends_with(".rego")).map(|f| f.rel.clone()).collect();
     code.push_str("\n/// The built-in set compiled by build.rs, or `None` where it did not compile there.\npub const BUILTIN_COMPILED: Option<Precompiled> = ");
     match compile(&modules, &data_files) {
         Ok(c) => {
@@ -158,5 +177,21 @@ fn main() {
             code.push_str("None;\n");
         }
     }
+}
+
+fn main() {
+    let lock_path = Path::new(env!("CARGO_MANIFEST_DIR")).join("Cargo.lock");
+    println!("cargo:rerun-if-changed={}", lock_path.display());
+    let lock = std::fs::read_to_string(&lock_path).unwrap_or_default();
+    let regorus = locked_version(&lock, "regorus").unwrap_or_else(|| "unknown".to_string());
+    println!("cargo:rustc-env=HCX_REGORUS_VERSION={regorus}");
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("policies");
+    println!("cargo:rerun-if-changed=policies");
+    let files = policy_files(&root);
+    let out_dir = PathBuf::from(std::env::var("OUT_DIR").expect("OUT_DIR"));
+    let mut code = String::new();
+    embed(&files, &mut code);
+    digest(&files, &mut code);
+    precompile(&files, &out_dir, &mut code);
     std::fs::write(out_dir.join("builtin_policies.rs"), code).expect("write builtin_policies.rs");
 }

@@ -198,11 +198,11 @@ impl Engines {
             (Err(_), _) => prepare(&mut interpreter)?,
             _ => {}
         }
-        let ready = interpreter.clone();
         let engines = Engines {
             rules: rules.iter().map(|r| r.to_string()).collect(),
             interpreter: OnceLock::new(),
-            build_interpreter: Arc::new(move || Ok(ready.clone())),
+            // Never called: the interpreter is set below, and a clone copies it.
+            build_interpreter: Arc::new(|| Err("the interpreter was built with the set".to_string())),
             rvm,
             on_demand: OnceLock::new(),
             data,
@@ -266,19 +266,16 @@ impl Engines {
     pub fn evaluate_rule(&self, rule: &str, input: regorus::Value) -> Result<Evaluated, EvalFailure> {
         let program = match &self.rvm {
             Ok(program) if self.rules.iter().any(|r| r == rule) => program,
-            Ok(_) => {
+            other => {
+                let why = match other {
+                    Ok(_) => format!("{rule} is not in the RVM program"),
+                    Err(reason) => reason.clone(),
+                };
                 return Ok(Evaluated {
                     value: self.interpret_rule(rule, input)?,
                     path: EnginePath::Interpreter,
-                    fallback: Some(format!("{rule} is not in the RVM program")),
-                })
-            }
-            Err(reason) => {
-                return Ok(Evaluated {
-                    value: self.interpret_rule(rule, input)?,
-                    path: EnginePath::Interpreter,
-                    fallback: Some(reason.clone()),
-                })
+                    fallback: Some(why),
+                });
             }
         };
         match self.run_vm(program, rule, input.clone()) {

@@ -37,12 +37,13 @@ pub use catalog::CatalogEntry;
 use engine::{EngineChoice, EnginePath, EvalFailure, Engines, Evaluated, InterpreterBuilder};
 use crate::findings::Finding;
 
-/// The built-in set as `build.rs` compiled it: the RVM program of the report rule, the
-/// generated entrypoint part and each module's package. A set without organisation
+/// The built-in set as `build.rs` compiled it: the RVM program of its rules
+/// ([`entrypoint::text::PROGRAM_RULES`]), the generated entrypoint part and each module's
+/// package. A set without organisation
 /// directories (any config) runs it instead of parsing and compiling at start-up.
 #[derive(Debug, Clone, Copy)]
 pub struct Precompiled {
-    /// `Program::serialize_binary` of the report rule's program.
+    /// `Program::serialize_binary` of the program (without the Rego texts).
     pub program: &'static [u8],
     /// The text of the generated entrypoint part ([`entrypoint`]).
     pub generated: &'static str,
@@ -254,8 +255,8 @@ impl PolicySet {
     }
 
     /// The digest of the built-in set ([`PolicySet::digest`] of [`PolicySet::builtin`]),
-    /// for `--version`: the modules are parsed (the generated entrypoint needs their
-    /// packages) but not compiled, so that it costs a fraction of a load.
+    /// for `--version`: nothing is compiled, and the modules are parsed only where
+    /// `build.rs` did not write the generated entrypoint part (which needs their packages).
     pub fn builtin_digest() -> Result<String, PolicyError> {
         let (mut modules, _, data) = read_files(&[])?;
         let config = ValidConfig::default();
