@@ -5,6 +5,7 @@
 
 use std::path::PathBuf;
 
+use hcx_preflight::check::rests_on::attested_facts_input;
 use hcx_preflight::plan::{input_value, parse_time, FailOn, Phase, Plan};
 use hcx_preflight::policy::engine::EnginePath;
 use hcx_preflight::policy::{LoadOptions, PolicySet};
@@ -57,30 +58,6 @@ fn the_program_compiled_at_build_time_is_what_the_run_time_compiles() {
     assert!(compared > 20, "only {compared} comparisons");
 }
 
-/// Every object of a site whose provenance is "attested", as the decision record lists
-/// them in `input.attested` (site index, RFC 6901 pointer, the object).
-fn attested(doc: &serde_json::Value) -> Vec<serde_json::Value> {
-    fn walk(v: &serde_json::Value, site: usize, at: String, out: &mut Vec<serde_json::Value>) {
-        match v {
-            serde_json::Value::Object(o) => {
-                if o.get("provenance").and_then(|p| p.as_str()) == Some("attested") {
-                    out.push(serde_json::json!({"site": site, "pointer": at, "fact": v}));
-                }
-                for (k, x) in o {
-                    walk(x, site, format!("{at}/{k}"), out);
-                }
-            }
-            serde_json::Value::Array(a) => a.iter().enumerate().for_each(|(i, x)| walk(x, site, format!("{at}/{i}"), out)),
-            _ => {}
-        }
-    }
-    let mut out = Vec::new();
-    for (i, site) in doc["sites"].as_array().into_iter().flatten().enumerate() {
-        walk(site, i, format!("/sites/{i}"), &mut out);
-    }
-    out
-}
-
 /// The decision record's verdict on attested facts comes from the same program: the RVM
 /// and the interpreter agree on every fixture with attested facts, holding or lapsed.
 #[test]
@@ -92,10 +69,6 @@ fn the_program_and_the_interpreter_agree_on_attested_facts() {
         let path = entry.expect("entry").path();
         let snapshot = Snapshot::from_slice(&std::fs::read(&path).expect("read"), &path).expect("fixture parses");
         let doc = serde_json::to_value(&snapshot).expect("json");
-        let facts = attested(&doc);
-        if facts.is_empty() {
-            continue;
-        }
         // Held at the collection, lapsed by age a month later.
         for now in ["2026-11-29T09:05:00Z", "2026-12-30T09:05:00Z"] {
             let plan = Plan {
@@ -104,11 +77,16 @@ fn the_program_and_the_interpreter_agree_on_attested_facts() {
                 evaluated_at: parse_time(now).expect("time"),
                 fail_on: FailOn::Deny,
             };
-            let input = regorus::Value::from(serde_json::json!({"snapshot": doc, "plan": plan, "attested": facts}));
+            // The input the decision record evaluates, as check::rests_on makes it.
+            let Some(input) = attested_facts_input(&doc, &plan) else {
+                break;
+            };
+            let facts = input["attested"].as_array().expect("attested").len();
+            let input = regorus::Value::from(input);
             let by_rvm = set.evaluate_rule_raw(EnginePath::Rvm, rule, input.clone()).expect("rvm");
             let by_interpreter = set.evaluate_rule_raw(EnginePath::Interpreter, rule, input).expect("interpreter");
             assert_eq!(by_rvm, by_interpreter, "{} at {now}", path.display());
-            assert_eq!(by_rvm.as_set().map(|s| s.len()).unwrap_or(0), facts.len(), "{}: one verdict per fact", path.display());
+            assert_eq!(by_rvm.as_set().map(|s| s.len()).unwrap_or(0), facts, "{}: one verdict per fact", path.display());
             compared += 1;
         }
     }

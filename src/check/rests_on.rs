@@ -215,17 +215,29 @@ fn attested_objects(doc: &serde_json::Value) -> Vec<(usize, String, &serde_json:
     out
 }
 
+/// The input of [`ATTESTED_FACTS_RULE`] for a snapshot document (as JSON) and a plan:
+/// `{snapshot, plan, attested: [{site, pointer, fact}]}`, or `None` where nothing is attested.
+pub fn attested_facts_input(doc: &serde_json::Value, plan: &Plan) -> Option<serde_json::Value> {
+    let objects = attested_objects(doc);
+    (!objects.is_empty()).then(|| attested_input(doc, plan, &objects))
+}
+
+fn attested_input(doc: &serde_json::Value, plan: &Plan, objects: &[(usize, String, &serde_json::Value)]) -> serde_json::Value {
+    let mut input = serde_json::json!({ "snapshot": doc, "plan": plan });
+    input["attested"] = objects
+        .iter()
+        .map(|(site, pointer, fact)| serde_json::json!({ "site": site, "pointer": pointer, "fact": fact }))
+        .collect();
+    input
+}
+
 /// The attested facts of the snapshot, each with the policies' verdict on whether it holds.
 fn attested_facts(doc: &serde_json::Value, plan: &Plan, policies: &PolicySet) -> Result<Vec<AttestedFact>, PolicyError> {
     let objects = attested_objects(doc);
     if objects.is_empty() {
         return Ok(Vec::new());
     }
-    let mut input = serde_json::json!({ "snapshot": doc, "plan": plan });
-    input["attested"] = objects
-        .iter()
-        .map(|(site, pointer, fact)| serde_json::json!({ "site": site, "pointer": pointer, "fact": fact }))
-        .collect();
+    let input = attested_input(doc, plan, &objects);
     let value = policies.evaluate_rule(ATTESTED_FACTS_RULE, regorus::Value::from(input))?;
     let lapses: BTreeMap<String, Option<String>> = value
         .as_array()
